@@ -1,0 +1,503 @@
+"""Applicant side: organisations and their members, applications with budget plan and partners."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from applications import rules
+from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
+from grants.money import ZERO, cents, money_field
+from workflows.errors import WorkflowError
+from workflows.fields import CleanCharField, CleanTextField
+from workflows.guards import guard
+
+
+class LegalForm(models.TextChoices):
+    ASSOCIATION = "association", _("association (e.V. / association loi 1901)")
+    MUNICIPALITY = "municipality", _("municipality or local authority")
+    FOUNDATION = "foundation", _("foundation")
+    EDUCATION = "education", _("school or education centre")
+    NONPROFIT_COMPANY = "nonprofit_company", _("non-profit company")
+    INFORMAL_GROUP = "informal_group", _("informal group (at least 3 people)")
+    OTHER = "other", _("other non-profit organisation")
+
+
+class Organisation(models.Model):
+    name = CleanCharField(_("name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=32, choices=LegalForm)
+    country = CleanCharField(_("country"), max_length=2, help_text=_("ISO code, e.g. DE or FR"))
+    street = CleanCharField(_("street and number"), max_length=200, blank=True)
+    postcode = CleanCharField(_("postcode"), max_length=16, blank=True)
+    city = CleanCharField(_("city"), max_length=100)
+    registration_id = CleanCharField(
+        _("registration number"), max_length=64, blank=True, help_text=_("e.g. VR 12345 or RNA")
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    group_members = models.JSONField(
+        _("group members"),
+        default=list,
+        blank=True,
+        help_text=_("full names of the members of an informal group"),
+    )
+    bank_account_holder = CleanCharField(_("account holder"), max_length=70, blank=True)
+    iban = CleanCharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = CleanCharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.iban = normalise_iban(self.iban)
+        self.bic = "".join((self.bic or "").split()).upper()
+        self.country = (self.country or "").upper()
+        names = self.named_group_members()
+        if self.legal_form == LegalForm.INFORMAL_GROUP and len(names) < 3:
+            raise ValidationError(
+                {"group_members": _("An informal group needs at least 3 named members.")}
+            )
+
+    def named_group_members(self) -> list[str]:
+        if not isinstance(self.group_members, list):
+            return []
+        return [str(n).strip() for n in self.group_members if str(n).strip()]
+
+    @property
+    def is_informal_group(self) -> bool:
+        return self.legal_form == LegalForm.INFORMAL_GROUP
+
+    def has_member(self, user: Any) -> bool:
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        cache = getattr(user, "_microgrants_orgs", None)
+        if cache is None:
+            cache = set(
+                Membership.objects.filter(user=user, is_active=True).values_list(
+                    "organisation_id", flat=True
+                )
+            )
+            user._microgrants_orgs = cache
+        return self.pk in cache
+
+    def has_valid_bank_account(self) -> bool:
+        return bool(self.bank_account_holder.strip()) and is_valid_iban(self.iban)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("administrator of the organisation")
+        MEMBER = "member", _("member")
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    CHANGES_REQUESTED = "changes_requested", _("changes requested")
+    IN_REVIEW = "in_review", _("in review")
+    REVIEWED = "reviewed", _("reviewed")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    WAITLISTED = "waitlisted", _("waitlisted")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    EXPIRED = "expired", _("expired")
+
+
+WITHDRAWABLE = (
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.CHANGES_REQUESTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.REVIEWED,
+)
+
+
+class Theme(models.TextChoices):
+    CIVIC = "civic", _("civic engagement and intergenerational dialogue")
+    ENVIRONMENT = "environment", _("environment and sustainable development")
+    DEMOCRACY = "democracy", _("democracy and human rights")
+    EUROPE = "europe", _("Europe")
+    HISTORY = "history", _("history and remembrance")
+    CULTURE = "culture", _("music, arts and culture")
+    HEALTH = "health", _("health and sport")
+    ANTI_DISCRIMINATION = "anti_discrimination", _("anti-discrimination")
+    COHESION = "cohesion", _("social cohesion, diversity and inclusion")
+    DIGITAL = "digital", _("digital")
+
+
+@guard("reply_deadline_not_passed", _("The reply deadline or the project start has not passed."))
+def _expiry_due(application: Application) -> bool:
+    today = timezone.localdate()
+    if application.status == ApplicationStatus.CHANGES_REQUESTED:
+        deadline = application.reply_deadline
+        return deadline is not None and deadline < today
+    return application.start_date is not None and application.start_date <= today
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def visible_to(self, user: Any) -> ApplicationQuerySet:
+        return rules.applications_visible_to(self, user)
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    fund = models.ForeignKey("grants.Fund", on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications"
+    )
+    programme = models.ForeignKey(
+        "grants.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        help_text=_("derived from the requested amount"),
+    )
+    call = models.ForeignKey(
+        "grants.Call", on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    status = FSMField(
+        _("status"),
+        max_length=32,
+        choices=ApplicationStatus,
+        default=ApplicationStatus.DRAFT,
+        protected=True,
+    )
+    reference = models.CharField(_("reference"), max_length=32, null=True, blank=True, unique=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=settings.LANGUAGES, default="de"
+    )
+    title = CleanCharField(_("project title"), max_length=200)
+    summary = CleanTextField(_("summary"), blank=True, max_length=1000)
+    description = CleanTextField(_("description"), blank=True)
+    themes = models.JSONField(_("themes"), default=list, blank=True)
+    project_format = CleanCharField(_("format"), max_length=100, blank=True)
+    start_date = models.DateField(_("project start"), null=True, blank=True)
+    end_date = models.DateField(_("project end"), null=True, blank=True)
+    places = CleanCharField(_("places"), max_length=300, blank=True)
+    participants_expected = models.JSONField(
+        _("participants expected by country"), default=dict, blank=True
+    )
+    requested_amount = money_field(verbose_name=_("requested grant"), default=ZERO)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_content = models.JSONField(default=dict, blank=True, editable=False)
+    change_request_message = CleanTextField(blank=True)
+    reply_deadline = models.DateField(null=True, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    awarded_amount = money_field(null=True, blank=True)
+    decision_note = CleanTextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "start_date"]),
+            models.Index(fields=["organisation", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="application_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference or _('draft')} {self.title}"
+
+    # --- figures over own lines ----------------------------------------------------------------
+    def eligible_expenses(self) -> Decimal:
+        return sum(
+            (line.amount for line in self.budget_lines.all() if line.counts_as_eligible_expense),
+            ZERO,
+        )
+
+    def other_income(self) -> Decimal:
+        return sum((line.amount for line in self.budget_lines.all() if line.is_income), ZERO)
+
+    # --- transitions ---------------------------------------------------------------------------
+    @transition(
+        field=status,
+        source=ApplicationStatus.DRAFT,
+        target=ApplicationStatus.SUBMITTED,
+        permission=rules.is_applicant,
+    )
+    def submit(self, *, by: Any, reference: str) -> None:
+        self.reference = reference
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.SUBMITTED,
+        target=ApplicationStatus.CHANGES_REQUESTED,
+        permission=rules.is_reviewer,
+    )
+    def request_changes(self, *, by: Any, message: str, reply_by: date) -> None:
+        message = (message or "").strip()
+        if not message:
+            raise WorkflowError(
+                _("Please tell the applicant what to change."), code="message_missing"
+            )
+        if not isinstance(reply_by, date) or reply_by <= timezone.localdate():
+            raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
+        self.change_request_message = message
+        self.reply_deadline = reply_by
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.CHANGES_REQUESTED,
+        target=ApplicationStatus.SUBMITTED,
+        permission=rules.is_applicant,
+    )
+    def resubmit(self, *, by: Any) -> None:
+        self.submitted_at = timezone.now()
+        self.reply_deadline = None
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.SUBMITTED,
+        target=ApplicationStatus.IN_REVIEW,
+        permission=rules.is_reviewer,
+    )
+    def pass_formal_check(self, *, by: Any) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW],
+        target=ApplicationStatus.REJECTED,
+        permission=rules.can_reject,
+    )
+    def reject(self, *, by: Any, reasons: str) -> None:
+        reasons = (reasons or "").strip()
+        if not reasons:
+            raise WorkflowError(_("Please give the reasons for the rejection."), code="no_reasons")
+        self.decision_note = reasons
+        self.decided_at = timezone.now()
+        self.decided_by = by
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.IN_REVIEW,
+        target=ApplicationStatus.REVIEWED,
+        permission=rules.is_system,
+    )
+    def complete_review(self, *, by: Any, score: Decimal) -> None:
+        score = Decimal(str(score))
+        if not score.is_finite() or not (0 <= score <= 100):
+            raise WorkflowError(_("The score must lie between 0 and 100."), code="bad_score")
+        self.score = score.quantize(Decimal("0.01"))
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.REVIEWED,
+        target=ApplicationStatus.APPROVED,
+        permission=rules.can_decide,
+    )
+    def approve(self, *, by: Any, amount: Decimal, conditions: str = "") -> None:
+        if amount <= 0 or amount > self.requested_amount:
+            raise WorkflowError(
+                _("The amount must be more than 0 and at most the %(requested)s EUR requested.")
+                % {"requested": self.requested_amount},
+                code="amount_out_of_range",
+            )
+        self.awarded_amount = amount
+        self.decision_note = conditions or ""
+        self.decided_at = timezone.now()
+        self.decided_by = by
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.REVIEWED,
+        target=ApplicationStatus.WAITLISTED,
+        permission=rules.can_decide,
+    )
+    def waitlist(self, *, by: Any, reason: str = "") -> None:
+        self.decision_note = reason or ""
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.WAITLISTED,
+        target=ApplicationStatus.REVIEWED,
+        permission=rules.can_reopen,
+    )
+    def reopen(self, *, by: Any) -> None:
+        self.decision_note = ""
+
+    @transition(
+        field=status,
+        source=list(WITHDRAWABLE),
+        target=ApplicationStatus.WITHDRAWN,
+        permission=rules.is_applicant,
+    )
+    def withdraw(self, *, by: Any, reason: str = "") -> None:
+        self.decision_note = reason or ""
+
+    @transition(
+        field=status,
+        source=[ApplicationStatus.CHANGES_REQUESTED, ApplicationStatus.WAITLISTED],
+        target=ApplicationStatus.EXPIRED,
+        permission=rules.is_system,
+        conditions=[_expiry_due],
+    )
+    def expire(self, *, by: Any) -> None:
+        pass
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("travel")
+    STAY = "stay", _("stay (lodging, meals, local transport)")
+    ORGANISATION = "organisation", _("organisation (room hire)")
+    MATERIAL = "material", _("material (flyers, equipment hire)")
+    TRAINING = "training", _("training (e.g. language preparation)")
+    FEES = "fees", _("fees (speakers, interpreters)")
+
+
+class IncomeCategory(models.TextChoices):
+    OWN_FUNDS = "own_funds", _("own funds")
+    PARTICIPANT_FEES = "participant_fees", _("participant fees")
+    OTHER_FUNDERS = "other_funders", _("other funders")
+    IN_KIND = "in_kind", _("in-kind contributions")
+
+
+class BudgetLine(models.Model):
+    class Side(models.TextChoices):
+        EXPENSE = "expense", _("expense")
+        INCOME = "income", _("income")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    side = models.CharField(max_length=8, choices=Side)
+    category = models.CharField(
+        _("category"), max_length=32, choices=ExpenseCategory.choices + IncomeCategory.choices
+    )
+    purpose = CleanCharField(_("purpose"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_cost = money_field(verbose_name=_("unit cost"))
+    eligible = models.BooleanField(_("eligible"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["application", "side", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {self.amount}"
+
+    def clean(self) -> None:
+        allowed = ExpenseCategory.values if self.side == self.Side.EXPENSE else IncomeCategory.values
+        if self.category not in allowed:
+            raise ValidationError({"category": _("This category does not fit this side.")})
+
+    @property
+    def amount(self) -> Decimal:
+        return cents(self.quantity * self.unit_cost)
+
+    @property
+    def is_income(self) -> bool:
+        return self.side == self.Side.INCOME
+
+    @property
+    def counts_as_eligible_expense(self) -> bool:
+        return self.side == self.Side.EXPENSE and self.eligible
+
+
+class Partner(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="partners")
+    name = CleanCharField(_("name"), max_length=200)
+    country = CleanCharField(_("country"), max_length=2)
+    city = CleanCharField(_("city"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+    def clean(self) -> None:
+        self.country = (self.country or "").upper()
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    import uuid
+
+    return f"attachments/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    original_name = CleanCharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name

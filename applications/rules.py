@@ -1,0 +1,87 @@
+"""Who may see and do what on the applicant side.
+
+Predicates take (obj, user) in django-fsm's order; `user=None` is the system (scheduler).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from grants.rules import is_manager, is_reviewer, is_system
+from workflows.roles import Role, has_role
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from applications.models import Application, Organisation
+
+__all__ = ["is_manager", "is_reviewer", "is_system"]
+
+# Transitions that make someone a reviewer of an application (four-eyes: they may not decide it).
+REVIEWING_TRANSITIONS = ("pass_formal_check", "request_changes", "complete_review")
+
+
+def is_applicant(application: Application, user: Any) -> bool:
+    """An active member of the applying organisation."""
+    return user is not None and application.organisation.has_member(user)
+
+
+def can_reject(application: Application, user: Any) -> bool:
+    """Formal rejection by a reviewer from `submitted`, content rejection by a manager later."""
+    if application.status == "submitted":
+        return has_role(user, Role.REVIEWER)
+    return has_role(user, Role.MANAGER) and not has_reviewed(application, user)
+
+
+def can_decide(application: Application, user: Any) -> bool:
+    """A programme manager who has not reviewed this application (four-eyes principle)."""
+    return has_role(user, Role.MANAGER) and not has_reviewed(application, user)
+
+
+def can_reopen(application: Application, user: Any) -> bool:
+    return user is None or has_role(user, Role.MANAGER)
+
+
+def has_reviewed(application: Application, user: Any) -> bool:
+    from workflows.models import TransitionLog
+
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return (
+        TransitionLog.objects.for_object(application)
+        .filter(actor=user)
+        .filter(Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted"))
+        .exists()
+    )
+
+
+def sees_all_applications(user: Any) -> bool:
+    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR)
+
+
+def applications_visible_to(queryset: QuerySet[Application], user: Any) -> QuerySet[Application]:
+    """Applicants see their organisations' applications; staff and funders see all but drafts."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    own = Q(
+        organisation__memberships__user=user, organisation__memberships__is_active=True
+    )
+    if sees_all_applications(user):
+        return queryset.filter(own | ~Q(status="draft")).distinct()
+    return queryset.filter(own).distinct()
+
+
+def organisations_visible_to(
+    queryset: QuerySet[Organisation], user: Any
+) -> QuerySet[Organisation]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if sees_all_applications(user):
+        return queryset
+    return queryset.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+
+def can_edit_organisation(organisation: Organisation, user: Any) -> bool:
+    return organisation.has_member(user) or has_role(user, Role.ADMINISTRATOR)

@@ -1,0 +1,608 @@
+"""Funder side: fund, programmes (policy as data), calls, budgets with their ledger, grants, payments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from grants import rules
+from grants.money import CENT, ZERO, cents, money_field
+from workflows.errors import RuleViolation, WorkflowError
+from workflows.fields import CleanCharField, CleanTextField
+from workflows.guards import guard
+
+
+class Fund(models.Model):
+    name = CleanCharField(_("name"), max_length=200)
+    short_name = CleanCharField(_("short name"), max_length=50)
+    reference_prefix = CleanCharField(
+        _("reference prefix"), max_length=8, unique=True, help_text=_("e.g. BF -> BF-2026-00042")
+    )
+    countries = models.JSONField(
+        _("countries"), default=list, help_text=_("ISO codes of the countries the fund bridges")
+    )
+
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceCounter(models.Model):
+    """Last reference number handed out per fund and year; incremented under a row lock."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="unique_counter_per_fund_year")
+        ]
+
+
+class Intake(models.TextChoices):
+    ROLLING = "rolling", _("rolling, all year")
+    CALL = "call", _("calls with deadlines")
+
+
+class PaymentTrigger(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("when the offer is accepted")
+    REPORT_ACCEPTED = "report_accepted", _("when the final report is accepted")
+
+
+class Programme(models.Model):
+    """A funding category; every knob of the fund's policy is a field here, not code."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="programmes")
+    code = CleanCharField(_("code"), max_length=32)
+    name = CleanCharField(_("name"), max_length=200)
+    category = models.PositiveSmallIntegerField(_("category"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+    min_amount = money_field(verbose_name=_("minimum amount"), default=Decimal("0.01"))
+    max_amount = money_field(verbose_name=_("maximum amount"), null=True, blank=True)
+    max_share = models.DecimalField(
+        _("maximum share of eligible costs"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        help_text=_("0.80 = the grant may cover at most 80 % of the eligible expenses"),
+    )
+    intake = models.CharField(_("intake"), max_length=16, choices=Intake, default=Intake.ROLLING)
+    lead_time_days = models.PositiveIntegerField(_("lead time in days"), default=42)
+    reviews_required = models.PositiveSmallIntegerField(_("reviews required"), default=1)
+    rubric = models.JSONField(
+        _("rubric"), default=list, blank=True, help_text=_('[{"code": "reach", "weight": 2}, ...]')
+    )
+    minimum_score = models.DecimalField(
+        _("minimum score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    payment_plan = models.JSONField(
+        _("payment plan"),
+        default=list,
+        help_text=_('ordered tranches: [{"percent": 75, "trigger": "acceptance"}, ...]'),
+    )
+    offer_acceptance_days = models.PositiveIntegerField(_("days to accept an offer"), default=30)
+    report_days_after_end = models.PositiveIntegerField(_("days to report after the end"), default=61)
+    mileage_rate = models.DecimalField(
+        _("mileage rate per km"), max_digits=5, decimal_places=2, default=Decimal("0.30")
+    )
+    languages = models.JSONField(_("languages"), default=list)
+    requires_cross_border_partner = models.BooleanField(
+        _("requires a partner from the other country"), default=False
+    )
+    allows_in_kind = models.BooleanField(_("in-kind contributions count as income"), default=False)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["fund", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "code"], name="unique_programme_code"),
+            models.CheckConstraint(
+                condition=Q(max_share__gt=0) & Q(max_share__lte=1), name="max_share_in_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_amount__isnull=True) | Q(max_amount__gte=models.F("min_amount")),
+                name="programme_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_rolling(self) -> bool:
+        return self.intake == Intake.ROLLING
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        plan = self.payment_plan or []
+        triggers = set(PaymentTrigger.values)
+        try:
+            percents = [Decimal(str(t["percent"])) for t in plan]
+            if any(t["trigger"] not in triggers for t in plan) or any(p <= 0 for p in percents):
+                raise ValueError
+            if plan and sum(percents) != 100:
+                errors["payment_plan"] = _("The tranches must add up to 100 %.")
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            errors["payment_plan"] = _(
+                'Each tranche needs a positive "percent" and a "trigger" (acceptance or '
+                "report_accepted)."
+            )
+        try:
+            if any(Decimal(str(c["weight"])) <= 0 or not c["code"] for c in self.rubric or []):
+                raise ValueError
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            errors["rubric"] = _('Each criterion needs a "code" and a positive "weight".')
+        if errors:
+            raise ValidationError(errors)
+
+    def tranches(self, trigger: str) -> list[Decimal]:
+        return [Decimal(str(t["percent"])) for t in self.payment_plan if t["trigger"] == trigger]
+
+
+class Call(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="calls")
+    title = CleanCharField(_("title"), max_length=200)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["closes_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="call_closes_after_opening"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, on: date) -> bool:
+        return self.opens_on <= on <= self.closes_on
+
+
+class BudgetAllocation(models.Model):
+    """A programme's budget for one year. Balances are sums over the ledger, never counters."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="allocations")
+    year = models.PositiveIntegerField(_("year"))
+    amount = money_field(verbose_name=_("allocated amount"))
+    released = models.BooleanField(
+        _("released"), default=False, help_text=_("approvals wait until the budget is released")
+    )
+
+    class Meta:
+        verbose_name = _("budget allocation")
+        verbose_name_plural = _("budget allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "year"], name="one_allocation_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.year}"
+
+    def balances(self) -> dict[str, Decimal]:
+        return LedgerEntry.balances(self.entries.all(), allocated=self.amount)
+
+
+class LedgerKind(models.TextChoices):
+    COMMIT = "commit", _("commitment")
+    RELEASE = "release", _("release of a commitment")
+    PAY = "pay", _("payment")
+    REPAY = "repay", _("repayment received")
+
+
+class LedgerEntry(models.Model):
+    allocation = models.ForeignKey(
+        BudgetAllocation, on_delete=models.PROTECT, related_name="entries"
+    )
+    grant = models.ForeignKey(
+        "Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=16, choices=LedgerKind)
+    amount = money_field(verbose_name=_("amount"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = CleanCharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise WorkflowError(_("Ledger entries cannot be changed; book a correction instead."))
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def balances(entries: models.QuerySet[LedgerEntry], *, allocated: Decimal) -> dict[str, Decimal]:
+        sums = {
+            kind: Coalesce(Sum("amount", filter=Q(kind=kind)), ZERO, output_field=models.DecimalField())
+            for kind in LedgerKind.values
+        }
+        totals = entries.aggregate(**sums)
+        committed = totals["commit"] - totals["release"]
+        return {
+            "allocated": allocated,
+            "committed": committed,
+            "paid": totals["pay"],
+            "repaid": totals["repay"],
+            "remaining": allocated - committed,
+        }
+
+
+class GrantStatus(models.TextChoices):
+    OFFERED = "offered", _("offered")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    LAPSED = "lapsed", _("lapsed")
+    REPORT_DUE = "report_due", _("report due")
+    REPORT_SUBMITTED = "report_submitted", _("report submitted")
+    SETTLED = "settled", _("settled")
+    REVOKED = "revoked", _("revoked")
+    CANCELLED = "cancelled", _("cancelled")
+    CLOSED = "closed", _("closed")
+
+
+# Grants whose commitment still stands at the awarded amount.
+LIVE_GRANT_STATES = (
+    GrantStatus.OFFERED,
+    GrantStatus.ACCEPTED,
+    GrantStatus.REPORT_DUE,
+    GrantStatus.REPORT_SUBMITTED,
+)
+
+
+@guard("no_valid_iban", _("Please enter a valid IBAN for your organisation before accepting."))
+def _grantee_has_valid_iban(grant: Grant) -> bool:
+    return grant.application.organisation.has_valid_bank_account()
+
+
+@guard("offer_not_expired", _("The offer can still be accepted; it has not lapsed yet."))
+def _offer_expired(grant: Grant) -> bool:
+    return grant.offer_expires_on is not None and grant.offer_expires_on < timezone.localdate()
+
+
+@guard("project_not_ended", _("The project has not ended yet."))
+def _project_ended(grant: Grant) -> bool:
+    return grant.project_end is not None and grant.project_end < timezone.localdate()
+
+
+@guard("report_not_overdue", _("The report is not overdue yet."))
+def _report_overdue(grant: Grant) -> bool:
+    return grant.report_due_on is not None and grant.report_due_on < timezone.localdate()
+
+
+@guard("money_outstanding", _("Payments or repayments of this grant are still open."))
+def _all_money_settled(grant: Grant) -> bool:
+    open_payments = grant.payments.exclude(status__in=[PaymentStatus.PAID, PaymentStatus.CANCELLED])
+    open_claims = grant.repayment_claims.filter(status=RepaymentStatus.OPEN)
+    return not open_payments.exists() and not open_claims.exists()
+
+
+def _require_text(value: str, message: object, code: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise WorkflowError(message, code=code)
+    if "\x00" in value:
+        raise WorkflowError(_("The text contains an invalid (NUL) character."), code="invalid_text")
+    return value
+
+
+def _require_money(value: Any, field: str) -> Decimal:
+    from grants.money import MAX_AMOUNT
+
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(CENT):
+        raise RuleViolation(
+            [],
+            _("%(field)s must be an amount in euros, not negative, with at most two decimals.")
+            % {"field": field},
+        )
+    return amount
+
+
+class GrantQuerySet(models.QuerySet["Grant"]):
+    def visible_to(self, user: Any) -> GrantQuerySet:
+        return rules.grants_visible_to(self, user)
+
+
+class Grant(ConcurrentTransitionMixin, models.Model):
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.PROTECT, related_name="grant"
+    )
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="grants")
+    allocation = models.ForeignKey(
+        BudgetAllocation, on_delete=models.PROTECT, related_name="grants"
+    )
+    status = FSMField(
+        _("status"), max_length=32, choices=GrantStatus, default=GrantStatus.OFFERED, protected=True
+    )
+    amount_awarded = money_field(verbose_name=_("amount awarded"))
+    max_share = models.DecimalField(max_digits=3, decimal_places=2)
+    conditions = CleanTextField(_("conditions"), blank=True)
+    project_start = models.DateField(_("project start"))
+    project_end = models.DateField(_("project end"))
+    offered_at = models.DateTimeField(default=timezone.now)
+    offer_expires_on = models.DateField(_("offer expires on"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_name = CleanCharField(_("accepted by (name)"), max_length=200, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report_due_on = models.DateField(_("report due on"), null=True, blank=True)
+    report_submitted_at = models.DateTimeField(null=True, blank=True)
+    report_change_message = CleanTextField(blank=True)
+    actual_expenses = money_field(null=True, blank=True)
+    actual_eligible_expenses = money_field(null=True, blank=True)
+    actual_other_income = money_field(null=True, blank=True)
+    final_amount = money_field(verbose_name=_("final entitlement"), null=True, blank=True)
+    report_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_reason = CleanTextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return _("Grant for %(app)s") % {"app": self.application}
+
+    # --- figures -----------------------------------------------------------------------------
+    def entitlement(self) -> Decimal:
+        """Final entitlement: min(awarded, share x actual eligible, actual expenses - other income)."""
+        eligible = self.actual_eligible_expenses or ZERO
+        expenses = self.actual_expenses if self.actual_expenses is not None else eligible
+        other = self.actual_other_income or ZERO
+        from grants.money import cents_down
+
+        share_cap = cents_down(eligible * self.max_share)
+        return max(ZERO, min(self.amount_awarded, share_cap, expenses - other))
+
+    def commitment_target(self, planned: Decimal) -> Decimal:
+        """What the budget must keep committed for this grant, given the money planned or paid."""
+        if self.status in LIVE_GRANT_STATES:
+            return self.amount_awarded
+        if self.status in (GrantStatus.DECLINED, GrantStatus.LAPSED):
+            return ZERO
+        kept = self.final_amount if self.final_amount is not None else ZERO
+        return min(self.amount_awarded, max(kept, planned))
+
+    # --- transitions: stamp own fields only; services do the bookings ------------------------
+    @transition(
+        field=status,
+        source=GrantStatus.OFFERED,
+        target=GrantStatus.ACCEPTED,
+        permission=rules.can_act_for_grantee,
+        conditions=[_grantee_has_valid_iban],
+    )
+    def accept(self, *, by: Any, full_name: str, consent: bool) -> None:
+        name = _require_text(full_name, _("Please type your full name to accept."), "name_missing")
+        if consent is not True:
+            raise WorkflowError(
+                _("Please confirm that you accept the terms of the grant agreement."),
+                code="consent_missing",
+            )
+        self.accepted_name = name
+        self.accepted_at = timezone.now()
+        self.accepted_by = by
+
+    @transition(
+        field=status,
+        source=GrantStatus.OFFERED,
+        target=GrantStatus.DECLINED,
+        permission=rules.can_act_for_grantee,
+    )
+    def decline(self, *, by: Any, reason: str = "") -> None:
+        self.ended_reason = reason or ""
+
+    @transition(
+        field=status,
+        source=GrantStatus.OFFERED,
+        target=GrantStatus.LAPSED,
+        permission=rules.is_system,
+        conditions=[_offer_expired],
+    )
+    def lapse(self, *, by: Any) -> None:
+        self.ended_reason = "offer not accepted in time"
+
+    @transition(
+        field=status,
+        source=GrantStatus.ACCEPTED,
+        target=GrantStatus.REPORT_DUE,
+        permission=rules.is_system,
+        conditions=[_project_ended],
+    )
+    def end_project(self, *, by: Any) -> None:
+        self.report_due_on = self.project_end + timedelta(days=self.programme.report_days_after_end)
+
+    @transition(
+        field=status,
+        source=GrantStatus.REPORT_DUE,
+        target=GrantStatus.REPORT_SUBMITTED,
+        permission=rules.can_act_for_grantee,
+    )
+    def submit_report(
+        self,
+        *,
+        by: Any,
+        actual_expenses: Decimal,
+        actual_eligible_expenses: Decimal,
+        actual_other_income: Decimal,
+    ) -> None:
+        expenses = _require_money(actual_expenses, "actual_expenses")
+        eligible = _require_money(actual_eligible_expenses, "actual_eligible_expenses")
+        other = _require_money(actual_other_income, "actual_other_income")
+        if eligible > expenses:
+            raise WorkflowError(
+                _("Eligible expenses cannot be higher than all expenses."), code="eligible_too_high"
+            )
+        self.actual_expenses, self.actual_eligible_expenses = expenses, eligible
+        self.actual_other_income = other
+        self.report_submitted_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=GrantStatus.REPORT_SUBMITTED,
+        target=GrantStatus.REPORT_DUE,
+        permission=rules.is_reviewer,
+    )
+    def request_report_changes(self, *, by: Any, message: str, reply_by: date) -> None:
+        self.report_change_message = _require_text(
+            message, _("Please tell the grantee what to change."), "message_missing"
+        )
+        if not isinstance(reply_by, date) or reply_by < timezone.localdate():
+            raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
+        self.report_due_on = reply_by
+
+    @transition(
+        field=status,
+        source=GrantStatus.REPORT_SUBMITTED,
+        target=GrantStatus.SETTLED,
+        permission=rules.is_reviewer,
+    )
+    def accept_report(self, *, by: Any) -> None:
+        self.final_amount = self.entitlement()
+        self.report_accepted_by = by
+
+    @transition(
+        field=status,
+        source=GrantStatus.REPORT_DUE,
+        target=GrantStatus.REVOKED,
+        permission=rules.is_manager,
+        conditions=[_report_overdue],
+    )
+    def revoke(self, *, by: Any, reason: str) -> None:
+        self.ended_reason = _require_text(reason, _("Please give the reason."), "reason_missing")
+        self.final_amount = ZERO
+
+    @transition(
+        field=status,
+        source=GrantStatus.ACCEPTED,
+        target=GrantStatus.CANCELLED,
+        permission=rules.can_cancel_grant,
+    )
+    def cancel(self, *, by: Any, reason: str) -> None:
+        self.ended_reason = _require_text(reason, _("Please give the reason."), "reason_missing")
+        self.final_amount = ZERO
+
+    @transition(
+        field=status,
+        source=GrantStatus.SETTLED,
+        target=GrantStatus.CLOSED,
+        permission=rules.can_close_grant,
+        conditions=[_all_money_settled],
+    )
+    def close(self, *, by: Any) -> None:
+        self.closed_at = timezone.now()
+
+
+class PaymentKind(models.TextChoices):
+    ADVANCE = "advance", _("advance")
+    INSTALMENT = "instalment", _("instalment")
+    BALANCE = "balance", _("balance")
+
+
+class PaymentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("scheduled")
+    APPROVED = "approved", _("approved")
+    EXPORTED = "exported", _("exported")
+    PAID = "paid", _("paid")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Payment(models.Model):
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=16, choices=PaymentKind)
+    trigger = models.CharField(max_length=32, choices=PaymentTrigger)
+    sequence = models.PositiveSmallIntegerField()
+    amount = money_field(verbose_name=_("amount"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        max_length=16, choices=PaymentStatus, default=PaymentStatus.SCHEDULED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["grant", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["grant", "sequence"], name="unique_payment_sequence"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} {self.amount} EUR"
+
+    @property
+    def end_to_end_id(self) -> str:
+        """Stable SEPA EndToEndId (<= 35 chars): the idempotency key of this payment."""
+        return f"MG-G{self.grant_id}-P{self.sequence}"
+
+
+class RepaymentStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    RECEIVED = "received", _("received")
+    WAIVED = "waived", _("waived")
+
+
+class RepaymentClaim(models.Model):
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="repayment_claims")
+    amount = money_field(verbose_name=_("amount"))
+    due_on = models.DateField(_("due on"))
+    reason = CleanTextField(_("reason"))
+    status = models.CharField(
+        max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("repayment claim")
+        verbose_name_plural = _("repayment claims")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="claim_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} EUR ({self.get_status_display()})"
+
+
+def planned_amount(grant: Grant) -> Decimal:
+    """Money paid or on its way to the grantee (everything but failed and cancelled payments)."""
+    total = grant.payments.exclude(
+        status__in=[PaymentStatus.CANCELLED, PaymentStatus.FAILED]
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField()))["total"]
+    return cents(total)

@@ -1,0 +1,61 @@
+"""Who may see and do what on the funder side. One rule set for views, API, transitions, querysets.
+
+Predicates take (obj, user) in django-fsm's order; `user=None` is the system (scheduler).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from workflows.roles import Role, has_role
+from workflows.roles import is_system as system_actor
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from grants.models import Grant
+
+
+def is_reviewer(obj: Any, user: Any) -> bool:
+    return has_role(user, Role.REVIEWER)
+
+
+def is_manager(obj: Any, user: Any) -> bool:
+    return has_role(user, Role.MANAGER)
+
+
+def is_finance(obj: Any, user: Any) -> bool:
+    return has_role(user, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def is_system(obj: Any, user: Any) -> bool:
+    """Only the scheduler or an automatic completion (`by=None`)."""
+    return system_actor(user)
+
+
+def can_act_for_grantee(grant: Grant, user: Any) -> bool:
+    """A member of the grantee organisation (never anyone else, not even staff)."""
+    return user is not None and grant.application.organisation.has_member(user)
+
+
+def can_cancel_grant(grant: Grant, user: Any) -> bool:
+    return can_act_for_grantee(grant, user) or has_role(user, Role.MANAGER)
+
+
+def can_close_grant(grant: Grant, user: Any) -> bool:
+    return user is None or has_role(user, Role.FINANCE)
+
+
+def sees_all_grants(user: Any) -> bool:
+    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR)
+
+
+def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if sees_all_grants(user):
+        return queryset
+    return queryset.filter(
+        application__organisation__memberships__user=user,
+        application__organisation__memberships__is_active=True,
+    ).distinct()

@@ -1,0 +1,122 @@
+"""`perform()`: the single door through which every state change passes."""
+
+from __future__ import annotations
+
+import inspect
+from functools import partial
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition, FSMFieldMixin
+
+from workflows import effects
+from workflows.errors import (
+    TransitionConflict,
+    TransitionForbidden,
+    TransitionNotAllowed,
+    UnknownTransition,
+    WorkflowError,
+)
+from workflows.models import TransitionLog
+
+M = TypeVar("M", bound=models.Model)
+
+
+def state_field(model: type[models.Model]) -> FSMFieldMixin:
+    for field in model._meta.fields:
+        if isinstance(field, FSMFieldMixin):
+            return field
+    raise TypeError(f"{model.__name__} has no state machine")
+
+
+def transition_meta(model: type[models.Model], name: object) -> Any:
+    """The django-fsm metadata of `model.name`, or UnknownTransition for anything else."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise UnknownTransition()
+    meta = getattr(getattr(model, name, None), "_django_fsm", None)
+    if meta is None:
+        raise UnknownTransition(
+            _("“%(name)s” is not an action on this record.") % {"name": name[:64]}
+        )
+    return meta
+
+
+def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) -> M:
+    """Lock, check permission and state, run the transition, save, log; side effects on commit.
+
+    `by=None` is the system (scheduler, automatic completion). Returns the saved object.
+    """
+    model = type(obj)
+    meta = transition_meta(model, transition)
+    if "\x00" in (note or ""):
+        raise WorkflowError(_("The note contains an invalid (NUL) character."), code="invalid_text")
+    field = state_field(model)
+    with transaction.atomic():
+        locked = model._default_manager.select_for_update().get(pk=obj.pk)
+        source = field.get_state(locked)
+        step = meta.get_transition(source)
+        if step is None:
+            raise TransitionNotAllowed(
+                _("This is not possible while the status is “%(state)s”.")
+                % {"state": _state_label(locked, field, source)}
+            )
+        if not step.has_perm(locked, by):
+            raise TransitionForbidden()
+        for condition in step.conditions:
+            if not condition(locked):
+                raise TransitionNotAllowed(
+                    getattr(condition, "message", _("A precondition is not met.")),
+                    code=getattr(condition, "code", "condition_failed"),
+                )
+        method = getattr(locked, transition)
+        _check_signature(method, by, data)
+        method(by=by, **data)
+        try:
+            locked.save()
+        except ConcurrentTransition as exc:
+            raise TransitionConflict() from exc
+        log = TransitionLog.append(
+            obj=locked,
+            transition=transition,
+            source=source,
+            target=field.get_state(locked),
+            actor=by,
+            note=note or "",
+            payload=data,
+        )
+        if effects.has_effects(model, transition):
+            transaction.on_commit(partial(effects.enqueue, log.pk))
+    return locked
+
+
+def _check_signature(method: Any, by: Any, data: dict[str, Any]) -> None:
+    try:
+        inspect.signature(method).bind(by=by, **data)
+    except TypeError as exc:
+        raise WorkflowError(
+            _("The data sent with this action is not what it expects."), code="bad_data"
+        ) from exc
+
+
+def _state_label(obj: models.Model, field: FSMFieldMixin, state: str) -> str:
+    return str(dict(field.flatchoices).get(state, state))
+
+
+def available_transitions(obj: models.Model, user: Any) -> list[str]:
+    """Names of the transitions `user` may perform on `obj` right now."""
+    field = state_field(type(obj))
+    state = field.get_state(obj)
+    names = []
+    for step in field.get_all_transitions(type(obj)):
+        if step.source in (state, "*") and step.has_perm(obj, user):
+            if all(condition(obj) for condition in step.conditions):
+                names.append(step.name)
+    return sorted(set(names))
+
+
+def transition_table(model: type[models.Model]) -> list[tuple[str, str, str]]:
+    """(source, transition, target) rows of a machine, for diagrams and tests."""
+    field = state_field(model)
+    rows = {(str(t.source), t.name, str(t.target)) for t in field.get_all_transitions(model)}
+    return sorted(rows)

@@ -1,0 +1,134 @@
+"""The append-only, hash-chained audit log of every state change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from workflows.fields import CleanCharField, CleanTextField
+
+GENESIS_HASH = "0" * 64
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises appends to the chain.
+_CHAIN_LOCK_KEY = 7_340_001
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit row."""
+
+
+class TransitionLogQuerySet(models.QuerySet["TransitionLog"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The transition log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:  # type: ignore[override]
+        raise AppendOnlyError("The transition log is append-only.")
+
+    def for_object(self, obj: models.Model) -> TransitionLogQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        )
+
+
+def normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Dates, Decimals and UUIDs become strings so the stored JSON hashes the same after a reload."""
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+class TransitionLog(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    transition = models.CharField(max_length=64)
+    source = models.CharField(max_length=32)
+    target = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = CleanCharField(max_length=150)
+    note = CleanTextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = TransitionLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id}: {self.source} -> {self.target}"
+
+    def content_digest(self) -> str:
+        """SHA-256 over this row's content and the previous row's hash."""
+        body = {
+            "prev": self.prev_hash,
+            "type": f"{self.content_type.app_label}.{self.content_type.model}",
+            "object": self.object_id,
+            "transition": self.transition,
+            "source": self.source,
+            "target": self.target,
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "note": self.note,
+            "payload": self.payload,
+            "at": self.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        }
+        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @classmethod
+    def append(
+        cls,
+        *,
+        obj: models.Model,
+        transition: str,
+        source: str,
+        target: str,
+        actor: Any,
+        note: str,
+        payload: dict[str, Any],
+    ) -> TransitionLog:
+        """Add a row at the end of the chain; call inside the transaction of the state change."""
+        lock_chain()
+        previous = cls.objects.order_by("-id").values_list("hash", flat=True).first()
+        row = cls(
+            content_type=ContentType.objects.get_for_model(type(obj)),
+            object_id=str(obj.pk),
+            transition=transition,
+            source=source,
+            target=target,
+            actor=actor,
+            actor_label=actor.get_username() if actor is not None else "system",
+            note=note,
+            payload=normalise_payload(payload),
+            created_at=timezone.now(),
+            prev_hash=previous or GENESIS_HASH,
+        )
+        row.hash = row.content_digest()
+        super(TransitionLog, row).save(force_insert=True)
+        return row
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnlyError("Audit rows are written by TransitionLog.append() only.")
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The transition log is append-only.")
+
+
+def lock_chain() -> None:
+    """Serialise appends so two transactions never fork the chain.
+
+    SQLite needs nothing: its IMMEDIATE transactions already admit one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])

@@ -1,0 +1,38 @@
+"""Staff roles are Django groups; these helpers are the only place that names them."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    MANAGER = "programme_manager"
+    FINANCE = "finance_officer"
+    FUNDER = "funder"
+    ADMINISTRATOR = "administrator"
+
+
+STAFF_ROLES = (Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def role_names(user: Any) -> frozenset[str]:
+    """The user's role names, cached on the user object for the length of a request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_microgrants_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached = cached | {Role.ADMINISTRATOR.value}
+        user._microgrants_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    names = role_names(user)
+    return any(role.value in names for role in roles)
+
+
+def is_system(user: Any) -> bool:
+    """The scheduler and internal completions act as `by=None`; no request ever carries None."""
+    return user is None
