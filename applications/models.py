@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications import rules
 from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
 from grants.money import ZERO, cents, money_field
+from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
 from workflows.guards import guard
@@ -53,7 +53,7 @@ class Organisation(models.Model):
     bank_account_holder = CleanCharField(_("account holder"), max_length=70, blank=True)
     iban = CleanCharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     bic = CleanCharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("organisation")
@@ -112,7 +112,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
-    joined_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("membership")
@@ -162,7 +162,7 @@ class Theme(models.TextChoices):
 
 @guard("reply_deadline_not_passed", _("The reply deadline or the project start has not passed."))
 def _expiry_due(application: Application) -> bool:
-    today = timezone.localdate()
+    today = clock.today()
     if application.status == ApplicationStatus.CHANGES_REQUESTED:
         deadline = application.reply_deadline
         return deadline is not None and deadline < today
@@ -216,7 +216,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_content = models.JSONField(default=dict, blank=True, editable=False)
@@ -271,7 +271,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def submit(self, *, by: Any, reference: str) -> None:
         self.reference = reference
-        self.submitted_at = timezone.now()
+        self.submitted_at = clock.now()
 
     @transition(
         field=status,
@@ -285,7 +285,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
             raise WorkflowError(
                 _("Please tell the applicant what to change."), code="message_missing"
             )
-        if not isinstance(reply_by, date) or reply_by <= timezone.localdate():
+        if not isinstance(reply_by, date) or reply_by <= clock.today():
             raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
         self.change_request_message = message
         self.reply_deadline = reply_by
@@ -297,7 +297,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.is_applicant,
     )
     def resubmit(self, *, by: Any) -> None:
-        self.submitted_at = timezone.now()
+        self.submitted_at = clock.now()
         self.reply_deadline = None
 
     @transition(
@@ -320,7 +320,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         if not reasons:
             raise WorkflowError(_("Please give the reasons for the rejection."), code="no_reasons")
         self.decision_note = reasons
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
         self.decided_by = by
 
     @transition(
@@ -350,7 +350,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
             )
         self.awarded_amount = amount
         self.decision_note = conditions or ""
-        self.decided_at = timezone.now()
+        self.decided_at = clock.now()
         self.decided_by = by
 
     @transition(
@@ -440,7 +440,9 @@ class BudgetLine(models.Model):
         return f"{self.purpose}: {self.amount}"
 
     def clean(self) -> None:
-        allowed = ExpenseCategory.values if self.side == self.Side.EXPENSE else IncomeCategory.values
+        allowed = (
+            ExpenseCategory.values if self.side == self.Side.EXPENSE else IncomeCategory.values
+        )
         if self.category not in allowed:
             raise ValidationError({"category": _("This category does not fit this side.")})
 
@@ -493,7 +495,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("attachment")

@@ -52,30 +52,30 @@ def has_reviewed(application: Application, user: Any) -> bool:
     return (
         TransitionLog.objects.for_object(application)
         .filter(actor=user)
-        .filter(Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted"))
+        .filter(
+            Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted")
+        )
         .exists()
     )
 
 
 def sees_all_applications(user: Any) -> bool:
-    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR)
+    return has_role(
+        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR
+    )
 
 
 def applications_visible_to(queryset: QuerySet[Application], user: Any) -> QuerySet[Application]:
     """Applicants see their organisations' applications; staff and funders see all but drafts."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
-    own = Q(
-        organisation__memberships__user=user, organisation__memberships__is_active=True
-    )
+    own = Q(organisation__memberships__user=user, organisation__memberships__is_active=True)
     if sees_all_applications(user):
         return queryset.filter(own | ~Q(status="draft")).distinct()
     return queryset.filter(own).distinct()
 
 
-def organisations_visible_to(
-    queryset: QuerySet[Organisation], user: Any
-) -> QuerySet[Organisation]:
+def organisations_visible_to(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     if sees_all_applications(user):

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants import rules
 from grants.money import CENT, ZERO, cents, money_field
+from workflows import clock
 from workflows.errors import RuleViolation, WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
 from workflows.guards import guard
@@ -51,6 +51,9 @@ class ReferenceCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["fund", "year"], name="unique_counter_per_fund_year")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id}/{self.year}: {self.last_number}"
 
 
 class Intake(models.TextChoices):
@@ -95,7 +98,9 @@ class Programme(models.Model):
         help_text=_('ordered tranches: [{"percent": 75, "trigger": "acceptance"}, ...]'),
     )
     offer_acceptance_days = models.PositiveIntegerField(_("days to accept an offer"), default=30)
-    report_days_after_end = models.PositiveIntegerField(_("days to report after the end"), default=61)
+    report_days_after_end = models.PositiveIntegerField(
+        _("days to report after the end"), default=61
+    )
     mileage_rate = models.DecimalField(
         _("mileage rate per km"), max_digits=5, decimal_places=2, default=Decimal("0.30")
     )
@@ -217,7 +222,7 @@ class LedgerEntry(models.Model):
     )
     kind = models.CharField(max_length=16, choices=LedgerKind)
     amount = money_field(verbose_name=_("amount"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -238,9 +243,13 @@ class LedgerEntry(models.Model):
         super().save(*args, **kwargs)
 
     @staticmethod
-    def balances(entries: models.QuerySet[LedgerEntry], *, allocated: Decimal) -> dict[str, Decimal]:
+    def balances(
+        entries: models.QuerySet[LedgerEntry], *, allocated: Decimal
+    ) -> dict[str, Decimal]:
         sums = {
-            kind: Coalesce(Sum("amount", filter=Q(kind=kind)), ZERO, output_field=models.DecimalField())
+            kind: Coalesce(
+                Sum("amount", filter=Q(kind=kind)), ZERO, output_field=models.DecimalField()
+            )
             for kind in LedgerKind.values
         }
         totals = entries.aggregate(**sums)
@@ -283,17 +292,17 @@ def _grantee_has_valid_iban(grant: Grant) -> bool:
 
 @guard("offer_not_expired", _("The offer can still be accepted; it has not lapsed yet."))
 def _offer_expired(grant: Grant) -> bool:
-    return grant.offer_expires_on is not None and grant.offer_expires_on < timezone.localdate()
+    return grant.offer_expires_on is not None and grant.offer_expires_on < clock.today()
 
 
 @guard("project_not_ended", _("The project has not ended yet."))
 def _project_ended(grant: Grant) -> bool:
-    return grant.project_end is not None and grant.project_end < timezone.localdate()
+    return grant.project_end is not None and grant.project_end < clock.today()
 
 
 @guard("report_not_overdue", _("The report is not overdue yet."))
 def _report_overdue(grant: Grant) -> bool:
-    return grant.report_due_on is not None and grant.report_due_on < timezone.localdate()
+    return grant.report_due_on is not None and grant.report_due_on < clock.today()
 
 
 @guard("money_outstanding", _("Payments or repayments of this grant are still open."))
@@ -319,7 +328,12 @@ def _require_money(value: Any, field: str) -> Decimal:
         amount = Decimal(str(value))
     except ArithmeticError:
         amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(CENT):
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > MAX_AMOUNT
+        or amount != amount.quantize(CENT)
+    ):
         raise RuleViolation(
             [],
             _("%(field)s must be an amount in euros, not negative, with at most two decimals.")
@@ -349,7 +363,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
     conditions = CleanTextField(_("conditions"), blank=True)
     project_start = models.DateField(_("project start"))
     project_end = models.DateField(_("project end"))
-    offered_at = models.DateTimeField(default=timezone.now)
+    offered_at = models.DateTimeField(default=clock.now)
     offer_expires_on = models.DateField(_("offer expires on"))
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_name = CleanCharField(_("accepted by (name)"), max_length=200, blank=True)
@@ -416,7 +430,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
                 code="consent_missing",
             )
         self.accepted_name = name
-        self.accepted_at = timezone.now()
+        self.accepted_at = clock.now()
         self.accepted_by = by
 
     @transition(
@@ -471,7 +485,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
             )
         self.actual_expenses, self.actual_eligible_expenses = expenses, eligible
         self.actual_other_income = other
-        self.report_submitted_at = timezone.now()
+        self.report_submitted_at = clock.now()
 
     @transition(
         field=status,
@@ -483,7 +497,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         self.report_change_message = _require_text(
             message, _("Please tell the grantee what to change."), "message_missing"
         )
-        if not isinstance(reply_by, date) or reply_by < timezone.localdate():
+        if not isinstance(reply_by, date) or reply_by < clock.today():
             raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
         self.report_due_on = reply_by
 
@@ -526,7 +540,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         conditions=[_all_money_settled],
     )
     def close(self, *, by: Any) -> None:
-        self.closed_at = timezone.now()
+        self.closed_at = clock.now()
 
 
 class PaymentKind(models.TextChoices):
@@ -554,7 +568,7 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=16, choices=PaymentStatus, default=PaymentStatus.SCHEDULED, db_index=True
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         verbose_name = _("payment")
@@ -585,10 +599,8 @@ class RepaymentClaim(models.Model):
     amount = money_field(verbose_name=_("amount"))
     due_on = models.DateField(_("due on"))
     reason = CleanTextField(_("reason"))
-    status = models.CharField(
-        max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN
-    )
-    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN)
+    created_at = models.DateTimeField(default=clock.now)
     received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -47,7 +47,9 @@ def can_close_grant(grant: Grant, user: Any) -> bool:
 
 
 def sees_all_grants(user: Any) -> bool:
-    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR)
+    return has_role(
+        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR
+    )
 
 
 def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:

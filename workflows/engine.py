@@ -109,9 +109,9 @@ def available_transitions(obj: models.Model, user: Any) -> list[str]:
     state = field.get_state(obj)
     names = []
     for step in field.get_all_transitions(type(obj)):
-        if step.source in (state, "*") and step.has_perm(obj, user):
-            if all(condition(obj) for condition in step.conditions):
-                names.append(step.name)
+        allowed = step.source in (state, "*") and step.has_perm(obj, user)
+        if allowed and all(condition(obj) for condition in step.conditions):
+            names.append(step.name)
     return sorted(set(names))
 
 

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
-from django.utils import timezone
 
+from workflows import clock
 from workflows.fields import CleanCharField, CleanTextField
 
 GENESIS_HASH = "0" * 64
@@ -110,7 +110,7 @@ class TransitionLog(models.Model):
             actor_label=actor.get_username() if actor is not None else "system",
             note=note,
             payload=normalise_payload(payload),
-            created_at=timezone.now(),
+            created_at=clock.now(),
             prev_hash=previous or GENESIS_HASH,
         )
         row.hash = row.content_digest()

@@ -1,0 +1,363 @@
+"""The demo fund and its cast, and a way to drive an application to any state through the real
+services (with the clock travelling so that deadlines really pass). Used by `seed_demo` and tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_UP, Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from applications import services
+from applications.models import Application, ApplicationStatus, LegalForm, Organisation
+from grants import services as grant_services
+from grants.models import BudgetAllocation, Call, Fund, Grant, GrantStatus, Intake, Programme
+from workflows import clock
+from workflows.roles import Role
+
+DEMO_PASSWORD = "demo-microgrants-2026"  # noqa: S105 - printed demo login, never production
+
+RUBRIC = [
+    {"code": code, "weight": weight}
+    for code, weight in [
+        ("accessibility", 1),
+        ("reach", 1),
+        ("franco_german_relevance", 2),
+        ("partnership_quality", 2),
+        ("networking", 1),
+        ("intercultural_learning", 2),
+        ("diversity", 1),
+        ("gender_equity", 1),
+        ("visibility", 1),
+        ("innovation", 1),
+        ("environment", 1),
+    ]
+]
+STANDARD_PLAN = [
+    {"percent": 75, "trigger": "acceptance"},
+    {"percent": 25, "trigger": "report_accepted"},
+]
+# (category, code, name, min, max, share, intake, reviews, minimum score, cross-border partner)
+CATEGORIES = [
+    (1, "small-boost", "Kategorie 1 – Kleiner Impuls / Petit coup de pouce", "0.01", "5000.00", "0.80", Intake.ROLLING, 1, None, False),
+    (2, "cat-2", "Kategorie 2 / Catégorie 2", "5000.01", "10000.00", "0.80", Intake.ROLLING, 1, None, False),
+    (3, "cat-3", "Kategorie 3 / Catégorie 3", "10000.01", "50000.00", "0.80", Intake.ROLLING, 2, None, False),
+    (4, "lighthouse", "Kategorie 4 – Leuchtturm / Projet phare", "50000.01", None, "0.70", Intake.CALL, 3, "90", True),
+]  # fmt: skip
+
+
+def ensure_groups() -> dict[Role, Group]:
+    return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+
+
+def setup_fund(
+    *, years: tuple[int, ...] | None = None, budget: Decimal = Decimal("3000000")
+) -> Fund:
+    """The Bürgerfonds-like demo fund: four categories, released budgets, a call for category 4."""
+    fund, _created = Fund.objects.get_or_create(
+        reference_prefix="BF",
+        defaults={
+            "name": "Deutsch-Französischer Bürgerfonds (Demo)",
+            "short_name": "Bürgerfonds",
+            "countries": ["DE", "FR"],
+        },
+    )
+    today = clock.today()
+    years = years or (today.year - 1, today.year, today.year + 1)
+    for cat, code, name, low, high, share, intake, reviews, minimum, partner in CATEGORIES:
+        programme, _created = Programme.objects.get_or_create(
+            fund=fund,
+            code=code,
+            defaults={
+                "name": name,
+                "category": cat,
+                "min_amount": Decimal(low),
+                "max_amount": Decimal(high) if high else None,
+                "max_share": Decimal(share),
+                "intake": intake,
+                "reviews_required": reviews,
+                "minimum_score": Decimal(minimum) if minimum else None,
+                "rubric": RUBRIC,
+                "payment_plan": STANDARD_PLAN,
+                "languages": ["de", "fr"],
+                "requires_cross_border_partner": partner,
+            },
+        )
+        for year in years:
+            BudgetAllocation.objects.get_or_create(
+                programme=programme, year=year, defaults={"amount": budget, "released": True}
+            )
+        if intake == Intake.CALL:
+            for month_day in ((2, 28), (6, 30), (10, 31)):
+                closes = date(today.year, *month_day)
+                Call.objects.get_or_create(
+                    programme=programme,
+                    title=f"{name} {closes:%d.%m.%Y}",
+                    defaults={"opens_on": closes - timedelta(days=120), "closes_on": closes},
+                )
+    return fund
+
+
+@dataclass
+class Cast:
+    fund: Fund
+    admin: Any
+    reviewer: Any
+    reviewer2: Any
+    manager: Any
+    finance: Any
+    funder: Any
+    applicant: Any
+    organisation: Organisation
+
+    def logins(self) -> list[tuple[str, str, str]]:
+        return [
+            ("administrator", self.admin.username, DEMO_PASSWORD),
+            ("reviewer", self.reviewer.username, DEMO_PASSWORD),
+            ("reviewer", self.reviewer2.username, DEMO_PASSWORD),
+            ("programme manager", self.manager.username, DEMO_PASSWORD),
+            ("finance officer", self.finance.username, DEMO_PASSWORD),
+            ("funder", self.funder.username, DEMO_PASSWORD),
+            ("applicant", self.applicant.username, DEMO_PASSWORD),
+        ]
+
+
+def make_user(
+    username: str, *roles: Role, superuser: bool = False, password: str = DEMO_PASSWORD
+) -> Any:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.org"}
+    )
+    if created:
+        user.set_password(password)
+        user.is_staff = superuser or bool(set(roles) - {Role.FUNDER})
+        user.is_superuser = superuser
+        user.save()
+    groups = ensure_groups()
+    user.groups.add(*(groups[r] for r in roles))
+    return user
+
+
+def make_organisation(
+    by: Any,
+    *,
+    name: str = "Partnerschaftskomitee Köln–Lyon e.V.",
+    country: str = "DE",
+    **extra: Any,
+) -> Organisation:
+    fields: dict[str, Any] = {
+        "name": name,
+        "legal_form": LegalForm.ASSOCIATION,
+        "country": country,
+        "street": "Rathausplatz 1",
+        "postcode": "50667" if country == "DE" else "69001",
+        "city": "Köln" if country == "DE" else "Lyon",
+        "registration_id": "VR 12345",
+        "bank_account_holder": name[:70],
+        "iban": "DE89370400440532013000" if country == "DE" else "FR1420041010050500013M02606",
+        "bic": "COBADEFFXXX" if country == "DE" else "PSSTFRPPLYO",
+    }
+    fields.update(extra)
+    return services.create_organisation(by=by, **fields)
+
+
+def create_cast(fund: Fund | None = None) -> Cast:
+    fund = fund or setup_fund()
+    applicant = make_user("applicant")
+    organisation = Organisation.objects.filter(memberships__user=applicant).first()
+    if organisation is None:
+        organisation = make_organisation(applicant)
+    return Cast(
+        fund=fund,
+        admin=make_user("admin", Role.ADMINISTRATOR, superuser=True),
+        reviewer=make_user("reviewer", Role.REVIEWER),
+        reviewer2=make_user("reviewer2", Role.REVIEWER),
+        manager=make_user("manager", Role.MANAGER),
+        finance=make_user("finance", Role.FINANCE),
+        funder=make_user("funder", Role.FUNDER),
+        applicant=applicant,
+        organisation=organisation,
+    )
+
+
+def budget_for(requested: Decimal, share: Decimal = Decimal("0.80")) -> list[dict[str, Any]]:
+    """Budget lines that balance for `requested` at the maximum share."""
+    eligible = (requested / share).quantize(Decimal("0.01"), rounding=ROUND_UP)
+    lines: list[dict[str, Any]] = [
+        {"side": "expense", "category": "travel", "purpose": "Bus Köln–Lyon, 30 Personen", "quantity": Decimal("1"), "unit_cost": eligible},
+    ]  # fmt: skip
+    own = eligible - requested
+    if own > 0:
+        lines.append({"side": "income", "category": "own_funds", "purpose": "Eigenmittel", "quantity": Decimal("1"), "unit_cost": own})  # fmt: skip
+    return lines
+
+
+def make_ready_draft(
+    organisation: Organisation,
+    *,
+    fund: Fund,
+    by: Any,
+    requested: Decimal = Decimal("4000.00"),
+    start: date | None = None,
+    title: str = "Begegnungswoche / Semaine de rencontre",
+    partner_country: str = "FR",
+) -> Application:
+    """A draft that passes every rule when submitted today (on the clock)."""
+    start = start or clock.today() + timedelta(days=60)
+    draft = services.create_draft(organisation, fund=fund, by=by, title=title)
+    return services.save_draft(
+        draft,
+        by=by,
+        summary="Eine Woche Austausch zwischen Köln und Lyon.",
+        themes=["europe", "culture"],
+        start_date=start,
+        end_date=start + timedelta(days=5),
+        places="Köln, Lyon",
+        requested_amount=requested,
+        budget_lines=budget_for(requested),
+        partners=[{"name": "Comité de jumelage Lyon", "country": partner_country, "city": "Lyon"}],
+    )
+
+
+APPLICATION_PATH = {
+    ApplicationStatus.DRAFT: [],
+    ApplicationStatus.SUBMITTED: ["submit"],
+    ApplicationStatus.CHANGES_REQUESTED: ["submit", "request_changes"],
+    ApplicationStatus.EXPIRED: ["submit", "request_changes", "expire"],
+    ApplicationStatus.IN_REVIEW: ["submit", "pass_formal_check"],
+    ApplicationStatus.REJECTED: ["submit", "pass_formal_check", "reject"],
+    ApplicationStatus.REVIEWED: ["submit", "pass_formal_check", "complete_review"],
+    ApplicationStatus.WAITLISTED: ["submit", "pass_formal_check", "complete_review", "waitlist"],
+    ApplicationStatus.WITHDRAWN: ["submit", "withdraw"],
+    ApplicationStatus.APPROVED: ["submit", "pass_formal_check", "complete_review", "approve"],
+}
+GRANT_PATH = {
+    GrantStatus.OFFERED: [],
+    GrantStatus.ACCEPTED: ["accept"],
+    GrantStatus.DECLINED: ["decline"],
+    GrantStatus.LAPSED: ["lapse"],
+    GrantStatus.CANCELLED: ["accept", "pay_advance", "cancel"],
+    GrantStatus.REPORT_DUE: ["accept", "pay_advance", "end_project"],
+    GrantStatus.REVOKED: ["accept", "pay_advance", "end_project", "revoke"],
+    GrantStatus.REPORT_SUBMITTED: ["accept", "pay_advance", "end_project", "submit_report"],
+    GrantStatus.SETTLED: ["accept", "pay_advance", "end_project", "submit_report", "accept_report"],
+    GrantStatus.CLOSED: [
+        "accept", "pay_advance", "end_project", "submit_report", "accept_report", "pay_balance", "close",
+    ],
+}  # fmt: skip
+# Days after submission at which each step happens in a replayed history.
+STEP_DAY = {
+    "submit": 0,
+    "request_changes": 3,
+    "expire": 30,
+    "pass_formal_check": 4,
+    "reject": 12,
+    "complete_review": 10,
+    "waitlist": 14,
+    "withdraw": 5,
+    "approve": 14,
+    "accept": 20,
+    "decline": 20,
+    "lapse": 50,
+    "cancel": 30,
+    "pay_advance": 25,
+}
+# Days after the project's end.
+AFTER_END_DAY = {
+    "end_project": 1,
+    "submit_report": 20,
+    "revoke": 90,
+    "accept_report": 30,
+    "pay_balance": 31,
+    "close": 32,
+}
+LEAD_DAYS, PROJECT_DAYS = 60, 5
+
+
+def days_needed(application_state: str, grant_state: str | None = None) -> int:
+    """How far in the past a history must start for every step of the path to have happened."""
+    steps = APPLICATION_PATH[ApplicationStatus(application_state)] + (
+        GRANT_PATH[GrantStatus(grant_state)] if grant_state else []
+    )
+    latest = max([STEP_DAY.get(s, 0) for s in steps] + [0])
+    after_end = [AFTER_END_DAY[s] for s in steps if s in AFTER_END_DAY]
+    if after_end:
+        latest = max(latest, LEAD_DAYS + PROJECT_DAYS + max(after_end))
+    return latest + 1
+
+
+def drive(
+    cast: Cast,
+    application_state: str,
+    grant_state: str | None = None,
+    *,
+    submitted_on: date | None = None,
+    requested: Decimal = Decimal("4000.00"),
+    organisation: Organisation | None = None,
+    applicant: Any = None,
+) -> Application:
+    """Create an application and replay a history up to the wanted state(s), step by step."""
+    organisation = organisation or cast.organisation
+    applicant = applicant or cast.applicant
+    first = submitted_on or clock.today() - timedelta(
+        days=days_needed(application_state, grant_state)
+    )
+    start = first + timedelta(days=LEAD_DAYS)
+    end = start + timedelta(days=PROJECT_DAYS)
+    with clock.travel_to(first):
+        application = make_ready_draft(
+            organisation, fund=cast.fund, by=applicant, requested=requested, start=start
+        )
+    actors = {
+        "submit": applicant, "withdraw": applicant, "request_changes": cast.reviewer,
+        "pass_formal_check": cast.reviewer, "reject": cast.manager, "complete_review": None,
+        "waitlist": cast.manager, "approve": cast.manager, "expire": None,
+    }  # fmt: skip
+    data: dict[str, dict[str, Any]] = {
+        "request_changes": {"message": "Bitte Budget erläutern.", "reply_by": first + timedelta(days=17)},
+        "reject": {"reasons": "Nicht förderfähig / non éligible."},
+        "complete_review": {"score": Decimal("72.50")},
+        "approve": {"amount": requested},
+    }  # fmt: skip
+    for step in APPLICATION_PATH[ApplicationStatus(application_state)]:
+        with clock.travel_to(first + timedelta(days=STEP_DAY[step])):
+            application = services.run_application_transition(
+                application, step, by=actors[step], **data.get(step, {})
+            )
+    if grant_state is None:
+        return application
+    grant = Grant.objects.get(application=application)
+    grant_actors = {
+        "accept": applicant, "decline": applicant, "lapse": None, "cancel": applicant,
+        "end_project": None, "revoke": cast.manager, "submit_report": applicant,
+        "accept_report": cast.reviewer, "close": cast.finance,
+    }  # fmt: skip
+    eligible = (requested / Decimal("0.80")).quantize(Decimal("0.01"), rounding=ROUND_UP)
+    grant_data: dict[str, dict[str, Any]] = {
+        "accept": {"full_name": "Erika Mustermann", "consent": True},
+        "decline": {"reason": "Projekt verschoben"},
+        "cancel": {"reason": "Projekt abgesagt"},
+        "revoke": {"reason": "Verwendungsnachweis fehlt"},
+        "submit_report": {"actual_expenses": eligible, "actual_eligible_expenses": eligible, "actual_other_income": eligible - requested},
+    }  # fmt: skip
+    for step in GRANT_PATH[GrantStatus(grant_state)]:
+        day = (
+            end + timedelta(days=AFTER_END_DAY[step])
+            if step in AFTER_END_DAY
+            else first + timedelta(days=STEP_DAY[step])
+        )
+        with clock.travel_to(day):
+            if step in ("pay_advance", "pay_balance"):
+                for payment in grant.payments.filter(status="scheduled"):
+                    grant_services.record_payment_paid(payment, by=cast.finance)
+                continue
+            grant = grant_services.run_grant_transition(
+                grant, step, by=grant_actors[step], **grant_data.get(step, {})
+            )
+    application.refresh_from_db()
+    return application

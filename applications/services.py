@@ -1,0 +1,361 @@
+"""Writes on the applicant side: organisations, drafts, and the application's transitions."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from applications import budget_rules, rules
+from applications.models import (
+    Application,
+    ApplicationStatus,
+    BudgetLine,
+    Membership,
+    Organisation,
+    Partner,
+)
+from grants import services as grant_services
+from grants.models import Call, Fund, Programme
+from workflows import clock, perform
+from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition, WorkflowError
+
+EDITABLE_STATES = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED)
+DRAFT_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "themes",
+    "project_format",
+    "start_date",
+    "end_date",
+    "places",
+    "participants_expected",
+    "requested_amount",
+    "language",
+    "call",
+)
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organisation(*, by: Any, **fields: Any) -> Organisation:
+    """Create an organisation (or informal group) with `by` as its first administrator."""
+    organisation = Organisation(**fields)
+    organisation.full_clean()
+    organisation.save()
+    Membership.objects.create(organisation=organisation, user=by, role=Membership.Role.ADMIN)
+    if hasattr(by, "_microgrants_orgs"):
+        del by._microgrants_orgs
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(organisation: Organisation, *, by: Any, **fields: Any) -> Organisation:
+    """Change profile or bank account; every value is validated (IBAN/BIC with schwifty)."""
+    if not rules.can_edit_organisation(organisation, by):
+        raise TransitionForbidden()
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+def add_member(
+    organisation: Organisation, user: Any, *, role: str = Membership.Role.MEMBER
+) -> Membership:
+    membership, _created = Membership.objects.update_or_create(
+        organisation=organisation, user=user, defaults={"role": role, "is_active": True}
+    )
+    if hasattr(user, "_microgrants_orgs"):
+        del user._microgrants_orgs
+    return membership
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+def _require_editable(application: Application, by: Any) -> None:
+    if not rules.is_applicant(application, by):
+        raise TransitionForbidden()
+    if application.status not in EDITABLE_STATES:
+        raise WorkflowError(
+            _("This application can no longer be edited (status: %(status)s).")
+            % {"status": application.get_status_display()},
+            code="not_editable",
+        )
+
+
+@transaction.atomic
+def create_draft(organisation: Organisation, *, fund: Fund, by: Any, **fields: Any) -> Application:
+    """Start a draft for an organisation the user belongs to."""
+    if not organisation.has_member(by):
+        raise TransitionForbidden()
+    application = Application(fund=fund, organisation=organisation, created_by=by)
+    _apply_draft_fields(application, fields)
+    application.full_clean(exclude=["status"])
+    application.save()
+    return application
+
+
+@transaction.atomic
+def save_draft(
+    application: Application,
+    *,
+    by: Any,
+    budget_lines: list[dict[str, Any]] | None = None,
+    partners: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Application:
+    """Save what the applicant typed; lines and partners, when given, replace the old ones.
+
+    All values are validated first; on any error nothing is written.
+    """
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    _require_editable(locked, by)
+    _apply_draft_fields(locked, fields)
+    locked.full_clean(exclude=["status"])
+    new_lines = [
+        _build(BudgetLine, locked, row, position=i) for i, row in enumerate(budget_lines or [])
+    ]
+    new_partners = [_build(Partner, locked, row) for row in partners or []]
+    locked.save()
+    if budget_lines is not None:
+        locked.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(new_lines)
+    if partners is not None:
+        locked.partners.all().delete()
+        Partner.objects.bulk_create(new_partners)
+    return locked
+
+
+def _apply_draft_fields(application: Application, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    for name, value in fields.items():
+        setattr(application, name, value)
+
+
+def _build(model: type, application: Application, row: dict[str, Any], **extra: Any) -> Any:
+    obj = model(application=application, **row, **extra)
+    obj.full_clean(exclude=["application"])
+    return obj
+
+
+# --- the rules, applied to a real application ---------------------------------------------------
+
+
+def programme_ranges(fund: Fund) -> list[tuple[Programme, Decimal, Decimal | None]]:
+    programmes = Programme.objects.filter(fund=fund, is_active=True).order_by("category")
+    return [(p, p.min_amount, p.max_amount) for p in programmes]
+
+
+def policy_of(programme: Programme) -> budget_rules.Policy:
+    return budget_rules.Policy(
+        min_amount=programme.min_amount,
+        max_amount=programme.max_amount,
+        max_share=programme.max_share,
+        lead_time_days=programme.lead_time_days,
+        rolling=programme.is_rolling,
+        requires_cross_border_partner=programme.requires_cross_border_partner,
+    )
+
+
+def plan_of(application: Application) -> budget_rules.Plan:
+    organisation = application.organisation
+    return budget_rules.Plan(
+        requested=application.requested_amount,
+        eligible_expenses=application.eligible_expenses(),
+        other_income=application.other_income(),
+        start=application.start_date,
+        end=application.end_date,
+        applicant_country=organisation.country,
+        partner_countries=tuple(p.country for p in application.partners.all()),
+        informal_group=organisation.is_informal_group,
+        group_member_count=len(organisation.named_group_members()),
+    )
+
+
+def check_application(
+    application: Application, *, on: date | None = None
+) -> tuple[Programme | None, list[budget_rules.Violation]]:
+    """The programme the amount falls into, and every rule the application breaks today."""
+    on = on or clock.today()
+    ranges = programme_ranges(application.fund)
+    programme = budget_rules.pick_programme(application.requested_amount, ranges)
+    if programme is None:
+        money = budget_rules.check_money(application.requested_amount, field="requested_amount")
+        return None, money or budget_rules.check_programme(application.requested_amount, ranges)
+    call: Call | None = application.call
+    window = budget_rules.CallWindow(call.opens_on, call.closes_on) if call else None
+    violations = budget_rules.check_plan(
+        plan_of(application), policy_of(programme), on=on, call=window
+    )
+    return programme, violations
+
+
+def snapshot_of(application: Application) -> dict[str, Any]:
+    """The content as submitted, frozen for reviewers and for the record."""
+    return {
+        "title": application.title,
+        "summary": application.summary,
+        "description": application.description,
+        "themes": application.themes,
+        "start_date": application.start_date.isoformat() if application.start_date else None,
+        "end_date": application.end_date.isoformat() if application.end_date else None,
+        "places": application.places,
+        "requested_amount": str(application.requested_amount),
+        "organisation": {
+            "name": application.organisation.name,
+            "country": application.organisation.country,
+        },
+        "budget_lines": [
+            {
+                "side": line.side,
+                "category": line.category,
+                "purpose": line.purpose,
+                "quantity": str(line.quantity),
+                "unit_cost": str(line.unit_cost),
+                "eligible": line.eligible,
+            }
+            for line in application.budget_lines.all()
+        ],
+        "partners": [
+            {"name": p.name, "country": p.country, "city": p.city}
+            for p in application.partners.all()
+        ],
+    }
+
+
+def _lock_and_check(application: Application, by: Any) -> tuple[Application, Programme]:
+    locked = (
+        Application.objects.select_related("organisation", "call")
+        .select_for_update(of=("self",))
+        .get(pk=application.pk)
+    )
+    if not rules.is_applicant(locked, by):
+        raise TransitionForbidden()
+    programme, violations = check_application(locked)
+    if violations or programme is None:
+        raise RuleViolation(violations)
+    if locked.programme_id != programme.pk:
+        Application.objects.filter(pk=locked.pk).update(programme=programme)
+    return locked, programme
+
+
+# --- the application's transitions: one service each -------------------------------------------
+
+
+@transaction.atomic
+def submit_application(application: Application, *, by: Any) -> Application:
+    """Check every rule, assign the reference, freeze the content, submit."""
+    locked, _programme = _lock_and_check(application, by)
+    if locked.status != ApplicationStatus.DRAFT:
+        return perform(locked, "submit", by=by, reference="")  # refused with the state message
+    reference = grant_services.next_reference(locked.fund, clock.today().year)
+    submitted = perform(locked, "submit", by=by, reference=reference)
+    Application.objects.filter(pk=submitted.pk).update(submitted_content=snapshot_of(locked))
+    return submitted
+
+
+@transaction.atomic
+def resubmit_application(application: Application, *, by: Any) -> Application:
+    """After changes were requested: same rules as the first submission; content frozen again."""
+    locked, _programme = _lock_and_check(application, by)
+    resubmitted = perform(locked, "resubmit", by=by)
+    Application.objects.filter(pk=resubmitted.pk).update(submitted_content=snapshot_of(locked))
+    return resubmitted
+
+
+@transaction.atomic
+def request_changes(
+    application: Application, *, by: Any, message: str, reply_by: date
+) -> Application:
+    return perform(application, "request_changes", by=by, message=message, reply_by=reply_by)
+
+
+@transaction.atomic
+def pass_formal_check(application: Application, *, by: Any) -> Application:
+    return perform(application, "pass_formal_check", by=by)
+
+
+@transaction.atomic
+def reject_application(application: Application, *, by: Any, reasons: str) -> Application:
+    return perform(application, "reject", by=by, reasons=reasons)
+
+
+@transaction.atomic
+def complete_review(application: Application, *, score: Decimal, by: Any = None) -> Application:
+    """System: all required reviews are in; records the weighted score."""
+    return perform(application, "complete_review", by=by, score=score)
+
+
+@transaction.atomic
+def approve_application(
+    application: Application, *, by: Any, amount: Decimal, conditions: str = ""
+) -> Application:
+    """Approve within budget: commits the amount under a row lock and offers the grant."""
+    approved = perform(application, "approve", by=by, amount=amount, conditions=conditions)
+    programme = approved.programme
+    if programme is None:
+        raise WorkflowError(_("The application has no programme."), code="no_programme")
+    grant_services.offer_grant(
+        approved, programme=programme, amount=approved.awarded_amount, conditions=conditions, by=by
+    )
+    return approved
+
+
+@transaction.atomic
+def waitlist_application(application: Application, *, by: Any, reason: str = "") -> Application:
+    return perform(application, "waitlist", by=by, reason=reason)
+
+
+@transaction.atomic
+def reopen_application(application: Application, *, by: Any = None) -> Application:
+    return perform(application, "reopen", by=by)
+
+
+@transaction.atomic
+def withdraw_application(application: Application, *, by: Any, reason: str = "") -> Application:
+    return perform(application, "withdraw", by=by, reason=reason)
+
+
+@transaction.atomic
+def expire_application(application: Application, *, by: Any = None) -> Application:
+    return perform(application, "expire", by=by)
+
+
+APPLICATION_TRANSITIONS = {
+    "submit": submit_application,
+    "resubmit": resubmit_application,
+    "request_changes": request_changes,
+    "pass_formal_check": pass_formal_check,
+    "reject": reject_application,
+    "complete_review": complete_review,
+    "approve": approve_application,
+    "waitlist": waitlist_application,
+    "reopen": reopen_application,
+    "withdraw": withdraw_application,
+    "expire": expire_application,
+}
+
+
+def run_application_transition(
+    application: Application, name: str, *, by: Any, **data: Any
+) -> Application:
+    """Generic entry for admin actions, API and scheduler: the named transition's service."""
+    service = APPLICATION_TRANSITIONS.get(name)
+    if service is None:
+        raise UnknownTransition()
+    return service(application, by=by, **data)

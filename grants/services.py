@@ -1,0 +1,336 @@
+"""Writes on the funder side: references, budget bookings, grants and their transitions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import (
+    BudgetAllocation,
+    Fund,
+    Grant,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    PaymentTrigger,
+    Programme,
+    ReferenceCounter,
+    RepaymentClaim,
+    planned_amount,
+)
+from grants.money import ZERO, cents
+from workflows import clock, perform
+from workflows.errors import RuleViolation, UnknownTransition
+
+# Payments that have left (or are leaving) the fund's account and cannot be called back.
+SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+# Days a grantee has to repay a claim.
+REPAYMENT_DAYS = 30
+
+
+class BudgetRefusal(RuleViolation):
+    code = "budget_refused"
+
+
+def next_reference(fund: Fund, year: int) -> str:
+    """Hand out the next reference (BF-2026-00042); gapless because it rolls back with the caller."""
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+        fund=fund, year=year
+    )
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=models.F("last_number") + 1)
+    counter.refresh_from_db(fields=["last_number"])
+    return f"{fund.reference_prefix}-{year}-{counter.last_number:05d}"
+
+
+def allocation_for(programme: Programme, year: int) -> BudgetAllocation | None:
+    return BudgetAllocation.objects.filter(programme=programme, year=year).first()
+
+
+def commit_budget(
+    allocation: BudgetAllocation, *, grant: Grant, amount: Decimal, by: Any
+) -> LedgerEntry:
+    """Book a commitment under a row lock; refused when the released budget does not cover it."""
+    locked = BudgetAllocation.objects.select_for_update(no_key=True).get(pk=allocation.pk)
+    if not locked.released:
+        raise BudgetRefusal(
+            [],
+            _(
+                "The %(year)s budget of “%(programme)s” has not been released yet; approvals "
+                "wait until it is (you can put the application on the waiting list)."
+            )
+            % {"year": locked.year, "programme": locked.programme},
+        )
+    remaining = locked.balances()["remaining"]
+    if amount > remaining:
+        raise BudgetRefusal(
+            [],
+            _(
+                "This approval needs %(amount)s EUR but only %(remaining)s EUR are left in the "
+                "%(year)s budget of “%(programme)s”."
+            )
+            % {
+                "amount": amount,
+                "remaining": remaining,
+                "year": locked.year,
+                "programme": locked.programme,
+            },
+        )
+    return LedgerEntry.objects.create(
+        allocation=locked, grant=grant, kind=LedgerKind.COMMIT, amount=amount, created_by=by
+    )
+
+
+def grant_commitment(grant: Grant) -> Decimal:
+    sums = grant.ledger_entries.aggregate(
+        commit=Coalesce(
+            Sum("amount", filter=Q(kind=LedgerKind.COMMIT)),
+            ZERO,
+            output_field=models.DecimalField(),
+        ),
+        release=Coalesce(
+            Sum("amount", filter=Q(kind=LedgerKind.RELEASE)),
+            ZERO,
+            output_field=models.DecimalField(),
+        ),
+    )
+    return sums["commit"] - sums["release"]
+
+
+def release_unneeded_budget(grant: Grant, *, by: Any) -> Decimal:
+    """Release what the grant no longer needs (decline, lapse, cancellation, settlement)."""
+    surplus = grant_commitment(grant) - grant.commitment_target(planned_amount(grant))
+    if surplus > 0:
+        LedgerEntry.objects.create(
+            allocation_id=grant.allocation_id,
+            grant=grant,
+            kind=LedgerKind.RELEASE,
+            amount=surplus,
+            created_by=by,
+            note=f"release after {grant.status}",
+        )
+        return surplus
+    return ZERO
+
+
+def offer_grant(
+    application: Any, *, programme: Programme, amount: Decimal, conditions: str, by: Any
+) -> Grant:
+    """Create the offered Grant for an approved application and commit its budget."""
+    today = clock.today()
+    allocation = allocation_for(programme, today.year)
+    if allocation is None:
+        raise BudgetRefusal(
+            [],
+            _("There is no %(year)s budget for “%(programme)s” yet.")
+            % {"year": today.year, "programme": programme},
+        )
+    grant = Grant.objects.create(
+        application=application,
+        programme=programme,
+        allocation=allocation,
+        amount_awarded=amount,
+        max_share=programme.max_share,
+        conditions=conditions,
+        project_start=application.start_date,
+        project_end=application.end_date,
+        offer_expires_on=today + timedelta(days=programme.offer_acceptance_days),
+    )
+    commit_budget(allocation, grant=grant, amount=amount, by=by)
+    return grant
+
+
+def _schedule_tranches(grant: Grant, trigger: str, *, due_on: date) -> list[Payment]:
+    """Create the payments of the plan's tranches for `trigger` (e.g. 75 % at acceptance)."""
+    percents = grant.programme.tranches(trigger)
+    if not percents:
+        return []
+    next_sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
+    created = []
+    for offset, percent in enumerate(percents):
+        amount = cents(grant.amount_awarded * percent / 100)
+        if amount <= 0:
+            continue
+        created.append(
+            Payment.objects.create(
+                grant=grant,
+                kind=PaymentKind.ADVANCE
+                if trigger == PaymentTrigger.ACCEPTANCE
+                else PaymentKind.INSTALMENT,
+                trigger=trigger,
+                sequence=next_sequence + offset,
+                amount=amount,
+                due_on=due_on,
+            )
+        )
+    return created
+
+
+def _settle_money(grant: Grant, *, due_on: date) -> None:
+    """Unsent payments are cancelled; what was sent is compared with the final entitlement."""
+    grant.payments.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED]).update(
+        status=PaymentStatus.CANCELLED
+    )
+    sent = grant.payments.filter(status__in=SENT_PAYMENT_STATES).aggregate(
+        total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
+    )["total"]
+    balance = (grant.final_amount or ZERO) - sent
+    if balance > 0:
+        sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
+        Payment.objects.create(
+            grant=grant,
+            kind=PaymentKind.BALANCE,
+            trigger=PaymentTrigger.REPORT_ACCEPTED,
+            sequence=sequence,
+            amount=balance,
+            due_on=due_on,
+        )
+    elif balance < 0:
+        RepaymentClaim.objects.create(
+            grant=grant,
+            amount=-balance,
+            due_on=due_on + timedelta(days=REPAYMENT_DAYS),
+            reason=f"final entitlement {grant.final_amount} EUR, paid {sent} EUR",
+        )
+
+
+# --- grant transitions: one service each -------------------------------------------------------
+
+
+@transaction.atomic
+def accept_offer(grant: Grant, *, by: Any, full_name: str, consent: bool) -> Grant:
+    """Record the acceptance; schedules the advance payment(s) of the payment plan."""
+    grant = perform(grant, "accept", by=by, full_name=full_name, consent=consent)
+    _schedule_tranches(grant, PaymentTrigger.ACCEPTANCE, due_on=clock.today())
+    return grant
+
+
+@transaction.atomic
+def decline_offer(grant: Grant, *, by: Any, reason: str = "") -> Grant:
+    """Decline the offer; releases the commitment."""
+    grant = perform(grant, "decline", by=by, reason=reason)
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
+@transaction.atomic
+def lapse_offer(grant: Grant, *, by: Any = None) -> Grant:
+    """Scheduler: the acceptance deadline passed; releases the commitment."""
+    grant = perform(grant, "lapse", by=by)
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
+@transaction.atomic
+def end_project(grant: Grant, *, by: Any = None) -> Grant:
+    """Scheduler: the project ended; the report deadline is set."""
+    return perform(grant, "end_project", by=by)
+
+
+@transaction.atomic
+def submit_report_figures(
+    grant: Grant,
+    *,
+    by: Any,
+    actual_expenses: Decimal,
+    actual_eligible_expenses: Decimal,
+    actual_other_income: Decimal,
+) -> Grant:
+    """Submit the final report's totals (the report itself is kept by the applications app)."""
+    return perform(
+        grant,
+        "submit_report",
+        by=by,
+        actual_expenses=actual_expenses,
+        actual_eligible_expenses=actual_eligible_expenses,
+        actual_other_income=actual_other_income,
+    )
+
+
+@transaction.atomic
+def request_report_changes(grant: Grant, *, by: Any, message: str, reply_by: date) -> Grant:
+    return perform(grant, "request_report_changes", by=by, message=message, reply_by=reply_by)
+
+
+@transaction.atomic
+def accept_report(grant: Grant, *, by: Any) -> Grant:
+    """Settle: final entitlement; balance payment or repayment claim; releases the rest."""
+    grant = perform(grant, "accept_report", by=by)
+    _settle_money(grant, due_on=clock.today())
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: Grant, *, by: Any, reason: str) -> Grant:
+    """Revoke after an overdue report; claims back what was paid; releases the rest."""
+    grant = perform(grant, "revoke", by=by, reason=reason)
+    _settle_money(grant, due_on=clock.today())
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
+@transaction.atomic
+def cancel_grant(grant: Grant, *, by: Any, reason: str) -> Grant:
+    """The project did not happen; claims back what was paid; releases the rest."""
+    grant = perform(grant, "cancel", by=by, reason=reason)
+    _settle_money(grant, due_on=clock.today())
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
+@transaction.atomic
+def close_grant(grant: Grant, *, by: Any = None) -> Grant:
+    return perform(grant, "close", by=by)
+
+
+GRANT_TRANSITIONS = {
+    "accept": accept_offer,
+    "decline": decline_offer,
+    "lapse": lapse_offer,
+    "end_project": end_project,
+    "submit_report": submit_report_figures,
+    "request_report_changes": request_report_changes,
+    "accept_report": accept_report,
+    "revoke": revoke_grant,
+    "cancel": cancel_grant,
+    "close": close_grant,
+}
+
+
+def run_grant_transition(grant: Grant, name: str, *, by: Any, **data: Any) -> Grant:
+    """Generic entry for admin actions, API and scheduler: the named transition's service."""
+    service = GRANT_TRANSITIONS.get(name)
+    if service is None:
+        raise UnknownTransition()
+    return service(grant, by=by, **data)
+
+
+@transaction.atomic
+def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
+    """Record that the bank executed a payment; books it in the ledger."""
+    locked = Payment.objects.select_for_update().select_related("grant").get(pk=payment.pk)
+    if locked.status == PaymentStatus.PAID:
+        return locked
+    if locked.status in (PaymentStatus.CANCELLED, PaymentStatus.FAILED):
+        raise RuleViolation(
+            [], _("A cancelled or failed payment cannot be recorded as paid; schedule it again.")
+        )
+    locked.status = PaymentStatus.PAID
+    locked.save(update_fields=["status"])
+    LedgerEntry.objects.create(
+        allocation_id=locked.grant.allocation_id,
+        grant=locked.grant,
+        kind=LedgerKind.PAY,
+        amount=locked.amount,
+        created_by=by,
+        note=locked.end_to_end_id,
+    )
+    return locked

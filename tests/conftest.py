@@ -1,0 +1,45 @@
+"""The cast of every story: the demo fund, one user per role, applicants of two organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from applications import demo
+from applications.models import Organisation
+
+
+@pytest.fixture
+def fund(db: Any) -> Any:
+    return demo.setup_fund()
+
+
+@pytest.fixture
+def cast(fund: Any) -> demo.Cast:
+    return demo.create_cast(fund)
+
+
+@pytest.fixture
+def other_applicant(cast: demo.Cast) -> Any:
+    """An applicant of another organisation (organisation B)."""
+    user = demo.make_user("applicant-b")
+    demo.make_organisation(user, name="Association Amitié Dijon–Mainz", country="FR")
+    return user
+
+
+@pytest.fixture
+def other_organisation(other_applicant: Any) -> Organisation:
+    return Organisation.objects.get(memberships__user=other_applicant)
+
+
+@pytest.fixture
+def draft(cast: demo.Cast) -> Any:
+    return demo.make_ready_draft(cast.organisation, fund=cast.fund, by=cast.applicant)
+
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL with real row locks (set DATABASE_URL=postgres://...)",
+)
