@@ -5,7 +5,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION workflows_transitionlog_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'workflows_transitionlog is append-only (% refused)', TG_OP;
+    RAISE EXCEPTION USING MESSAGE = 'workflows_transitionlog is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS transitionlog_append_only ON workflows_transitionlog;
