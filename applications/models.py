@@ -16,7 +16,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications import rules
 from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
-from grants.money import ZERO, cents, money_field
+from grants.money import ZERO, cents, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
@@ -330,7 +330,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.is_system,
     )
     def complete_review(self, *, by: Any, score: Decimal) -> None:
-        score = Decimal(str(score))
+        try:
+            score = Decimal(str(score))
+        except ArithmeticError:
+            score = Decimal("NaN")
         if not score.is_finite() or not (0 <= score <= 100):
             raise WorkflowError(_("The score must lie between 0 and 100."), code="bad_score")
         self.score = score.quantize(Decimal("0.01"))
@@ -342,6 +345,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_decide,
     )
     def approve(self, *, by: Any, amount: Decimal, conditions: str = "") -> None:
+        amount = parse_amount(amount, label=_("The amount"))
         if amount <= 0 or amount > self.requested_amount:
             raise WorkflowError(
                 _("The amount must be more than 0 and at most the %(requested)s EUR requested.")

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants import rules
-from grants.money import CENT, ZERO, cents, money_field
+from grants.money import ZERO, cents, cents_down, money_field, parse_amount
 from workflows import clock
-from workflows.errors import RuleViolation, WorkflowError
+from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
 from workflows.guards import guard
 
@@ -321,27 +321,6 @@ def _require_text(value: str, message: object, code: str) -> str:
     return value
 
 
-def _require_money(value: Any, field: str) -> Decimal:
-    from grants.money import MAX_AMOUNT
-
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        amount = Decimal("NaN")
-    if (
-        not amount.is_finite()
-        or amount < 0
-        or amount > MAX_AMOUNT
-        or amount != amount.quantize(CENT)
-    ):
-        raise RuleViolation(
-            [],
-            _("%(field)s must be an amount in euros, not negative, with at most two decimals.")
-            % {"field": field},
-        )
-    return amount
-
-
 class GrantQuerySet(models.QuerySet["Grant"]):
     def visible_to(self, user: Any) -> GrantQuerySet:
         return rules.grants_visible_to(self, user)
@@ -400,8 +379,6 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         eligible = self.actual_eligible_expenses or ZERO
         expenses = self.actual_expenses if self.actual_expenses is not None else eligible
         other = self.actual_other_income or ZERO
-        from grants.money import cents_down
-
         share_cap = cents_down(eligible * self.max_share)
         return max(ZERO, min(self.amount_awarded, share_cap, expenses - other))
 
@@ -476,9 +453,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         actual_eligible_expenses: Decimal,
         actual_other_income: Decimal,
     ) -> None:
-        expenses = _require_money(actual_expenses, "actual_expenses")
-        eligible = _require_money(actual_eligible_expenses, "actual_eligible_expenses")
-        other = _require_money(actual_other_income, "actual_other_income")
+        expenses = parse_amount(actual_expenses, label=_("Actual expenses"))
+        eligible = parse_amount(actual_eligible_expenses, label=_("Actual eligible expenses"))
+        other = parse_amount(actual_other_income, label=_("Actual other income"))
         if eligible > expenses:
             raise WorkflowError(
                 _("Eligible expenses cannot be higher than all expenses."), code="eligible_too_high"

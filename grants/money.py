@@ -28,3 +28,32 @@ def cents(value: Decimal) -> Decimal:
 def cents_down(value: Decimal) -> Decimal:
     """Round down to the cent (for ceilings: never allow more than the rule permits)."""
     return value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def parse_amount(value: object, *, label: object) -> Decimal:
+    """A user-supplied amount as Decimal, or a readable refusal (negative, >2 decimals, huge)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from workflows.errors import WorkflowError
+
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+    except (ArithmeticError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise WorkflowError(
+            _("%(label)s: please enter an amount in euros, e.g. 1234.56.") % {"label": label},
+            code="invalid_amount",
+        )
+    if amount < 0:
+        raise WorkflowError(
+            _("%(label)s cannot be negative.") % {"label": label}, code="invalid_amount"
+        )
+    if amount > MAX_AMOUNT:
+        raise WorkflowError(_("%(label)s is too large.") % {"label": label}, code="invalid_amount")
+    if amount != amount.quantize(CENT):
+        raise WorkflowError(
+            _("%(label)s can have at most two decimals (cents).") % {"label": label},
+            code="invalid_amount",
+        )
+    return amount.quantize(CENT)

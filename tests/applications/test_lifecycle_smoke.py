@@ -8,13 +8,13 @@ from grants.models import GrantStatus
 from workflows.audit import verify_chain
 
 
-@pytest.mark.parametrize("state", [s for s in ApplicationStatus.values])
+@pytest.mark.parametrize("state", list(ApplicationStatus.values))
 def test_every_application_state_is_reachable(cast, state):
     application = demo.drive(cast, state)
     assert application.status == state
 
 
-@pytest.mark.parametrize("state", [s for s in GrantStatus.values])
+@pytest.mark.parametrize("state", list(GrantStatus.values))
 def test_every_grant_state_is_reachable(cast, state):
     application = demo.drive(cast, "approved", state)
     assert application.grant.status == state
