@@ -176,7 +176,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "applications:home"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Fund-wide settings ---------------------------------------------------------------------
 # Hours a claimed review task stays with its reviewer before it returns to the queue.
