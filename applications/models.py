@@ -246,11 +246,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="application_end_after_start",
+                violation_error_message=_("The project cannot end before it starts."),
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.reference or _('draft')} {self.title}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {"end_date": _("The project cannot end before it starts. Please check the dates.")}
+            )
 
     # --- figures over own lines ----------------------------------------------------------------
     def eligible_expenses(self) -> Decimal:

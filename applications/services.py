@@ -22,6 +22,7 @@ from applications.models import (
 from grants import services as grant_services
 from grants.models import Call, Fund, Programme
 from workflows import clock, perform
+from workflows.engine import starting_step
 from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition, WorkflowError
 
 EDITABLE_STATES = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED)
@@ -238,7 +239,10 @@ def snapshot_of(application: Application) -> dict[str, Any]:
     }
 
 
-def _lock_and_check(application: Application, by: Any) -> tuple[Application, Programme]:
+def _lock_and_check(
+    application: Application, by: Any, transition: str
+) -> tuple[Application, Programme]:
+    """Lock, then refuse in the order a person expects: who, then status, then the rules."""
     locked = (
         Application.objects.select_related("organisation", "call")
         .select_for_update(of=("self",))
@@ -246,6 +250,7 @@ def _lock_and_check(application: Application, by: Any) -> tuple[Application, Pro
     )
     if not rules.is_applicant(locked, by):
         raise TransitionForbidden()
+    starting_step(locked, transition)
     programme, violations = check_application(locked)
     if violations or programme is None:
         raise RuleViolation(violations)
@@ -260,9 +265,7 @@ def _lock_and_check(application: Application, by: Any) -> tuple[Application, Pro
 @transaction.atomic
 def submit_application(application: Application, *, by: Any) -> Application:
     """Check every rule, assign the reference, freeze the content, submit."""
-    locked, _programme = _lock_and_check(application, by)
-    if locked.status != ApplicationStatus.DRAFT:
-        return perform(locked, "submit", by=by, reference="")  # refused with the state message
+    locked, _programme = _lock_and_check(application, by, "submit")
     reference = grant_services.next_reference(locked.fund, clock.today().year)
     submitted = perform(locked, "submit", by=by, reference=reference)
     Application.objects.filter(pk=submitted.pk).update(submitted_content=snapshot_of(locked))
@@ -272,7 +275,7 @@ def submit_application(application: Application, *, by: Any) -> Application:
 @transaction.atomic
 def resubmit_application(application: Application, *, by: Any) -> Application:
     """After changes were requested: same rules as the first submission; content frozen again."""
-    locked, _programme = _lock_and_check(application, by)
+    locked, _programme = _lock_and_check(application, by, "resubmit")
     resubmitted = perform(locked, "resubmit", by=by)
     Application.objects.filter(pk=resubmitted.pk).update(submitted_content=snapshot_of(locked))
     return resubmitted

@@ -474,7 +474,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         self.report_change_message = _require_text(
             message, _("Please tell the grantee what to change."), "message_missing"
         )
-        if not isinstance(reply_by, date) or reply_by < clock.today():
+        if not isinstance(reply_by, date) or reply_by <= clock.today():
             raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
         self.report_due_on = reply_by
 
@@ -482,7 +482,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=GrantStatus.REPORT_SUBMITTED,
         target=GrantStatus.SETTLED,
-        permission=rules.is_reviewer,
+        permission=rules.can_accept_report,
     )
     def accept_report(self, *, by: Any) -> None:
         self.final_amount = self.entitlement()
@@ -546,6 +546,9 @@ class Payment(models.Model):
         max_length=16, choices=PaymentStatus, default=PaymentStatus.SCHEDULED, db_index=True
     )
     created_at = models.DateTimeField(default=clock.now)
+    recorded_paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("payment")

@@ -324,7 +324,8 @@ def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
             [], _("A cancelled or failed payment cannot be recorded as paid; schedule it again.")
         )
     locked.status = PaymentStatus.PAID
-    locked.save(update_fields=["status"])
+    locked.recorded_paid_by = by
+    locked.save(update_fields=["status", "recorded_paid_by"])
     LedgerEntry.objects.create(
         allocation_id=locked.grant.allocation_id,
         grant=locked.grant,

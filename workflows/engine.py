@@ -48,19 +48,13 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
     `by=None` is the system (scheduler, automatic completion). Returns the saved object.
     """
     model = type(obj)
-    meta = transition_meta(model, transition)
-    if "\x00" in (note or ""):
-        raise WorkflowError(_("The note contains an invalid (NUL) character."), code="invalid_text")
+    transition_meta(model, transition)  # unknown names are refused before anything else
+    _refuse_nul_bytes(note, *data.values())
     field = state_field(model)
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=obj.pk)
         source = field.get_state(locked)
-        step = meta.get_transition(source)
-        if step is None:
-            raise TransitionNotAllowed(
-                _("This is not possible while the status is “%(state)s”.")
-                % {"state": _state_label(locked, field, source)}
-            )
+        step = starting_step(locked, transition)
         if not step.has_perm(locked, by):
             raise TransitionForbidden()
         for condition in step.conditions:
@@ -88,6 +82,28 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
         if effects.has_effects(model, transition):
             transaction.on_commit(partial(effects.enqueue, log.pk))
     return locked
+
+
+def starting_step(obj: models.Model, transition: str) -> Any:
+    """The transition's step from the object's current state, or TransitionNotAllowed."""
+    field = state_field(type(obj))
+    state = field.get_state(obj)
+    step = transition_meta(type(obj), transition).get_transition(state)
+    if step is None:
+        raise TransitionNotAllowed(
+            _("This is not possible while the status is “%(state)s”.")
+            % {"state": _state_label(obj, field, state)}
+        )
+    return step
+
+
+def _refuse_nul_bytes(*values: Any) -> None:
+    """PostgreSQL cannot store NUL in text; refuse it here with words instead of a 500 later."""
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise WorkflowError(
+            _("The text contains an invalid (NUL) character. Please retype it."),
+            code="invalid_text",
+        )
 
 
 def _check_signature(method: Any, by: Any, data: dict[str, Any]) -> None:

@@ -1,0 +1,312 @@
+"""Applicant-side admin: organisations and members, applications with their transitions.
+
+An application's content can be corrected here only while it is a draft; from submission on it
+is frozen and changes only through its transitions, run by `run_application_transition`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from applications import rules
+from applications.models import (
+    Application,
+    ApplicationStatus,
+    Attachment,
+    BudgetLine,
+    Membership,
+    Organisation,
+    Partner,
+)
+from applications.services import APPLICATION_TRANSITIONS, run_application_transition
+from grants.models import Grant
+from grants.money import MAX_DIGITS
+from workflows.admin import (
+    ConfirmForm,
+    MessageWithDeadlineForm,
+    OptionalReasonForm,
+    ReadOnlyTabularInline,
+    RoleAdmin,
+    RolePermissions,
+    TransitionAdmin,
+    TransitionSpec,
+    transition_actions,
+)
+from workflows.roles import Role, has_role
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+class MembershipInline(RolePermissions, admin.TabularInline):
+    model = Membership
+    delete_roles = (Role.ADMINISTRATOR,)
+    extra = 0
+    fields = ("user", "role", "is_active", "joined_at")
+    raw_id_fields = ("user",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(RoleAdmin):
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("name", "legal_form", "country", "city", "email", "created_at")
+    list_filter = ("legal_form", "country")
+    search_fields = ("name", "city", "registration_id", "email")
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("name", "legal_form", "registration_id", "group_members")}),
+        (_("Address"), {"fields": ("street", "postcode", "city", "country", "email")}),
+        (_("Bank account"), {"fields": ("bank_account_holder", "iban", "bic")}),
+        (_("Record"), {"fields": ("created_at",)}),
+    )
+    inlines = (MembershipInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        return rules.organisations_visible_to(super().get_queryset(request), request.user)
+
+
+@admin.register(Membership)
+class MembershipAdmin(RoleAdmin):
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("user", "organisation", "role", "is_active", "joined_at")
+    list_filter = ("role", "is_active")
+    list_select_related = ("user", "organisation")
+    search_fields = ("user__username", "user__email", "organisation__name")
+    raw_id_fields = ("user", "organisation")
+
+
+# --- applications -----------------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    reasons = forms.CharField(
+        label=_("Reasons for the rejection"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class ScoreForm(forms.Form):
+    score = forms.DecimalField(label=_("Weighted score (0–100)"), max_digits=5, decimal_places=2)
+
+
+class ApproveForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount awarded (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
+    )
+    conditions = forms.CharField(
+        label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+APPLICATION_TRANSITION_SPECS: dict[str, TransitionSpec] = {
+    "submit": TransitionSpec(_("Submit"), ConfirmForm),
+    "resubmit": TransitionSpec(_("Resubmit"), ConfirmForm),
+    "request_changes": TransitionSpec(_("Request changes"), MessageWithDeadlineForm),
+    "pass_formal_check": TransitionSpec(
+        _("Pass the formal check"), ConfirmForm, _("The application goes to assessment.")
+    ),
+    "reject": TransitionSpec(_("Reject"), RejectForm, _("A rejection letter is sent.")),
+    "complete_review": TransitionSpec(_("Complete the review"), ScoreForm),
+    "approve": TransitionSpec(
+        _("Approve"),
+        ApproveForm,
+        _("The amount is committed from this year's budget and the grant is offered."),
+    ),
+    "waitlist": TransitionSpec(_("Put on the waiting list"), OptionalReasonForm),
+    "reopen": TransitionSpec(_("Reopen for a decision"), ConfirmForm),
+    "withdraw": TransitionSpec(_("Withdraw"), OptionalReasonForm),
+    "expire": TransitionSpec(_("Expire"), ConfirmForm),
+}
+
+
+class DraftContentPermissions(RolePermissions):
+    """The parent application's lines can be edited only while it is a draft."""
+
+    delete_roles = (Role.ADMINISTRATOR,)
+
+    def _may_edit(self, request: HttpRequest, obj: Any) -> bool:
+        return (
+            super()._may_edit(request, obj)
+            and obj is not None
+            and obj.status == ApplicationStatus.DRAFT
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_edit(request, obj)
+
+
+class BudgetLineInline(DraftContentPermissions, admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+    fields = (
+        "side",
+        "category",
+        "purpose",
+        "quantity",
+        "unit_cost",
+        "line_amount",
+        "eligible",
+        "position",
+    )
+    readonly_fields = ("line_amount",)
+
+    @admin.display(description=_("amount"))
+    def line_amount(self, line: BudgetLine) -> Any:
+        # The empty template row for new lines has no quantity or unit cost yet.
+        if line.quantity is None or line.unit_cost is None:
+            return "–"
+        return line.amount
+
+
+class PartnerInline(DraftContentPermissions, admin.TabularInline):
+    model = Partner
+    extra = 0
+    fields = ("name", "country", "city", "contact_email")
+
+
+class AttachmentInline(ReadOnlyTabularInline):
+    """Listed only: files are uploaded by applicants and served by the portal's access checks."""
+
+    model = Attachment
+    fields = ("original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+DRAFT_CONTENT = (
+    "title",
+    "summary",
+    "description",
+    "themes",
+    "project_format",
+    "start_date",
+    "end_date",
+    "places",
+    "participants_expected",
+    "requested_amount",
+    "language",
+    "call",
+)
+
+
+@admin.register(Application)
+class ApplicationAdmin(TransitionAdmin):
+    """Administrators also see drafts (to help applicants); other staff see what the portal shows."""
+
+    transitions = APPLICATION_TRANSITION_SPECS
+    transition_services = APPLICATION_TRANSITIONS
+    actions = transition_actions(APPLICATION_TRANSITION_SPECS, ["pass_formal_check", "reopen"])
+    list_display = (
+        "reference",
+        "title",
+        "organisation",
+        "programme",
+        "status",
+        "requested_amount",
+        "awarded_amount",
+        "submitted_at",
+    )
+    list_display_links = ("reference", "title")
+    list_filter = ("status", "programme", "language", "fund")
+    list_select_related = ("organisation", "programme")
+    search_fields = ("reference", "title", "organisation__name")
+    readonly_fields = (
+        "transition_buttons",
+        "transition_history",
+        "grant_link",
+        "status",
+        "reference",
+        "fund",
+        "organisation",
+        "programme",
+        "submitted_at",
+        "change_request_message",
+        "reply_deadline",
+        "score",
+        "awarded_amount",
+        "decision_note",
+        "decided_at",
+        "decided_by",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "transition_buttons",
+                    "status",
+                    "reference",
+                    "fund",
+                    "organisation",
+                    "programme",
+                )
+            },
+        ),
+        (_("Project"), {"fields": DRAFT_CONTENT}),
+        (
+            _("Review and decision"),
+            {
+                "fields": (
+                    "submitted_at",
+                    "change_request_message",
+                    "reply_deadline",
+                    "score",
+                    "awarded_amount",
+                    "decision_note",
+                    "decided_at",
+                    "decided_by",
+                    "grant_link",
+                )
+            },
+        ),
+        (
+            _("History"),
+            {"fields": ("transition_history", "created_by", "created_at", "updated_at")},
+        ),
+    )
+    inlines = (BudgetLineInline, PartnerInline, AttachmentInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        queryset = super().get_queryset(request).select_related("organisation", "fund", "programme")
+        if has_role(request.user, Role.ADMINISTRATOR):
+            return queryset
+        return rules.applications_visible_to(queryset, request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # applications start in the portal, by a member of the organisation
+
+    def _may_edit(self, request: HttpRequest, obj: Any) -> bool:
+        return super()._may_edit(request, obj) and (
+            obj is None or obj.status == ApplicationStatus.DRAFT
+        )
+
+    def transition_initial(self, obj: Application, name: str) -> dict[str, Any]:
+        if name == "approve":
+            return {"amount": obj.requested_amount}
+        return {}
+
+    def run_transition(self, obj: Application, name: str, *, by: Any, **data: Any) -> Application:
+        return run_application_transition(obj, name, by=by, **data)
+
+    @admin.display(description=_("grant"))
+    def grant_link(self, obj: Application) -> str:
+        grant = Grant.objects.filter(application_id=obj.pk).first() if obj.pk else None
+        if grant is None:
+            return "–"
+        url = reverse("admin:grants_grant_change", args=[grant.pk])
+        return format_html(
+            '<a href="{}">{} EUR – {}</a>', url, grant.amount_awarded, grant.get_status_display()
+        )

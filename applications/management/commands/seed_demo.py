@@ -1,0 +1,426 @@
+"""`manage.py seed_demo [--size N] [--seed S]`: the demo fund, its cast and N applications.
+
+Every application is created and moved through the real services by `demo.drive`, with the clock
+travelling, so the audit chain, the budget ledger and the payments are what the product itself
+writes. The states are spread over both machines in the proportions of the domain notes (about
+46 % approved, 25 % rejected, the rest spread), histories over the past two years.
+
+Running it again adds N more applications; users, organisations and the fund are reused.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_UP, Decimal
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.test.utils import override_settings
+from schwifty import IBAN
+from tqdm import tqdm
+
+from applications import demo
+from applications.models import Application, ApplicationStatus, LegalForm, Organisation
+from grants.models import BudgetAllocation, GrantStatus
+from workflows import clock
+
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Histories start at most this many days ago.
+HISTORY_DAYS = 730
+# Applications per transaction: one write transaction per chunk instead of one per service call.
+CHUNK = 250
+DEFAULT_BUDGET = Decimal("3000000")
+
+# (application state, grant state, share of all applications in %, submitted between
+# `recent` and `oldest` days ago). Open states are recent: a real scheduler would have moved an
+# old one on (expired, lapsed, ended); settled ones are closed a few weeks later.
+# Domain: about 46 % approved, 25 % rejected.
+MIX: list[tuple[str, str | None, float, int, int]] = [
+    (ApplicationStatus.DRAFT, None, 5.0, 1, 30),
+    (ApplicationStatus.SUBMITTED, None, 3.0, 1, 10),
+    (ApplicationStatus.CHANGES_REQUESTED, None, 2.0, 4, 16),
+    (ApplicationStatus.IN_REVIEW, None, 4.0, 5, 40),
+    (ApplicationStatus.REVIEWED, None, 3.0, 11, 45),
+    (ApplicationStatus.WAITLISTED, None, 3.0, 15, 58),
+    (ApplicationStatus.REJECTED, None, 25.0, 13, HISTORY_DAYS),
+    (ApplicationStatus.WITHDRAWN, None, 6.0, 6, HISTORY_DAYS),
+    (ApplicationStatus.EXPIRED, None, 3.0, 31, HISTORY_DAYS),
+    (ApplicationStatus.APPROVED, GrantStatus.OFFERED, 3.0, 15, 43),
+    (ApplicationStatus.APPROVED, GrantStatus.ACCEPTED, 6.0, 21, 64),
+    (ApplicationStatus.APPROVED, GrantStatus.DECLINED, 2.0, 21, HISTORY_DAYS),
+    (ApplicationStatus.APPROVED, GrantStatus.LAPSED, 1.5, 51, HISTORY_DAYS),
+    (ApplicationStatus.APPROVED, GrantStatus.CANCELLED, 2.0, 31, HISTORY_DAYS),
+    (ApplicationStatus.APPROVED, GrantStatus.REPORT_DUE, 4.0, 67, 150),
+    (ApplicationStatus.APPROVED, GrantStatus.REPORT_SUBMITTED, 3.0, 86, 140),
+    (ApplicationStatus.APPROVED, GrantStatus.SETTLED, 3.0, 96, 160),
+    (ApplicationStatus.APPROVED, GrantStatus.REVOKED, 1.5, 156, HISTORY_DAYS),
+    (ApplicationStatus.APPROVED, GrantStatus.CLOSED, 20.0, 98, HISTORY_DAYS),
+]
+
+# Requested amounts: (category, share in %, lowest, most frequent, highest, rounded to).
+# Averages about EUR 9,000, as in the domain notes.
+AMOUNTS = [
+    (1, 48, 800, 4000, 5000, 50),
+    (2, 32, 5010, 8000, 10000, 10),
+    (3, 20, 10100, 15000, 50000, 100),
+]
+
+TWINS = [
+    ("Köln", "Lyon"), ("Freiburg", "Besançon"), ("Mainz", "Dijon"), ("Saarbrücken", "Nantes"),
+    ("Hannover", "Rouen"), ("Trier", "Metz"), ("Kiel", "Brest"), ("Leipzig", "Lille"),
+    ("München", "Bordeaux"), ("Görlitz", "Arles"), ("Bonn", "Grenoble"), ("Erfurt", "Reims"),
+]  # fmt: skip
+EVENTS = [
+    ("Jugendbegegnung", "Rencontre de jeunes"),
+    ("Chorfestival", "Festival de chorales"),
+    ("Gedenkreise", "Voyage de mémoire"),
+    ("Sportturnier", "Tournoi sportif"),
+    ("Klimawerkstatt", "Atelier climat"),
+    ("Bürgerdialog Europa", "Dialogue citoyen sur l'Europe"),
+    ("Digitale Sommerschule", "Université d'été numérique"),
+    ("Seniorenaustausch", "Échange de seniors"),
+    ("Künstlerresidenz", "Résidence d'artistes"),
+    ("Partnerschaftsjubiläum", "Anniversaire du jumelage"),
+    ("Theaterwerkstatt", "Atelier théâtre"),
+    ("Radtour der Freundschaft", "Randonnée à vélo de l'amitié"),
+    ("Inklusives Musikcamp", "Camp musical inclusif"),
+    ("Kochkurs ohne Grenzen", "Cours de cuisine sans frontières"),
+]
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    username: str
+    name: str
+    legal_form: str
+    country: str
+    street: str
+    postcode: str
+    city: str
+    registration_id: str = ""
+    members: tuple[str, ...] = ()
+
+
+# Applicant organisations besides the cast's own (Partnerschaftskomitee Köln–Lyon e.V.).
+# German and French, of every legal form, four informal groups with three named members.
+ORGANISATIONS = [
+    OrgSpec("applicant-dijon", "Comité de jumelage Dijon–Mainz", LegalForm.ASSOCIATION, "FR", "Place de la Libération 2", "21000", "Dijon", "W212001234"),
+    OrgSpec("applicant-chor", "Chorgruppe „Stimmen ohne Grenzen“", LegalForm.INFORMAL_GROUP, "DE", "Karl-Liebknecht-Straße 12", "04107", "Leipzig", members=("Anna Becker", "Jonas Wagner", "Fatma Yılmaz")),
+    OrgSpec("applicant-freiburg", "Städtepartnerschaftsverein Freiburg–Besançon e.V.", LegalForm.ASSOCIATION, "DE", "Münsterplatz 3", "79098", "Freiburg im Breisgau", "VR 4711"),
+    OrgSpec("applicant-lille", "Collectif Jeunes Européens de Lille", LegalForm.INFORMAL_GROUP, "FR", "Rue de Béthune 40", "59000", "Lille", members=("Camille Martin", "Hugo Lefèvre", "Inès Benali")),
+    OrgSpec("applicant-kleinblittersdorf", "Gemeinde Kleinblittersdorf", LegalForm.MUNICIPALITY, "DE", "Rathausstraße 1", "66271", "Kleinblittersdorf"),
+    OrgSpec("applicant-nantes", "Maison de l'Europe de Nantes", LegalForm.ASSOCIATION, "FR", "Quai de Versailles 90", "44000", "Nantes", "W442005678"),
+    OrgSpec("applicant-vhs-mainz", "Volkshochschule Mainz", LegalForm.EDUCATION, "DE", "Karmeliterplatz 1", "55116", "Mainz"),
+    OrgSpec("applicant-brest", "Groupe citoyen Brest–Kiel", LegalForm.INFORMAL_GROUP, "FR", "Rue de Siam 8", "29200", "Brest", members=("Yann Le Goff", "Maëlle Quéré", "Thomas Kerjean")),
+    OrgSpec("applicant-goerlitz", "TSV Rot-Weiß Görlitz 1890 e.V.", LegalForm.ASSOCIATION, "DE", "Sportplatzweg 5", "02826", "Görlitz", "VR 1890"),
+    OrgSpec("applicant-ferney", "Commune de Ferney-Voltaire", LegalForm.MUNICIPALITY, "FR", "Avenue Voltaire 1", "01210", "Ferney-Voltaire"),
+    OrgSpec("applicant-stiftung", "Stiftung Erinnerung und Zukunft", LegalForm.FOUNDATION, "DE", "Gedenkstättenweg 2", "99084", "Erfurt", "StiftV 21/07"),
+    OrgSpec("applicant-arles", "Association Culture Partagée", LegalForm.ASSOCIATION, "FR", "Rue de la République 15", "13200", "Arles", "W131009876"),
+    OrgSpec("applicant-kiel", "Nachbarschaftsinitiative Kiel–Brest", LegalForm.INFORMAL_GROUP, "DE", "Holstenstraße 20", "24103", "Kiel", members=("Lena Petersen", "Malte Hansen", "Sophie Dubois")),
+    OrgSpec("applicant-strasbourg", "Lycée franco-allemand de Strasbourg", LegalForm.EDUCATION, "FR", "Rue du Rhin 3", "67000", "Strasbourg"),
+    OrgSpec("applicant-gggmbh", "Brücken bauen gGmbH", LegalForm.NONPROFIT_COMPANY, "DE", "Kaiserstraße 100", "66111", "Saarbrücken", "HRB 10452"),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One application to create: where its history ends, when it starts, what it asks for."""
+
+    application_state: str
+    grant_state: str | None
+    submitted_on: date
+    requested: Decimal
+    title: str
+    applicant: int  # index into the list of (organisation, applicant)
+
+
+def apportion(total: int, weights: list[float], *, at_least_one: bool) -> list[int]:
+    """Split `total` in proportion to `weights` (largest remainders); optionally no zero."""
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    counts = [int(x) for x in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    if at_least_one and total >= len(weights):
+        for i, count in enumerate(counts):
+            if count == 0:
+                counts[max(range(len(counts)), key=counts.__getitem__)] -= 1
+                counts[i] = 1
+    return counts
+
+
+def requested_amount(rng: random.Random) -> Decimal:
+    _category, _share, low, mode, high, step = rng.choices(AMOUNTS, [a[1] for a in AMOUNTS])[0]
+    value = round(rng.triangular(low, high, mode) / step) * step
+    return Decimal(min(max(value, low), high)).quantize(Decimal("0.01"))
+
+
+def category_of(amount: Decimal) -> int:
+    return 1 if amount <= 5000 else 2 if amount <= 10000 else 3
+
+
+def title_for(rng: random.Random, country: str, year: int) -> str:
+    german, french = rng.choice(EVENTS)
+    city_de, city_fr = rng.choice(TWINS)
+    if country == "FR":
+        return f"{french} {city_fr}–{city_de} {year}"
+    if rng.random() < 0.3:
+        return f"{german} / {french} {city_de}–{city_fr} {year}"
+    return f"{german} {city_de}–{city_fr} {year}"
+
+
+def make_plan(
+    size: int, rng: random.Random, *, today: date, countries: list[str], org_weights: list[float]
+) -> list[Planned]:
+    """The applications to create, oldest submission first (references then rise with time)."""
+    counts = apportion(size, [row[2] for row in MIX], at_least_one=True)
+    plan = []
+    for (app_state, grant_state, _share, recent, oldest), count in zip(MIX, counts, strict=True):
+        recent = max(recent, demo.days_needed(app_state, grant_state))
+        oldest = max(oldest, recent)
+        for _ in range(count):
+            submitted_on = today - timedelta(days=rng.randint(recent, oldest))
+            start_year = (submitted_on + timedelta(days=demo.LEAD_DAYS)).year
+            applicant = rng.choices(range(len(org_weights)), org_weights)[0]
+            plan.append(
+                Planned(
+                    application_state=str(app_state),
+                    grant_state=str(grant_state) if grant_state else None,
+                    submitted_on=submitted_on,
+                    requested=requested_amount(rng),
+                    title=title_for(rng, countries[applicant], start_year),
+                    applicant=applicant,
+                )
+            )
+    rng.shuffle(plan)  # the same day's applications come in no particular order
+    plan.sort(key=lambda p: p.submitted_on)
+    return plan
+
+
+def budget_needed(plan: list[Planned]) -> dict[tuple[int, int], Decimal]:
+    """What the approvals commit per (category, year of approval): an upper bound."""
+    needed: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    approve_after = timedelta(days=demo.STEP_DAY["approve"])
+    for item in plan:
+        if item.application_state == ApplicationStatus.APPROVED:
+            year = (item.submitted_on + approve_after).year
+            needed[(category_of(item.requested), year)] += item.requested
+    return needed
+
+
+def bank_account(country: str, number: int) -> dict[str, str]:
+    """A valid IBAN of its own for each organisation (Commerzbank Köln / La Banque Postale)."""
+    if country == "FR":
+        iban = IBAN.generate("FR", bank_code="20041", branch_code="01005", account_code=f"{number:011d}")  # fmt: skip
+        return {"iban": str(iban), "bic": "PSSTFRPPLYO"}
+    iban = IBAN.generate("DE", bank_code="37040044", account_code=f"{number:010d}")
+    return {"iban": str(iban), "bic": "COBADEFFXXX"}
+
+
+def ensure_organisation(spec: OrgSpec, number: int) -> tuple[Organisation, Any]:
+    applicant = demo.make_user(spec.username)
+    organisation = Organisation.objects.filter(memberships__user=applicant).first()
+    if organisation is None:
+        holder = spec.members[0] if spec.members else spec.name[:70]
+        organisation = demo.make_organisation(
+            applicant,
+            name=spec.name,
+            country=spec.country,
+            legal_form=spec.legal_form,
+            street=spec.street,
+            postcode=spec.postcode,
+            city=spec.city,
+            registration_id=spec.registration_id,
+            group_members=list(spec.members),
+            email=f"{spec.username}@example.org",
+            bank_account_holder=holder,
+            **bank_account(spec.country, 532013100 + number),
+        )
+    return organisation, applicant
+
+
+class _Stream:
+    """tqdm writes carriage returns; Django's OutputWrapper would end every write with a newline."""
+
+    def __init__(self, wrapper: Any) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
+@contextmanager
+def bulk_mode() -> Iterator[None]:
+    """Settings for a long batch: no query log (DEBUG keeps every SQL string) and fewer GC passes.
+
+    The ORM allocates many short-lived objects; the cyclic collector gains nothing here.
+    """
+    gc.collect()
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        with override_settings(DEBUG=False):
+            yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo fund, one user per role and N applications in every state of both "
+        "machines, with histories replayed through the real services."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", type=int, default=60, help="applications to add (60)")
+        parser.add_argument("--seed", type=int, default=None, help="random seed (default: any)")
+        parser.add_argument(
+            "--chunk", type=int, default=CHUNK, help=f"applications per transaction ({CHUNK})"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        size, chunk = options["size"], options["chunk"]
+        if size < 0 or chunk < 1:
+            raise CommandError("--size must be >= 0 and --chunk >= 1.")
+        seed = options["seed"] if options["seed"] is not None else random.SystemRandom().randrange(10**6)  # fmt: skip
+        rng = random.Random(seed)
+        started = time.perf_counter()
+        today = clock.today()
+
+        wanted = min(len(ORGANISATIONS), max(3, size // 4))
+        specs = ORGANISATIONS[:wanted]
+        countries = ["DE"] + [spec.country for spec in specs]
+        # A few organisations apply often, most now and then.
+        org_weights = [1.0 / (1 + i) ** 0.6 for i in range(len(countries))]
+        plan = make_plan(size, rng, today=today, countries=countries, org_weights=org_weights)
+        needed = budget_needed(plan)
+
+        first_year = (today - timedelta(days=HISTORY_DAYS)).year
+        budget = max(
+            [DEFAULT_BUDGET, *(round_up(amount * Decimal("1.2")) for amount in needed.values())]
+        )
+        fund = demo.setup_fund(years=tuple(range(first_year, today.year + 2)), budget=budget)
+        self.ensure_budget(fund, needed)
+        cast = demo.create_cast(fund)
+        applicants: list[tuple[Organisation, Any]] = [(cast.organisation, cast.applicant)]
+        for number, spec in enumerate(specs, start=1):
+            applicants.append(ensure_organisation(spec, number))
+
+        self.replay(cast, applicants, plan, chunk)
+        self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
+        self.stdout.write(self.logins_table(cast))
+
+    def ensure_budget(self, fund: Any, needed: dict[tuple[int, int], Decimal]) -> None:
+        """Raise a yearly budget where this run's approvals would not fit in what is left.
+
+        The allocated amount is the fund's setting (an administrator edits it in the admin);
+        the ledger stays untouched.
+        """
+        for (category, year), amount in sorted(needed.items()):
+            allocation = BudgetAllocation.objects.get(
+                programme__fund=fund, programme__category=category, year=year
+            )
+            remaining = allocation.balances()["remaining"]
+            if remaining >= amount:
+                continue
+            raised = round_up(allocation.amount + amount - remaining)
+            BudgetAllocation.objects.filter(pk=allocation.pk).update(amount=raised)
+            self.stdout.write(f"Raised the {year} budget of category {category} to {raised} EUR.")
+
+    def replay(
+        self,
+        cast: demo.Cast,
+        applicants: list[tuple[Organisation, Any]],
+        plan: list[Planned],
+        chunk: int,
+    ) -> None:
+        takes_title = "title" in inspect.signature(demo.drive).parameters
+        with (
+            (bulk_mode() if __import__("os").environ.get("BULK", "1") == "1" else __import__("contextlib").nullcontext()),
+            tqdm(
+                total=len(plan),
+                desc="applications",
+                unit="app",
+                file=_Stream(self.stderr),
+                smoothing=0.05,
+            ) as bar,
+        ):
+            for begin in range(0, len(plan), chunk):
+                with transaction.atomic():
+                    for item in plan[begin : begin + chunk]:
+                        organisation, applicant = applicants[item.applicant]
+                        extra = {"title": item.title} if takes_title else {}
+                        application = demo.drive(
+                            cast,
+                            item.application_state,
+                            item.grant_state,
+                            submitted_on=item.submitted_on,
+                            requested=item.requested,
+                            organisation=organisation,
+                            applicant=applicant,
+                            **extra,
+                        )
+                        if not takes_title:
+                            retitle(application, item.title)
+                        bar.update()
+
+    def summary(self, plan: list[Planned], seed: int, organisations: int, seconds: float) -> str:
+        states = Counter(p.application_state for p in plan)
+        grants = Counter(p.grant_state for p in plan if p.grant_state)
+        size = max(len(plan), 1)
+        lines = [
+            f"Added {len(plan)} applications of {organisations} organisations in {seconds:.1f} s "
+            f"(seed {seed}).",
+            "  applications: "
+            + ", ".join(f"{s} {states[s]} ({100 * states[s] / size:.0f} %)" for s in ApplicationStatus.values if states[s]),
+            "  grants: " + ", ".join(f"{s} {grants[s]}" for s in GrantStatus.values if grants[s]),
+            "",
+        ]  # fmt: skip
+        return "\n".join(lines)
+
+    def logins_table(self, cast: demo.Cast) -> str:
+        rows = [("role", "username", "password"), *cast.logins()]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rule = "+".join("-" * (w + 2) for w in widths)
+        lines = [f"Demo logins, sign in at {ADMIN_URL}", rule]
+        for n, row in enumerate(rows):
+            cells = " | ".join(value.ljust(widths[i]) for i, value in enumerate(row))
+            lines.append(f" {cells}".rstrip())
+            if n == 0:
+                lines.append(rule)
+        lines.append(rule)
+        return "\n".join(lines)
+
+
+def round_up(amount: Decimal, step: int = 100_000) -> Decimal:
+    return (Decimal(amount) / step).quantize(Decimal(1), rounding=ROUND_UP) * step
+
+
+def retitle(application: Application, title: str) -> None:
+    """Give the application its own title, in the row and in the frozen submitted content.
+
+    Only needed while `demo.drive` does not pass a title through to the draft.
+    """
+    content = (
+        Application.objects.filter(pk=application.pk)
+        .values_list("submitted_content", flat=True)
+        .get()
+    )
+    if content:
+        content = {**content, "title": title}
+    Application.objects.filter(pk=application.pk).update(title=title, submitted_content=content)

@@ -1,0 +1,414 @@
+"""Funder-side admin: policy (administrators only), budgets with their ledger, grants and money.
+
+Grants, payments, claims and ledger entries are written by services only; here they are shown,
+and a grant's transitions are offered as buttons that run `run_grant_transition`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from grants import rules
+from grants.models import (
+    BudgetAllocation,
+    Call,
+    Fund,
+    Grant,
+    LedgerEntry,
+    LedgerKind,
+    Payment,
+    Programme,
+    ReferenceCounter,
+    RepaymentClaim,
+)
+from grants.money import MAX_DIGITS, ZERO
+from grants.services import GRANT_TRANSITIONS, run_grant_transition
+from workflows.admin import (
+    ConfirmForm,
+    MessageWithDeadlineForm,
+    OptionalReasonForm,
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    ReasonForm,
+    RoleAdmin,
+    RolePermissions,
+    TransitionAdmin,
+    TransitionSpec,
+    transition_actions,
+)
+from workflows.roles import Role
+
+# --- policy: funds, programmes, calls (administrators change them) ----------------------------
+
+
+@admin.register(Fund)
+class FundAdmin(RoleAdmin):
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("name", "short_name", "reference_prefix", "countries")
+    search_fields = ("name", "short_name", "reference_prefix")
+
+
+class CallInline(RolePermissions, admin.TabularInline):
+    model = Call
+    delete_roles = (Role.ADMINISTRATOR,)
+    extra = 0
+    fields = ("title", "opens_on", "closes_on")
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(RoleAdmin):
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = (
+        "name",
+        "fund",
+        "code",
+        "category",
+        "is_active",
+        "min_amount",
+        "max_amount",
+        "max_share",
+        "intake",
+        "reviews_required",
+    )
+    list_filter = ("fund", "is_active", "intake")
+    list_select_related = ("fund",)
+    search_fields = ("name", "code")
+    inlines = (CallInline,)
+    fieldsets = (
+        (None, {"fields": ("fund", "code", "name", "category", "is_active", "languages")}),
+        (
+            _("Money"),
+            {"fields": ("min_amount", "max_amount", "max_share", "payment_plan", "mileage_rate")},
+        ),
+        (
+            _("Process"),
+            {
+                "fields": (
+                    "intake",
+                    "lead_time_days",
+                    "reviews_required",
+                    "rubric",
+                    "minimum_score",
+                    "offer_acceptance_days",
+                    "report_days_after_end",
+                    "requires_cross_border_partner",
+                    "allows_in_kind",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(Call)
+class CallAdmin(RoleAdmin):
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("title", "programme", "opens_on", "closes_on")
+    list_filter = ("programme",)
+    list_select_related = ("programme",)
+    search_fields = ("title",)
+    date_hierarchy = "closes_on"
+
+
+# --- budgets and their ledger -------------------------------------------------------------------
+
+
+def _money_sum(kind: str) -> Coalesce:
+    return Coalesce(
+        Sum("entries__amount", filter=Q(entries__kind=kind)),
+        ZERO,
+        output_field=models.DecimalField(max_digits=MAX_DIGITS, decimal_places=2),
+    )
+
+
+class LedgerEntryInline(ReadOnlyTabularInline):
+    model = LedgerEntry
+    fk_name = "allocation"
+    fields = ("created_at", "kind", "amount", "grant", "created_by", "note")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
+        return super().get_queryset(request).select_related("grant__application", "created_by")
+
+
+@admin.register(BudgetAllocation)
+class BudgetAllocationAdmin(RoleAdmin):
+    """A yearly budget with its balances, summed from the ledger (one query for the whole list)."""
+
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = (
+        "programme",
+        "year",
+        "released",
+        "allocated",
+        "committed",
+        "paid",
+        "repaid",
+        "remaining",
+    )
+    list_filter = ("year", "released", "programme__fund", "programme")
+    list_select_related = ("programme",)
+    readonly_fields = ("allocated", "committed", "paid", "repaid", "remaining")
+    fieldsets = (
+        (None, {"fields": ("programme", "year", "amount", "released")}),
+        (_("Balances"), {"fields": readonly_fields}),
+    )
+    inlines = (LedgerEntryInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BudgetAllocation]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(**{f"ledger_{kind}": _money_sum(kind) for kind in LedgerKind.values})
+        )
+
+    def balances(self, obj: BudgetAllocation) -> dict[str, Decimal]:
+        """The ledger balances; from the list's annotations when present, else from the model."""
+        if obj.pk is None:
+            return dict.fromkeys(("allocated", "committed", "paid", "repaid", "remaining"), ZERO)
+        sums: dict[str, Decimal] = {}
+        for kind in LedgerKind.values:
+            value = getattr(obj, f"ledger_{kind}", None)
+            if value is None:
+                return obj.balances()
+            sums[kind] = value
+        committed = sums[LedgerKind.COMMIT] - sums[LedgerKind.RELEASE]
+        return {
+            "allocated": obj.amount,
+            "committed": committed,
+            "paid": sums[LedgerKind.PAY],
+            "repaid": sums[LedgerKind.REPAY],
+            "remaining": obj.amount - committed,
+        }
+
+    @admin.display(description=_("allocated"))
+    def allocated(self, obj: BudgetAllocation) -> Decimal:
+        return self.balances(obj)["allocated"]
+
+    @admin.display(description=_("committed"))
+    def committed(self, obj: BudgetAllocation) -> Decimal:
+        return self.balances(obj)["committed"]
+
+    @admin.display(description=_("paid"))
+    def paid(self, obj: BudgetAllocation) -> Decimal:
+        return self.balances(obj)["paid"]
+
+    @admin.display(description=_("repaid"))
+    def repaid(self, obj: BudgetAllocation) -> Decimal:
+        return self.balances(obj)["repaid"]
+
+    @admin.display(description=_("remaining"))
+    def remaining(self, obj: BudgetAllocation) -> Decimal:
+        return self.balances(obj)["remaining"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """Bookings are made by services only; a wrong one is corrected by a new booking."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "allocation",
+        "kind",
+        "amount",
+        "grant",
+        "created_by",
+        "note",
+    )
+    list_filter = ("kind", "allocation__year", "allocation__programme")
+    list_select_related = ("allocation__programme", "grant__application", "created_by")
+    search_fields = ("=grant__id", "grant__application__reference", "note")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(ReadOnlyAdmin):
+    list_display = ("fund", "year", "last_number")
+    list_select_related = ("fund",)
+    list_filter = ("year",)
+
+
+# --- grants and their money -------------------------------------------------------------------
+
+
+class AcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name of the person accepting"), max_length=200)
+    consent = forms.BooleanField(
+        label=_("The grantee accepts the terms of the grant agreement"), required=False
+    )
+
+
+class ReportFiguresForm(forms.Form):
+    actual_expenses = forms.DecimalField(
+        label=_("Actual expenses (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
+    )
+    actual_eligible_expenses = forms.DecimalField(
+        label=_("Actual eligible expenses (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
+    )
+    actual_other_income = forms.DecimalField(
+        label=_("Actual other income (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
+    )
+
+
+GRANT_TRANSITION_SPECS: dict[str, TransitionSpec] = {
+    "accept": TransitionSpec(_("Accept the offer"), AcceptForm),
+    "decline": TransitionSpec(_("Decline the offer"), OptionalReasonForm),
+    "lapse": TransitionSpec(_("Let the offer lapse"), ConfirmForm),
+    "end_project": TransitionSpec(_("End the project"), ConfirmForm),
+    "submit_report": TransitionSpec(_("Submit the report figures"), ReportFiguresForm),
+    "request_report_changes": TransitionSpec(
+        _("Request changes to the report"), MessageWithDeadlineForm
+    ),
+    "accept_report": TransitionSpec(
+        _("Accept the report and settle"),
+        ConfirmForm,
+        _("The final entitlement is computed; a balance payment or a repayment claim follows."),
+    ),
+    "revoke": TransitionSpec(
+        _("Revoke the grant"), ReasonForm, _("Everything paid so far is claimed back.")
+    ),
+    "cancel": TransitionSpec(
+        _("Cancel the grant"), ReasonForm, _("Everything paid so far is claimed back.")
+    ),
+    "close": TransitionSpec(_("Close the grant"), ConfirmForm),
+}
+
+
+class PaymentInline(ReadOnlyTabularInline):
+    model = Payment
+    fields = ("sequence", "end_to_end_id", "kind", "trigger", "amount", "due_on", "status")
+    readonly_fields = ("end_to_end_id",)
+
+
+class RepaymentClaimInline(ReadOnlyTabularInline):
+    model = RepaymentClaim
+    fields = ("amount", "due_on", "status", "reason", "received_at")
+
+
+class GrantLedgerInline(ReadOnlyTabularInline):
+    model = LedgerEntry
+    fk_name = "grant"
+    fields = ("created_at", "kind", "amount", "allocation", "created_by", "note")
+    verbose_name_plural = _("ledger entries of this grant")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
+        return super().get_queryset(request).select_related("allocation__programme", "created_by")
+
+
+@admin.register(Grant)
+class GrantAdmin(TransitionAdmin):
+    """Grants change only through their transitions: no add, change or delete here."""
+
+    edit_roles = ()
+    transitions = GRANT_TRANSITION_SPECS
+    transition_services = GRANT_TRANSITIONS
+    actions = transition_actions(GRANT_TRANSITION_SPECS, ["close"])
+    list_display = (
+        "id",
+        "reference",
+        "organisation",
+        "programme",
+        "status",
+        "amount_awarded",
+        "final_amount",
+        "offer_expires_on",
+        "report_due_on",
+    )
+    list_filter = ("status", "programme", "allocation__year")
+    list_select_related = ("application__organisation", "programme")
+    search_fields = (
+        "application__reference",
+        "application__title",
+        "application__organisation__name",
+    )
+    readonly_fields = ("transition_buttons", "transition_history", "status")
+    fieldsets = (
+        (None, {"fields": ("transition_buttons", "status", "application", "programme")}),
+        (
+            _("Award"),
+            {
+                "fields": (
+                    "allocation",
+                    "amount_awarded",
+                    "max_share",
+                    "conditions",
+                    "offered_at",
+                    "offer_expires_on",
+                    "accepted_at",
+                    "accepted_name",
+                    "accepted_by",
+                )
+            },
+        ),
+        (
+            _("Project and report"),
+            {
+                "fields": (
+                    "project_start",
+                    "project_end",
+                    "report_due_on",
+                    "report_submitted_at",
+                    "report_change_message",
+                    "actual_expenses",
+                    "actual_eligible_expenses",
+                    "actual_other_income",
+                    "final_amount",
+                    "report_accepted_by",
+                )
+            },
+        ),
+        (_("End"), {"fields": ("ended_reason", "closed_at")}),
+        (_("History"), {"fields": ("transition_history",)}),
+    )
+    inlines = (PaymentInline, RepaymentClaimInline, GrantLedgerInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Grant]:
+        return rules.grants_visible_to(super().get_queryset(request), request.user)
+
+    def run_transition(self, obj: Grant, name: str, *, by: Any, **data: Any) -> Grant:
+        return run_grant_transition(obj, name, by=by, **data)
+
+    @admin.display(description=_("reference"), ordering="application__reference")
+    def reference(self, obj: Grant) -> str:
+        return obj.application.reference or "–"
+
+    @admin.display(description=_("organisation"), ordering="application__organisation__name")
+    def organisation(self, obj: Grant) -> str:
+        return obj.application.organisation.name
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    """Payments move through finance services and SEPA batches, never by hand."""
+
+    list_display = (
+        "end_to_end_id",
+        "grant",
+        "kind",
+        "trigger",
+        "sequence",
+        "amount",
+        "due_on",
+        "status",
+    )
+    list_filter = ("status", "kind", "trigger")
+    list_select_related = ("grant__application",)
+    search_fields = ("=grant__id", "grant__application__reference")
+    readonly_fields = ("end_to_end_id",)
+    date_hierarchy = "due_on"
+
+
+@admin.register(RepaymentClaim)
+class RepaymentClaimAdmin(ReadOnlyAdmin):
+    list_display = ("id", "grant", "amount", "due_on", "status", "created_at", "received_at")
+    list_filter = ("status",)
+    list_select_related = ("grant__application",)
+    search_fields = ("=grant__id", "grant__application__reference")
