@@ -459,6 +459,8 @@ class BudgetLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
+        if self.quantity is None or self.unit_cost is None:
+            return ZERO  # a row still being typed
         return cents(self.quantity * self.unit_cost)
 
     @property

@@ -263,53 +263,61 @@ def _lock_and_check(
 
 
 @transaction.atomic
-def submit_application(application: Application, *, by: Any) -> Application:
+def submit_application(application: Application, *, by: Any, note: str = "") -> Application:
     """Check every rule, assign the reference, freeze the content, submit."""
     locked, _programme = _lock_and_check(application, by, "submit")
     reference = grant_services.next_reference(locked.fund, clock.today().year)
-    submitted = perform(locked, "submit", by=by, reference=reference)
+    submitted = perform(locked, "submit", by=by, note=note, reference=reference)
     Application.objects.filter(pk=submitted.pk).update(submitted_content=snapshot_of(locked))
     return submitted
 
 
 @transaction.atomic
-def resubmit_application(application: Application, *, by: Any) -> Application:
+def resubmit_application(application: Application, *, by: Any, note: str = "") -> Application:
     """After changes were requested: same rules as the first submission; content frozen again."""
     locked, _programme = _lock_and_check(application, by, "resubmit")
-    resubmitted = perform(locked, "resubmit", by=by)
+    resubmitted = perform(locked, "resubmit", by=by, note=note)
     Application.objects.filter(pk=resubmitted.pk).update(submitted_content=snapshot_of(locked))
     return resubmitted
 
 
 @transaction.atomic
 def request_changes(
-    application: Application, *, by: Any, message: str, reply_by: date
+    application: Application, *, by: Any, message: str, reply_by: date, note: str = ""
 ) -> Application:
-    return perform(application, "request_changes", by=by, message=message, reply_by=reply_by)
+    return perform(
+        application, "request_changes", by=by, note=note, message=message, reply_by=reply_by
+    )
 
 
 @transaction.atomic
-def pass_formal_check(application: Application, *, by: Any) -> Application:
-    return perform(application, "pass_formal_check", by=by)
+def pass_formal_check(application: Application, *, by: Any, note: str = "") -> Application:
+    return perform(application, "pass_formal_check", by=by, note=note)
 
 
 @transaction.atomic
-def reject_application(application: Application, *, by: Any, reasons: str) -> Application:
-    return perform(application, "reject", by=by, reasons=reasons)
+def reject_application(
+    application: Application, *, by: Any, reasons: str, note: str = ""
+) -> Application:
+    return perform(application, "reject", by=by, note=note, reasons=reasons)
 
 
 @transaction.atomic
-def complete_review(application: Application, *, score: Decimal, by: Any = None) -> Application:
+def complete_review(
+    application: Application, *, score: Decimal, by: Any = None, note: str = ""
+) -> Application:
     """System: all required reviews are in; records the weighted score."""
-    return perform(application, "complete_review", by=by, score=score)
+    return perform(application, "complete_review", by=by, note=note, score=score)
 
 
 @transaction.atomic
 def approve_application(
-    application: Application, *, by: Any, amount: Decimal, conditions: str = ""
+    application: Application, *, by: Any, amount: Decimal, conditions: str = "", note: str = ""
 ) -> Application:
     """Approve within budget: commits the amount under a row lock and offers the grant."""
-    approved = perform(application, "approve", by=by, amount=amount, conditions=conditions)
+    approved = perform(
+        application, "approve", by=by, note=note, amount=amount, conditions=conditions
+    )
     programme = approved.programme
     if programme is None:
         raise WorkflowError(_("The application has no programme."), code="no_programme")
@@ -320,23 +328,27 @@ def approve_application(
 
 
 @transaction.atomic
-def waitlist_application(application: Application, *, by: Any, reason: str = "") -> Application:
-    return perform(application, "waitlist", by=by, reason=reason)
+def waitlist_application(
+    application: Application, *, by: Any, reason: str = "", note: str = ""
+) -> Application:
+    return perform(application, "waitlist", by=by, note=note, reason=reason)
 
 
 @transaction.atomic
-def reopen_application(application: Application, *, by: Any = None) -> Application:
-    return perform(application, "reopen", by=by)
+def reopen_application(application: Application, *, by: Any = None, note: str = "") -> Application:
+    return perform(application, "reopen", by=by, note=note)
 
 
 @transaction.atomic
-def withdraw_application(application: Application, *, by: Any, reason: str = "") -> Application:
-    return perform(application, "withdraw", by=by, reason=reason)
+def withdraw_application(
+    application: Application, *, by: Any, reason: str = "", note: str = ""
+) -> Application:
+    return perform(application, "withdraw", by=by, note=note, reason=reason)
 
 
 @transaction.atomic
-def expire_application(application: Application, *, by: Any = None) -> Application:
-    return perform(application, "expire", by=by)
+def expire_application(application: Application, *, by: Any = None, note: str = "") -> Application:
+    return perform(application, "expire", by=by, note=note)
 
 
 APPLICATION_TRANSITIONS = {

@@ -205,33 +205,33 @@ def _settle_money(grant: Grant, *, due_on: date) -> None:
 
 
 @transaction.atomic
-def accept_offer(grant: Grant, *, by: Any, full_name: str, consent: bool) -> Grant:
+def accept_offer(grant: Grant, *, by: Any, full_name: str, consent: bool, note: str = "") -> Grant:
     """Record the acceptance; schedules the advance payment(s) of the payment plan."""
-    grant = perform(grant, "accept", by=by, full_name=full_name, consent=consent)
+    grant = perform(grant, "accept", by=by, note=note, full_name=full_name, consent=consent)
     _schedule_tranches(grant, PaymentTrigger.ACCEPTANCE, due_on=clock.today())
     return grant
 
 
 @transaction.atomic
-def decline_offer(grant: Grant, *, by: Any, reason: str = "") -> Grant:
+def decline_offer(grant: Grant, *, by: Any, reason: str = "", note: str = "") -> Grant:
     """Decline the offer; releases the commitment."""
-    grant = perform(grant, "decline", by=by, reason=reason)
+    grant = perform(grant, "decline", by=by, note=note, reason=reason)
     release_unneeded_budget(grant, by=by)
     return grant
 
 
 @transaction.atomic
-def lapse_offer(grant: Grant, *, by: Any = None) -> Grant:
+def lapse_offer(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     """Scheduler: the acceptance deadline passed; releases the commitment."""
-    grant = perform(grant, "lapse", by=by)
+    grant = perform(grant, "lapse", by=by, note=note)
     release_unneeded_budget(grant, by=by)
     return grant
 
 
 @transaction.atomic
-def end_project(grant: Grant, *, by: Any = None) -> Grant:
+def end_project(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     """Scheduler: the project ended; the report deadline is set."""
-    return perform(grant, "end_project", by=by)
+    return perform(grant, "end_project", by=by, note=note)
 
 
 @transaction.atomic
@@ -242,12 +242,14 @@ def submit_report_figures(
     actual_expenses: Decimal,
     actual_eligible_expenses: Decimal,
     actual_other_income: Decimal,
+    note: str = "",
 ) -> Grant:
     """Submit the final report's totals (the report itself is kept by the applications app)."""
     return perform(
         grant,
         "submit_report",
         by=by,
+        note=note,
         actual_expenses=actual_expenses,
         actual_eligible_expenses=actual_eligible_expenses,
         actual_other_income=actual_other_income,
@@ -255,40 +257,44 @@ def submit_report_figures(
 
 
 @transaction.atomic
-def request_report_changes(grant: Grant, *, by: Any, message: str, reply_by: date) -> Grant:
-    return perform(grant, "request_report_changes", by=by, message=message, reply_by=reply_by)
+def request_report_changes(
+    grant: Grant, *, by: Any, message: str, reply_by: date, note: str = ""
+) -> Grant:
+    return perform(
+        grant, "request_report_changes", by=by, note=note, message=message, reply_by=reply_by
+    )
 
 
 @transaction.atomic
-def accept_report(grant: Grant, *, by: Any) -> Grant:
+def accept_report(grant: Grant, *, by: Any, note: str = "") -> Grant:
     """Settle: final entitlement; balance payment or repayment claim; releases the rest."""
-    grant = perform(grant, "accept_report", by=by)
+    grant = perform(grant, "accept_report", by=by, note=note)
     _settle_money(grant, due_on=clock.today())
     release_unneeded_budget(grant, by=by)
     return grant
 
 
 @transaction.atomic
-def revoke_grant(grant: Grant, *, by: Any, reason: str) -> Grant:
+def revoke_grant(grant: Grant, *, by: Any, reason: str, note: str = "") -> Grant:
     """Revoke after an overdue report; claims back what was paid; releases the rest."""
-    grant = perform(grant, "revoke", by=by, reason=reason)
+    grant = perform(grant, "revoke", by=by, note=note, reason=reason)
     _settle_money(grant, due_on=clock.today())
     release_unneeded_budget(grant, by=by)
     return grant
 
 
 @transaction.atomic
-def cancel_grant(grant: Grant, *, by: Any, reason: str) -> Grant:
+def cancel_grant(grant: Grant, *, by: Any, reason: str, note: str = "") -> Grant:
     """The project did not happen; claims back what was paid; releases the rest."""
-    grant = perform(grant, "cancel", by=by, reason=reason)
+    grant = perform(grant, "cancel", by=by, note=note, reason=reason)
     _settle_money(grant, due_on=clock.today())
     release_unneeded_budget(grant, by=by)
     return grant
 
 
 @transaction.atomic
-def close_grant(grant: Grant, *, by: Any = None) -> Grant:
-    return perform(grant, "close", by=by)
+def close_grant(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
+    return perform(grant, "close", by=by, note=note)
 
 
 GRANT_TRANSITIONS = {
