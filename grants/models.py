@@ -582,6 +582,9 @@ class RepaymentClaim(models.Model):
     status = models.CharField(max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN)
     created_at = models.DateTimeField(default=clock.now)
     received_at = models.DateTimeField(null=True, blank=True)
+    received_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("repayment claim")
@@ -593,8 +596,11 @@ class RepaymentClaim(models.Model):
 
 
 def planned_amount(grant: Grant) -> Decimal:
-    """Money paid or on its way to the grantee (everything but failed and cancelled payments)."""
+    """Money paid or on its way to the grantee, less what the grantee has paid back."""
     total = grant.payments.exclude(
         status__in=[PaymentStatus.CANCELLED, PaymentStatus.FAILED]
     ).aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField()))["total"]
-    return cents(total)
+    repaid = grant.repayment_claims.filter(status=RepaymentStatus.RECEIVED).aggregate(
+        total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
+    )["total"]
+    return cents(total - repaid)

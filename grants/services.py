@@ -11,6 +11,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from grants import rules
 from grants.models import (
     BudgetAllocation,
     Fund,
@@ -24,11 +25,12 @@ from grants.models import (
     Programme,
     ReferenceCounter,
     RepaymentClaim,
+    RepaymentStatus,
     planned_amount,
 )
 from grants.money import ZERO, cents
 from workflows import clock, perform
-from workflows.errors import RuleViolation, UnknownTransition
+from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition
 
 # Payments that have left (or are leaving) the fund's account and cannot be called back.
 SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
@@ -297,6 +299,32 @@ def close_grant(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     return perform(grant, "close", by=by, note=note)
 
 
+@transaction.atomic
+def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentClaim:
+    """Record money paid back by the grantee; books it and releases the commitment it frees."""
+    if not rules.is_finance(claim, by):
+        raise TransitionForbidden()
+    locked = RepaymentClaim.objects.select_for_update().select_related("grant").get(pk=claim.pk)
+    if locked.status == RepaymentStatus.RECEIVED:
+        return locked
+    if locked.status != RepaymentStatus.OPEN:
+        raise RuleViolation([], _("Only an open repayment claim can be recorded as received."))
+    locked.status = RepaymentStatus.RECEIVED
+    locked.received_at = clock.now()
+    locked.received_recorded_by = by
+    locked.save(update_fields=["status", "received_at", "received_recorded_by"])
+    LedgerEntry.objects.create(
+        allocation_id=locked.grant.allocation_id,
+        grant=locked.grant,
+        kind=LedgerKind.REPAY,
+        amount=locked.amount,
+        created_by=by,
+        note=f"repayment claim {locked.pk}",
+    )
+    release_unneeded_budget(locked.grant, by=by)
+    return locked
+
+
 GRANT_TRANSITIONS = {
     "accept": accept_offer,
     "decline": decline_offer,
@@ -322,6 +350,8 @@ def run_grant_transition(grant: Grant, name: str, *, by: Any, **data: Any) -> Gr
 @transaction.atomic
 def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
     """Record that the bank executed a payment; books it in the ledger."""
+    if not rules.is_finance(payment, by):
+        raise TransitionForbidden()
     locked = Payment.objects.select_for_update().select_related("grant").get(pk=payment.pk)
     if locked.status == PaymentStatus.PAID:
         return locked
