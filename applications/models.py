@@ -170,7 +170,7 @@ def _expiry_due(application: Application) -> bool:
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
-    def visible_to(self, user: Any) -> ApplicationQuerySet:
+    def visible_to(self, user: Any) -> models.QuerySet[Application]:
         return rules.applications_visible_to(self, user)
 
 

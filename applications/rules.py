@@ -23,28 +23,28 @@ __all__ = ["is_manager", "is_reviewer", "is_system"]
 REVIEWING_TRANSITIONS = ("pass_formal_check", "request_changes", "complete_review")
 
 
-def is_applicant(application: Application, user: Any) -> bool:
+def is_applicant(application: Any, user: Any) -> bool:
     """An active member of the applying organisation."""
     return user is not None and application.organisation.has_member(user)
 
 
-def can_reject(application: Application, user: Any) -> bool:
+def can_reject(application: Any, user: Any) -> bool:
     """Formal rejection by a reviewer from `submitted`, content rejection by a manager later."""
     if application.status == "submitted":
         return has_role(user, Role.REVIEWER)
     return has_role(user, Role.MANAGER) and not has_reviewed(application, user)
 
 
-def can_decide(application: Application, user: Any) -> bool:
+def can_decide(application: Any, user: Any) -> bool:
     """A programme manager who has not reviewed this application (four-eyes principle)."""
     return has_role(user, Role.MANAGER) and not has_reviewed(application, user)
 
 
-def can_reopen(application: Application, user: Any) -> bool:
+def can_reopen(application: Any, user: Any) -> bool:
     return user is None or has_role(user, Role.MANAGER)
 
 
-def has_reviewed(application: Application, user: Any) -> bool:
+def has_reviewed(application: Any, user: Any) -> bool:
     from workflows.models import TransitionLog
 
     if user is None or not getattr(user, "pk", None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -351,7 +352,7 @@ def expire_application(application: Application, *, by: Any = None, note: str = 
     return perform(application, "expire", by=by, note=note)
 
 
-APPLICATION_TRANSITIONS = {
+APPLICATION_TRANSITIONS: dict[str, Callable[..., Application]] = {
     "submit": submit_application,
     "resubmit": resubmit_application,
     "request_changes": request_changes,

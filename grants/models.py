@@ -322,7 +322,7 @@ def _require_text(value: str, message: object, code: str) -> str:
 
 
 class GrantQuerySet(models.QuerySet["Grant"]):
-    def visible_to(self, user: Any) -> GrantQuerySet:
+    def visible_to(self, user: Any) -> models.QuerySet[Grant]:
         return rules.grants_visible_to(self, user)
 
 

@@ -33,23 +33,23 @@ def is_system(obj: Any, user: Any) -> bool:
     return system_actor(user)
 
 
-def can_act_for_grantee(grant: Grant, user: Any) -> bool:
+def can_act_for_grantee(grant: Any, user: Any) -> bool:
     """A member of the grantee organisation (never anyone else, not even staff)."""
     return user is not None and grant.application.organisation.has_member(user)
 
 
-def can_accept_report(grant: Grant, user: Any) -> bool:
+def can_accept_report(grant: Any, user: Any) -> bool:
     """A reviewer who has not handled this grant's money (four-eyes with the payer)."""
     return (
         has_role(user, Role.REVIEWER) and not grant.payments.filter(recorded_paid_by=user).exists()
     )
 
 
-def can_cancel_grant(grant: Grant, user: Any) -> bool:
+def can_cancel_grant(grant: Any, user: Any) -> bool:
     return can_act_for_grantee(grant, user) or has_role(user, Role.MANAGER)
 
 
-def can_close_grant(grant: Grant, user: Any) -> bool:
+def can_close_grant(grant: Any, user: Any) -> bool:
     return user is None or has_role(user, Role.FINANCE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -325,7 +326,7 @@ def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentCla
     return locked
 
 
-GRANT_TRANSITIONS = {
+GRANT_TRANSITIONS: dict[str, Callable[..., Grant]] = {
     "accept": accept_offer,
     "decline": decline_offer,
     "lapse": lapse_offer,
