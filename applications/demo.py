@@ -209,10 +209,11 @@ def make_ready_draft(
 ) -> Application:
     """A draft that passes every rule when submitted today (on the clock)."""
     start = start or clock.today() + timedelta(days=60)
-    draft = services.create_draft(organisation, fund=fund, by=by, title=title)
-    return services.save_draft(
-        draft,
+    return services.create_draft(
+        organisation,
+        fund=fund,
         by=by,
+        title=title,
         summary="Eine Woche Austausch zwischen Köln und Lyon.",
         themes=["europe", "culture"],
         start_date=start,

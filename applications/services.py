@@ -97,15 +97,35 @@ def _require_editable(application: Application, by: Any) -> None:
 
 
 @transaction.atomic
-def create_draft(organisation: Organisation, *, fund: Fund, by: Any, **fields: Any) -> Application:
-    """Start a draft for an organisation the user belongs to."""
+def create_draft(
+    organisation: Organisation,
+    *,
+    fund: Fund,
+    by: Any,
+    budget_lines: list[dict[str, Any]] | None = None,
+    partners: list[dict[str, Any]] | None = None,
+    **fields: Any,
+) -> Application:
+    """Start a draft for an organisation the user belongs to, optionally with its budget plan."""
     if not organisation.has_member(by):
         raise TransitionForbidden()
     application = Application(fund=fund, organisation=organisation, created_by=by)
     _apply_draft_fields(application, fields)
-    application.full_clean(exclude=["status"])
+    _validate_draft(application)
+    new_lines = [
+        _build(BudgetLine, application, r, position=i) for i, r in enumerate(budget_lines or [])
+    ]
+    new_partners = [_build(Partner, application, row) for row in partners or []]
     application.save()
+    BudgetLine.objects.bulk_create(new_lines)
+    Partner.objects.bulk_create(new_partners)
     return application
+
+
+def _validate_draft(application: Application) -> None:
+    # Application.clean() states the end-after-start constraint in words, so the database
+    # round trip that validate_constraints would add is not needed.
+    application.full_clean(exclude=["status"], validate_constraints=False)
 
 
 @transaction.atomic
@@ -124,7 +144,7 @@ def save_draft(
     locked = Application.objects.select_for_update().get(pk=application.pk)
     _require_editable(locked, by)
     _apply_draft_fields(locked, fields)
-    locked.full_clean(exclude=["status"])
+    _validate_draft(locked)
     new_lines = [
         _build(BudgetLine, locked, row, position=i) for i, row in enumerate(budget_lines or [])
     ]
@@ -246,6 +266,7 @@ def _lock_and_check(
     """Lock, then refuse in the order a person expects: who, then status, then the rules."""
     locked = (
         Application.objects.select_related("organisation", "call")
+        .prefetch_related("budget_lines", "partners")
         .select_for_update(of=("self",))
         .get(pk=application.pk)
     )
@@ -282,7 +303,6 @@ def resubmit_application(application: Application, *, by: Any, note: str = "") -
     return resubmitted
 
 
-@transaction.atomic
 def request_changes(
     application: Application, *, by: Any, message: str, reply_by: date, note: str = ""
 ) -> Application:
@@ -291,19 +311,16 @@ def request_changes(
     )
 
 
-@transaction.atomic
 def pass_formal_check(application: Application, *, by: Any, note: str = "") -> Application:
     return perform(application, "pass_formal_check", by=by, note=note)
 
 
-@transaction.atomic
 def reject_application(
     application: Application, *, by: Any, reasons: str, note: str = ""
 ) -> Application:
     return perform(application, "reject", by=by, note=note, reasons=reasons)
 
 
-@transaction.atomic
 def complete_review(
     application: Application, *, score: Decimal, by: Any = None, note: str = ""
 ) -> Application:
@@ -328,26 +345,22 @@ def approve_application(
     return approved
 
 
-@transaction.atomic
 def waitlist_application(
     application: Application, *, by: Any, reason: str = "", note: str = ""
 ) -> Application:
     return perform(application, "waitlist", by=by, note=note, reason=reason)
 
 
-@transaction.atomic
 def reopen_application(application: Application, *, by: Any = None, note: str = "") -> Application:
     return perform(application, "reopen", by=by, note=note)
 
 
-@transaction.atomic
 def withdraw_application(
     application: Application, *, by: Any, reason: str = "", note: str = ""
 ) -> Application:
     return perform(application, "withdraw", by=by, note=note, reason=reason)
 
 
-@transaction.atomic
 def expire_application(application: Application, *, by: Any = None, note: str = "") -> Application:
     return perform(application, "expire", by=by, note=note)
 

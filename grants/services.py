@@ -231,13 +231,11 @@ def lapse_offer(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     return grant
 
 
-@transaction.atomic
 def end_project(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     """Scheduler: the project ended; the report deadline is set."""
     return perform(grant, "end_project", by=by, note=note)
 
 
-@transaction.atomic
 def submit_report_figures(
     grant: Grant,
     *,
@@ -259,7 +257,6 @@ def submit_report_figures(
     )
 
 
-@transaction.atomic
 def request_report_changes(
     grant: Grant, *, by: Any, message: str, reply_by: date, note: str = ""
 ) -> Grant:
@@ -295,7 +292,6 @@ def cancel_grant(grant: Grant, *, by: Any, reason: str, note: str = "") -> Grant
     return grant
 
 
-@transaction.atomic
 def close_grant(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
     return perform(grant, "close", by=by, note=note)
 
