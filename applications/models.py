@@ -20,7 +20,7 @@ from grants.money import ZERO, cents, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
-from workflows.guards import guard
+from workflows.guards import guard, text_value
 
 
 class LegalForm(models.TextChoices):
@@ -287,11 +287,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.is_reviewer,
     )
     def request_changes(self, *, by: Any, message: str, reply_by: date) -> None:
-        message = (message or "").strip()
-        if not message:
-            raise WorkflowError(
-                _("Please tell the applicant what to change."), code="message_missing"
-            )
+        message = text_value(
+            message, required=_("Please tell the applicant what to change."), code="message_missing"
+        )
         if not isinstance(reply_by, date) or reply_by <= clock.today():
             raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
         self.change_request_message = message
@@ -323,9 +321,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_reject,
     )
     def reject(self, *, by: Any, reasons: str) -> None:
-        reasons = (reasons or "").strip()
-        if not reasons:
-            raise WorkflowError(_("Please give the reasons for the rejection."), code="no_reasons")
+        reasons = text_value(
+            reasons, required=_("Please give the reasons for the rejection."), code="no_reasons"
+        )
         self.decision_note = reasons
         self.decided_at = clock.now()
         self.decided_by = by
@@ -360,7 +358,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 code="amount_out_of_range",
             )
         self.awarded_amount = amount
-        self.decision_note = conditions or ""
+        self.decision_note = text_value(conditions)
         self.decided_at = clock.now()
         self.decided_by = by
 
@@ -371,7 +369,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_decide,
     )
     def waitlist(self, *, by: Any, reason: str = "") -> None:
-        self.decision_note = reason or ""
+        self.decision_note = text_value(reason)
 
     @transition(
         field=status,
@@ -389,7 +387,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.is_applicant,
     )
     def withdraw(self, *, by: Any, reason: str = "") -> None:
-        self.decision_note = reason or ""
+        self.decision_note = text_value(reason)
 
     @transition(
         field=status,

@@ -19,7 +19,7 @@ from grants.money import ZERO, cents, cents_down, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
-from workflows.guards import guard
+from workflows.guards import guard, text_value
 
 
 class Fund(models.Model):
@@ -313,12 +313,7 @@ def _all_money_settled(grant: Grant) -> bool:
 
 
 def _require_text(value: str, message: object, code: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise WorkflowError(message, code=code)
-    if "\x00" in value:
-        raise WorkflowError(_("The text contains an invalid (NUL) character."), code="invalid_text")
-    return value
+    return text_value(value, required=message, code=code)
 
 
 class GrantQuerySet(models.QuerySet["Grant"]):
@@ -417,7 +412,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_act_for_grantee,
     )
     def decline(self, *, by: Any, reason: str = "") -> None:
-        self.ended_reason = reason or ""
+        self.ended_reason = text_value(reason)
 
     @transition(
         field=status,

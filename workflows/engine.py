@@ -98,12 +98,21 @@ def starting_step(obj: models.Model, transition: str) -> Any:
 
 
 def _refuse_nul_bytes(*values: Any) -> None:
-    """PostgreSQL cannot store NUL in text; refuse it here with words instead of a 500 later."""
-    if any(isinstance(value, str) and "\x00" in value for value in values):
-        raise WorkflowError(
-            _("The text contains an invalid (NUL) character. Please retype it."),
-            code="invalid_text",
-        )
+    """Refuse text no database can store (NUL, lone surrogates) with words, not a 500 later."""
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = True
+        else:
+            bad = "\x00" in value
+        if bad:
+            raise WorkflowError(
+                _("The text contains an invalid character. Please retype it."),
+                code="invalid_text",
+            )
 
 
 def _check_signature(method: Any, by: Any, data: dict[str, Any]) -> None:
