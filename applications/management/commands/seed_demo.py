@@ -292,8 +292,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk", type=int, default=CHUNK, help=f"applications per transaction ({CHUNK})"
         )
+        parser.add_argument(
+            "--logins-only",
+            action="store_true",
+            help="only make sure the demo users exist and print their logins",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["logins_only"]:
+            self.stdout.write(self.logins_table(demo.create_cast()))
+            return
         size, chunk = options["size"], options["chunk"]
         if size < 0 or chunk < 1:
             raise CommandError("--size must be >= 0 and --chunk >= 1.")
@@ -351,7 +359,7 @@ class Command(BaseCommand):
     ) -> None:
         takes_title = "title" in inspect.signature(demo.drive).parameters
         with (
-            (bulk_mode() if __import__("os").environ.get("BULK", "1") == "1" else __import__("contextlib").nullcontext()),
+            bulk_mode(),
             tqdm(
                 total=len(plan),
                 desc="applications",
