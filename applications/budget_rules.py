@@ -35,6 +35,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from grants.money import format_eur
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -170,12 +172,12 @@ class Plan:
     group_member_count: int
 
 
-# --- formatting helpers (deterministic, locale-independent) ----------------------------------
+# --- formatting helpers (amounts follow the reader's language, dates are ISO) ------------------
 
 
-def _eur(amount: Decimal) -> str:
-    """``Decimal("6000")`` -> ``"6,000.00 EUR"``."""
-    return f"{amount.quantize(CENT, context=_EXACT):,.2f} EUR"
+def _eur(amount: Decimal) -> StrOrPromise:
+    """The amount in the reader's language, e.g. "6,000.00 EUR" / "6.000,00 EUR"."""
+    return format_eur(amount.quantize(CENT, context=_EXACT))
 
 
 def _percent(fraction: Decimal) -> str:

@@ -16,7 +16,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications import rules
 from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
-from grants.money import ZERO, cents, money_field, parse_amount
+from grants.money import ZERO, cents, format_eur, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
@@ -353,8 +353,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         amount = parse_amount(amount, label=_("The amount"))
         if amount <= 0 or amount > self.requested_amount:
             raise WorkflowError(
-                _("The amount must be more than 0 and at most the %(requested)s EUR requested.")
-                % {"requested": self.requested_amount},
+                _("The amount must be more than 0 and at most the %(requested)s requested.")
+                % {"requested": format_eur(self.requested_amount)},
                 code="amount_out_of_range",
             )
         self.awarded_amount = amount

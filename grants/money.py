@@ -1,16 +1,36 @@
 """Money is EUR as Decimal with two places; these helpers keep it that way."""
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from collections.abc import Callable
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Twelve digits with two decimals: up to 9,999,999,999.99 EUR, far beyond any grant.
 MAX_DIGITS = 12
 MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _render(text: Callable[[], str]) -> str:
+    return text()
+
+
+_lazy_text = lazy(_render, str)
+
+
+def format_eur(amount: Decimal) -> str:
+    """An amount for a message, formatted when shown, in the reader's language.
+
+    ``Decimal("6000")`` reads "6,000.00 EUR" in English, "6.000,00 EUR" in German and
+    "6 000,00 EUR" in French.
+    """
+    value = amount.quantize(CENT, context=Context(prec=28))  # whatever the caller's context
+    return _lazy_text(lambda: f"{number_format(value, 2, use_l10n=True, force_grouping=True)} EUR")
 
 
 def money_field(**kwargs: Any) -> models.DecimalField:

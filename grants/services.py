@@ -29,7 +29,7 @@ from grants.models import (
     RepaymentStatus,
     planned_amount,
 )
-from grants.money import ZERO, cents
+from grants.money import ZERO, cents, format_eur
 from workflows import clock, perform
 from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition
 
@@ -80,8 +80,8 @@ def commit_budget(
                 "%(year)s budget of “%(programme)s”."
             )
             % {
-                "amount": amount,
-                "remaining": remaining,
+                "amount": format_eur(amount),
+                "remaining": format_eur(remaining),
                 "year": locked.year,
                 "programme": locked.programme,
             },

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
+from django.utils import translation
 
 from applications import demo, services
 from applications.models import Application, ApplicationStatus, BudgetLine
@@ -360,25 +361,26 @@ def test_approve_a_lower_amount_than_requested_commits_only_that(cast):
 def test_approving_outside_zero_to_requested_is_refused_with_a_message(cast, amount):
     app = demo.drive(cast, "reviewed")
 
-    with unchanged(app), pytest.raises(WorkflowError) as refused:
+    # Messages are put together in the language active when the refusal happens (the request's).
+    with unchanged(app), pytest.raises(WorkflowError) as refused, translation.override("en"):
         services.approve_application(app, by=cast.manager, amount=amount)
 
     assert_readable(refused.value.message)
     if amount > 0:
-        assert "4000.00" in str(refused.value.message)
+        assert "4,000.00 EUR" in str(refused.value.message)
 
 
 def test_approval_beyond_the_remaining_budget_is_refused_naming_what_is_left(cast):
     app = demo.drive(cast, "reviewed")
     BudgetAllocation.objects.filter(pk=allocation_of(app).pk).update(amount=Decimal("1500.00"))
 
-    with unchanged(app), pytest.raises(RuleViolation) as refused:
+    with unchanged(app), pytest.raises(RuleViolation) as refused, translation.override("en"):
         services.approve_application(app, by=cast.manager, amount=Decimal("4000.00"))
 
     message = str(refused.value.message)
     assert_readable(message)
-    assert "1500.00" in message
-    assert "4000.00" in message
+    assert "1,500.00 EUR" in message
+    assert "4,000.00 EUR" in message
     assert not Grant.objects.filter(application=app).exists()
     assert app.status == ApplicationStatus.REVIEWED
 
