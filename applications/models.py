@@ -231,6 +231,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
 
     objects = ApplicationQuerySet.as_manager()
+    # perform() reads these along with the locked row: the applicant rules look at the organisation.
+    rules_select_related = ("organisation", "programme")
 
     class Meta:
         verbose_name = _("application")

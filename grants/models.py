@@ -358,6 +358,8 @@ class Grant(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = GrantQuerySet.as_manager()
+    # perform() reads these along with the locked row: the grantee rules look at the organisation.
+    rules_select_related = ("application__organisation", "programme")
 
     class Meta:
         verbose_name = _("grant")

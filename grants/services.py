@@ -76,7 +76,7 @@ def commit_budget(
         raise BudgetRefusal(
             [],
             _(
-                "This approval needs %(amount)s EUR but only %(remaining)s EUR are left in the "
+                "This approval needs %(amount)s but only %(remaining)s are left in the "
                 "%(year)s budget of “%(programme)s”."
             )
             % {

@@ -128,7 +128,7 @@ def test_twenty_approvals_against_a_budget_for_ten_approve_exactly_ten(cast):
     kinds = Counter(type(o).__name__ for o in outcomes)
     assert kinds == {"Application": 10, "BudgetRefusal": 10}, outcomes
     for refusal in (o for o in outcomes if isinstance(o, BudgetRefusal)):
-        assert "4000" in str(refusal), refusal
+        assert "4.000,00 EUR" in str(refusal), refusal  # German: the default language
     statuses = Counter(
         Application.objects.filter(pk__in=[a.pk for a in applications]).values_list(
             "status", flat=True

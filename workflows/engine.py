@@ -52,7 +52,7 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
     _refuse_nul_bytes(note, *data.values())
     field = state_field(model)
     with transaction.atomic():
-        locked = model._default_manager.select_for_update().get(pk=obj.pk)
+        locked = _locked_copy(model, obj.pk)
         source = field.get_state(locked)
         step = starting_step(locked, transition)
         if not step.has_perm(locked, by):
@@ -65,9 +65,13 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
                 )
         method = getattr(locked, transition)
         _check_signature(method, by, data)
+        before = _column_values(locked)
         method(by=by, **data)
+        after = _column_values(locked)
+        changed = [name for name, value in after.items() if before[name] != value]
+        changed += [f.attname for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
         try:
-            locked.save()
+            locked.save(update_fields=changed)
         except ConcurrentTransition as exc:
             raise TransitionConflict() from exc
         log = TransitionLog.append(
@@ -82,6 +86,23 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
         if effects.has_effects(model, transition):
             transaction.on_commit(partial(effects.enqueue, log.pk))
     return locked
+
+
+def _locked_copy(model: type[M], pk: Any) -> M:
+    """A fresh copy of the row, locked; with the relations the model's rules read (if declared)."""
+    queryset = model._default_manager.all()
+    related = getattr(model, "rules_select_related", ())
+    if related:
+        queryset = queryset.select_related(*related).select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_for_update()
+    return queryset.get(pk=pk)
+
+
+def _column_values(obj: models.Model) -> dict[str, Any]:
+    return {
+        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key
+    }
 
 
 def starting_step(obj: models.Model, transition: str) -> Any:

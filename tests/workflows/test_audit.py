@@ -483,3 +483,15 @@ def test_unregistering_stops_the_handler(cast, draft, settings, django_capture_o
         services.submit_application(draft, by=cast.applicant)
 
     assert calls == []
+
+
+def test_a_transition_writes_only_what_it_changed_and_refreshes_the_modification_time(cast, draft):
+    from applications import services
+
+    before = type(draft).objects.get(pk=draft.pk)
+    submitted = services.submit_application(draft, by=cast.applicant)
+    after = type(draft).objects.get(pk=draft.pk)
+
+    assert after.status == "submitted" and after.reference == submitted.reference
+    assert after.updated_at > before.updated_at
+    assert after.title == before.title and after.requested_amount == before.requested_amount
