@@ -33,7 +33,7 @@ from applications.models import Application, ApplicationStatus, LegalForm, Organ
 from grants.models import BudgetAllocation, GrantStatus
 from workflows import clock
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+SITE_URL = "http://127.0.0.1:8000/"
 # Histories start at most this many days ago.
 HISTORY_DAYS = 730
 # Applications per transaction: one write transaction per chunk instead of one per service call.
@@ -405,7 +405,7 @@ class Command(BaseCommand):
         rows = [("role", "username", "password"), *cast.logins()]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         rule = "+".join("-" * (w + 2) for w in widths)
-        lines = [f"Demo logins, sign in at {ADMIN_URL}", rule]
+        lines = [f"Demo logins, sign in at {SITE_URL} (staff also at {SITE_URL}admin/)", rule]
         for n, row in enumerate(rows):
             cells = " | ".join(value.ljust(widths[i]) for i, value in enumerate(row))
             lines.append(f" {cells}".rstrip())
