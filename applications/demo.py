@@ -301,6 +301,7 @@ def drive(
     requested: Decimal = Decimal("4000.00"),
     organisation: Organisation | None = None,
     applicant: Any = None,
+    title: str | None = None,
 ) -> Application:
     """Create an application and replay a history up to the wanted state(s), step by step."""
     organisation = organisation or cast.organisation
@@ -312,7 +313,12 @@ def drive(
     end = start + timedelta(days=PROJECT_DAYS)
     with clock.travel_to(first):
         application = make_ready_draft(
-            organisation, fund=cast.fund, by=applicant, requested=requested, start=start
+            organisation,
+            fund=cast.fund,
+            by=applicant,
+            requested=requested,
+            start=start,
+            **({"title": title} if title else {}),
         )
     actors = {
         "submit": applicant, "withdraw": applicant, "request_changes": cast.reviewer,
