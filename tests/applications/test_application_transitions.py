@@ -8,29 +8,25 @@ real services with a travelling clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.db import models
 from django.utils import translation
 
 from applications import demo, services
-from applications.models import Application, ApplicationStatus, BudgetLine
+from applications.models import Application, ApplicationStatus
 from grants.models import (
     BudgetAllocation,
     Grant,
     GrantStatus,
-    LedgerEntry,
     LedgerKind,
-    Payment,
     ReferenceCounter,
-    RepaymentClaim,
 )
+from tests.support import assert_readable, everyone, unchanged
 from workflows import clock
 from workflows.engine import transition_table
 from workflows.errors import (
@@ -106,59 +102,9 @@ def allowed_roles(source: str, name: str) -> set[str]:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def field_values(obj: models.Model) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def world() -> dict[str, Any]:
-    """Every row a transition could touch, to prove that a refusal changed nothing."""
-    return {
-        "applications": list(Application.objects.order_by("pk").values()),
-        "budget_lines": list(BudgetLine.objects.order_by("pk").values()),
-        "grants": list(Grant.objects.order_by("pk").values()),
-        "log": list(TransitionLog.objects.order_by("pk").values_list("pk", flat=True)),
-        "ledger": list(LedgerEntry.objects.order_by("pk").values_list("pk", "kind", "amount")),
-        "payments": list(Payment.objects.order_by("pk").values()),
-        "claims": list(RepaymentClaim.objects.order_by("pk").values()),
-        "references": list(ReferenceCounter.objects.order_by("pk").values()),
-    }
-
-
-@contextmanager
-def unchanged(obj: models.Model) -> Iterator[None]:
-    """Assert that the block changed neither `obj` (reloaded) nor any related row."""
-    obj.refresh_from_db()
-    own, everything = field_values(obj), world()
-    log_rows = TransitionLog.objects.for_object(obj).count()
-    try:
-        yield
-    finally:
-        obj.refresh_from_db()
-        assert field_values(obj) == own
-        assert TransitionLog.objects.for_object(obj).count() == log_rows
-        assert world() == everything
-
-
-def assert_readable(message: object) -> None:
-    text = str(message)
-    assert text.strip(), "empty message"
-    assert " " in text.strip(), f"not a sentence: {text!r}"
-    assert "%(" not in text and "{" not in text, f"unformatted placeholder: {text!r}"
-
-
 @pytest.fixture
 def actors(cast: demo.Cast, other_applicant: Any) -> dict[str, Any]:
-    return {
-        "applicant": cast.applicant,
-        "other_applicant": other_applicant,
-        "reviewer": cast.reviewer,
-        "manager": cast.manager,
-        "finance": cast.finance,
-        "funder": cast.funder,
-        "admin": cast.admin,
-        "anonymous": AnonymousUser(),
-        "system": None,
-    }
+    return everyone(cast, other_applicant)
 
 
 def run(app: Application, name: str, actor: Any) -> Application:

@@ -6,8 +6,7 @@ unformatted placeholders, no internal names), and the database is exactly as bef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from applications import demo, services
-from applications.models import Application, ApplicationStatus, BudgetLine, Organisation
+from applications.models import Application, ApplicationStatus, BudgetLine
 from grants import services as grant_services
-from grants.models import Grant, LedgerEntry, Payment, ReferenceCounter, RepaymentClaim
+from tests.support import assert_readable, unchanged
 from workflows import clock, perform
 from workflows.errors import (
     RuleViolation,
@@ -31,48 +30,7 @@ from workflows.models import TransitionLog
 
 NUL_TEXT = "a\x00b"
 
-
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def field_values(obj: models.Model) -> dict[str, Any]:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def world() -> dict[str, Any]:
-    """Every row a refused call could have touched."""
-    return {
-        "organisations": list(Organisation.objects.order_by("pk").values()),
-        "applications": list(Application.objects.order_by("pk").values()),
-        "budget_lines": list(BudgetLine.objects.order_by("pk").values()),
-        "grants": list(Grant.objects.order_by("pk").values()),
-        "log": list(TransitionLog.objects.order_by("pk").values_list("pk", flat=True)),
-        "ledger": list(LedgerEntry.objects.order_by("pk").values_list("pk", "kind", "amount")),
-        "payments": list(Payment.objects.order_by("pk").values()),
-        "claims": list(RepaymentClaim.objects.order_by("pk").values()),
-        "references": list(ReferenceCounter.objects.order_by("pk").values()),
-    }
-
-
-@contextmanager
-def unchanged(obj: models.Model) -> Iterator[None]:
-    """Assert that the block changed neither `obj` (reloaded) nor any other row."""
-    obj.refresh_from_db()
-    own, everything = field_values(obj), world()
-    try:
-        yield
-    finally:
-        obj.refresh_from_db()
-        assert field_values(obj) == own
-        assert world() == everything
-
-
-def assert_readable(message: object) -> None:
-    text = str(message)
-    assert text.strip(), "empty message"
-    assert " " in text.strip(), f"not a sentence: {text!r}"
-    assert "%(" not in text and "{" not in text, f"unformatted placeholder: {text!r}"
-    assert "\x00" not in text
 
 
 def messages_of(error: ValidationError, field: str) -> list[str]:

@@ -1,0 +1,73 @@
+"""Helpers the stories share: proving that a refusal changed nothing, and that it says why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+
+from applications import demo
+from applications.models import Application, BudgetLine, Organisation, Partner
+from grants.models import Grant, LedgerEntry, Payment, ReferenceCounter, RepaymentClaim
+from workflows.models import TransitionLog
+
+
+def field_values(obj: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def world() -> dict[str, Any]:
+    """Every row a refused call could have touched."""
+    return {
+        "organisations": list(Organisation.objects.order_by("pk").values()),
+        "applications": list(Application.objects.order_by("pk").values()),
+        "budget_lines": list(BudgetLine.objects.order_by("pk").values()),
+        "partners": list(Partner.objects.order_by("pk").values()),
+        "grants": list(Grant.objects.order_by("pk").values()),
+        "log": list(TransitionLog.objects.order_by("pk").values_list("pk", flat=True)),
+        "ledger": list(LedgerEntry.objects.order_by("pk").values_list("pk", "kind", "amount")),
+        "payments": list(Payment.objects.order_by("pk").values()),
+        "claims": list(RepaymentClaim.objects.order_by("pk").values()),
+        "references": list(ReferenceCounter.objects.order_by("pk").values()),
+    }
+
+
+@contextmanager
+def unchanged(obj: models.Model) -> Iterator[None]:
+    """Assert that the block changed neither `obj` (reloaded) nor any other row."""
+    obj.refresh_from_db()
+    own, everything = field_values(obj), world()
+    log_rows = TransitionLog.objects.for_object(obj).count()
+    try:
+        yield
+    finally:
+        obj.refresh_from_db()
+        assert field_values(obj) == own
+        assert TransitionLog.objects.for_object(obj).count() == log_rows
+        assert world() == everything
+
+
+def assert_readable(message: object) -> None:
+    text = str(message)
+    assert text.strip(), "empty message"
+    assert " " in text.strip(), f"not a sentence: {text!r}"
+    assert "%(" not in text and "{" not in text, f"unformatted placeholder: {text!r}"
+    assert "\x00" not in text
+
+
+def everyone(cast: demo.Cast, other_applicant: Any) -> dict[str, Any]:
+    """One actor per role, plus an outsider, anonymous and the system."""
+    return {
+        "applicant": cast.applicant,
+        "other_applicant": other_applicant,
+        "reviewer": cast.reviewer,
+        "manager": cast.manager,
+        "finance": cast.finance,
+        "funder": cast.funder,
+        "admin": cast.admin,
+        "anonymous": AnonymousUser(),
+        "system": None,
+    }
