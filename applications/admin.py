@@ -26,7 +26,7 @@ from applications.models import (
     Organisation,
     Partner,
 )
-from applications.services import APPLICATION_TRANSITIONS, run_application_transition
+from applications.services import APPLICATION_TRANSITIONS, DRAFT_FIELDS, run_application_transition
 from grants.models import Grant
 from grants.money import MAX_DIGITS
 from workflows.admin import (
@@ -183,20 +183,8 @@ class AttachmentInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("uploaded_by")
 
 
-DRAFT_CONTENT = (
-    "title",
-    "summary",
-    "description",
-    "themes",
-    "project_format",
-    "start_date",
-    "end_date",
-    "places",
-    "participants_expected",
-    "requested_amount",
-    "language",
-    "call",
-)
+# What an administrator may still correct while the application is a draft.
+DRAFT_CONTENT = DRAFT_FIELDS
 
 
 @admin.register(Application)

@@ -204,6 +204,13 @@ def _settle_money(grant: Grant, *, due_on: date) -> None:
         )
 
 
+def _settle(grant: Grant, *, by: Any) -> Grant:
+    """After a grant's final amount is fixed: balance payment or claim, then release the rest."""
+    _settle_money(grant, due_on=clock.today())
+    release_unneeded_budget(grant, by=by)
+    return grant
+
+
 # --- grant transitions: one service each -------------------------------------------------------
 
 
@@ -268,28 +275,19 @@ def request_report_changes(
 @transaction.atomic
 def accept_report(grant: Grant, *, by: Any, note: str = "") -> Grant:
     """Settle: final entitlement; balance payment or repayment claim; releases the rest."""
-    grant = perform(grant, "accept_report", by=by, note=note)
-    _settle_money(grant, due_on=clock.today())
-    release_unneeded_budget(grant, by=by)
-    return grant
+    return _settle(perform(grant, "accept_report", by=by, note=note), by=by)
 
 
 @transaction.atomic
 def revoke_grant(grant: Grant, *, by: Any, reason: str, note: str = "") -> Grant:
     """Revoke after an overdue report; claims back what was paid; releases the rest."""
-    grant = perform(grant, "revoke", by=by, note=note, reason=reason)
-    _settle_money(grant, due_on=clock.today())
-    release_unneeded_budget(grant, by=by)
-    return grant
+    return _settle(perform(grant, "revoke", by=by, note=note, reason=reason), by=by)
 
 
 @transaction.atomic
 def cancel_grant(grant: Grant, *, by: Any, reason: str, note: str = "") -> Grant:
     """The project did not happen; claims back what was paid; releases the rest."""
-    grant = perform(grant, "cancel", by=by, note=note, reason=reason)
-    _settle_money(grant, due_on=clock.today())
-    release_unneeded_budget(grant, by=by)
-    return grant
+    return _settle(perform(grant, "cancel", by=by, note=note, reason=reason), by=by)
 
 
 def close_grant(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
