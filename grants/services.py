@@ -45,12 +45,22 @@ class BudgetRefusal(RuleViolation):
 
 def next_reference(fund: Fund, year: int) -> str:
     """Hand out the next reference (BF-2026-00042); gapless because it rolls back with the caller."""
+    return reserve_references(fund, year, 1)[0]
+
+
+def reserve_references(fund: Fund, year: int, count: int) -> list[str]:
+    """The next `count` references of the fund's year, in order, under the counter's row lock."""
     counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
         fund=fund, year=year
     )
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=models.F("last_number") + 1)
+    ReferenceCounter.objects.filter(pk=counter.pk).update(
+        last_number=models.F("last_number") + count
+    )
     counter.refresh_from_db(fields=["last_number"])
-    return f"{fund.reference_prefix}-{year}-{counter.last_number:05d}"
+    first = counter.last_number - count + 1
+    return [
+        f"{fund.reference_prefix}-{year}-{n:05d}" for n in range(first, counter.last_number + 1)
+    ]
 
 
 def allocation_for(programme: Programme, year: int) -> BudgetAllocation | None:

@@ -98,8 +98,6 @@ class TransitionLog(models.Model):
         payload: dict[str, Any],
     ) -> TransitionLog:
         """Add a row at the end of the chain; call inside the transaction of the state change."""
-        lock_chain()
-        previous = cls.objects.order_by("-id").values_list("hash", flat=True).first()
         row = cls(
             content_type=ContentType.objects.get_for_model(type(obj)),
             object_id=str(obj.pk),
@@ -111,11 +109,27 @@ class TransitionLog(models.Model):
             note=note,
             payload=normalise_payload(payload),
             created_at=clock.now(),
-            prev_hash=previous or GENESIS_HASH,
         )
-        row.hash = row.content_digest()
-        super(TransitionLog, row).save(force_insert=True)
+        cls.append_rows([row])
         return row
+
+    @classmethod
+    def append_rows(cls, rows: list[TransitionLog]) -> None:
+        """Chain unsaved rows, in their order, onto the end of the log and insert them.
+
+        The one place that links rows: `append()` passes one, bulk loads of whole histories
+        (the demo's copies) pass many. Call inside the transaction that writes what they record.
+        """
+        lock_chain()
+        previous = cls.objects.order_by("-id").values_list("hash", flat=True).first()
+        previous = previous or GENESIS_HASH
+        for row in rows:
+            row.prev_hash = previous
+            row.hash = previous = row.content_digest()
+        if len(rows) == 1:
+            super(TransitionLog, rows[0]).save(force_insert=True)
+        else:
+            cls.objects.bulk_create(rows)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("Audit rows are written by TransitionLog.append() only.")

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: every state of both machines, real histories, logins, a sound ledger."""
 
+from collections import defaultdict
 from io import StringIO
 
 import pytest
@@ -8,15 +9,26 @@ from django.core.management import call_command
 from applications import demo
 from applications.management.commands.seed_demo import MIX, apportion
 from applications.models import Application, ApplicationStatus, LegalForm, Organisation
-from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry
+from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
 
 
-def seed(size, seed=4):
+def seed(size, seed=4, **options):
     out, err = StringIO(), StringIO()
-    call_command("seed_demo", size=size, seed=seed, stdout=out, stderr=err)
+    call_command("seed_demo", size=size, seed=seed, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
+
+
+def assert_references_gapless():
+    numbers = defaultdict(list)
+    for reference in Application.objects.exclude(reference=None).values_list("reference", flat=True):
+        _prefix, year, number = reference.rsplit("-", 2)
+        numbers[year].append(int(number))
+    assert numbers
+    for year, taken in numbers.items():
+        assert sorted(taken) == list(range(1, len(taken) + 1)), year
+        assert ReferenceCounter.objects.get(year=int(year)).last_number == len(taken)
 
 
 @pytest.fixture
@@ -44,6 +56,31 @@ def test_histories_are_real_and_the_ledger_is_sound(seeded):
     assert LedgerEntry.objects.filter(kind="pay").exists()
     for allocation in BudgetAllocation.objects.all():
         assert allocation.balances()["remaining"] >= 0, allocation
+    assert_references_gapless()
+
+
+def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
+    out, err = seed(150, replay=30)
+    assert "150/150" in err
+    assert "replayed through the services, " in out
+    assert Application.objects.count() == 150
+    assert set(Application.objects.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    assert set(Grant.objects.values_list("status", flat=True)) == set(GrantStatus.values)
+    # One history per title: copies carry titles of their own.
+    assert Application.objects.values("title").distinct().count() > 100
+    assert verify_chain().ok
+    assert_references_gapless()
+    approved = Application.objects.filter(status="approved")
+    assert Grant.objects.count() == approved.count()
+    assert LedgerEntry.objects.filter(kind="commit").count() == Grant.objects.count()
+    for allocation in BudgetAllocation.objects.all():
+        balances = allocation.balances()
+        assert balances["remaining"] >= 0, allocation
+        assert balances["paid"] <= balances["committed"] + balances["repaid"], allocation
+    # Every submitted application, copy or not, has its own audit rows.
+    logged = set(TransitionLog.objects.values_list("object_id", flat=True))
+    submitted = Application.objects.exclude(status="draft").values_list("pk", flat=True)
+    assert {str(pk) for pk in submitted} <= logged
 
 
 def test_logins_are_printed_for_every_role_with_a_progress_bar(seeded):

@@ -1,10 +1,12 @@
 """How fast `seed_demo` fills a fresh SQLite database. Prints figures only; asserts nothing.
 
-    .venv/bin/python tests/benchmarks/bench_seed.py --size 5000 [--seed 1] [--keep] [--profile 30]
+    .venv/bin/python tests/benchmarks/bench_seed.py --size 5000 [--seed 1] [--replay K] [--keep]
+        [--profile 30]
 
 Creates a temporary SQLite database (settings as in production: WAL, IMMEDIATE transactions),
 migrates it, runs `seed_demo --size N` in this process and prints applications/s, transitions
-(audit log rows)/s, ledger entries, the total and CPU seconds, and the database size.
+(audit log rows)/s, ledger entries, the total and CPU seconds, peak memory and the database size.
+Beyond `--replay` (seed_demo's default unless given) the applications are copies of replayed ones.
 `--profile K` runs under cProfile and prints the K most expensive product functions.
 """
 
@@ -15,6 +17,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import shutil
 import sys
 import tempfile
@@ -28,6 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--replay", type=int, default=None, help="histories to replay")
     parser.add_argument("--keep", action="store_true", help="keep the database and print its path")
     parser.add_argument("--profile", type=int, default=0, metavar="K", help="print K hot spots")
     args = parser.parse_args()
@@ -55,7 +59,8 @@ def main() -> None:
         cpu, wall = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        call_command("seed_demo", size=args.size, seed=args.seed, stdout=out)
+        replay = {"replay": args.replay} if args.replay else {}
+        call_command("seed_demo", size=args.size, seed=args.seed, stdout=out, **replay)
         if profiler:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -71,6 +76,10 @@ def main() -> None:
         print(f"transitions     {transitions}")
         print(f"ledger entries  {LedgerEntry.objects.count()}")
         print(f"seconds         {wall:.1f} (CPU {cpu:.1f})")
+        print(
+            f"peak memory     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        )
+        print(f"summary         {out.getvalue().splitlines()[0]}")
         print(f"applications/s  {applications / wall:.1f}")
         print(f"transitions/s   {transitions / wall:.1f}")
         print(f"database size   {size / 2**20:.1f} MiB ({size / max(applications, 1) / 1024:.1f} KiB per application)")  # fmt: skip
