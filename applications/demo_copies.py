@@ -140,7 +140,7 @@ def _load_logs(templates: dict[int, Template], owner: dict[Key, int]) -> None:
         logs = TransitionLog.objects.filter(content_type=content_type, object_id__in=object_ids)
         for row in logs.order_by("id").values():
             pk = model._meta.pk.to_python(row["object_id"])
-            templates[owner[(model, pk)]].logs.append(row)
+            templates[owner[(model, pk)]].logs.append(dict(row))
     for template in templates.values():
         template.logs.sort(key=lambda row: row["id"])
 
@@ -233,6 +233,7 @@ def _relink(model: type[models.Model], values: dict[str, Any], copy: _Copy, user
         if not fk.is_relation or values.get(fk.attname) is None:
             continue
         target, value = fk.related_model, values[fk.attname]
+        assert target is not None and not isinstance(target, str)
         if (target, value) in copy.ids:
             values[fk.attname] = copy.ids[(target, value)]
         elif target is Organisation and value == template["organisation_id"]:

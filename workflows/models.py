@@ -129,7 +129,7 @@ class TransitionLog(models.Model):
         if len(rows) == 1:
             super(TransitionLog, rows[0]).save(force_insert=True)
         else:
-            cls.objects.bulk_create(rows)
+            cls.objects.bulk_create(rows)  # type: ignore[arg-type]  # rows are cls
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("Audit rows are written by TransitionLog.append() only.")

@@ -22,7 +22,9 @@ def seed(size, seed=4, **options):
 
 def assert_references_gapless():
     numbers = defaultdict(list)
-    for reference in Application.objects.exclude(reference=None).values_list("reference", flat=True):
+    for reference in Application.objects.exclude(reference=None).values_list(
+        "reference", flat=True
+    ):
         _prefix, year, number = reference.rsplit("-", 2)
         numbers[year].append(int(number))
     assert numbers
@@ -64,7 +66,9 @@ def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
     assert "150/150" in err
     assert "replayed through the services, " in out
     assert Application.objects.count() == 150
-    assert set(Application.objects.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    assert set(Application.objects.values_list("status", flat=True)) == set(
+        ApplicationStatus.values
+    )
     assert set(Grant.objects.values_list("status", flat=True)) == set(GrantStatus.values)
     # One history per title: copies carry titles of their own.
     assert Application.objects.values("title").distinct().count() > 100

@@ -209,7 +209,7 @@ def make_plan(
     """
     counts = apportion(size, [row[2] for row in MIX], at_least_one=True)
     replayed = size if replayed is None else replayed
-    plan = []
+    plan: list[Planned] = []
     for (app_state, grant_state, _share, recent, oldest), count in zip(MIX, counts, strict=True):
         recent = max(recent, demo.days_needed(app_state, grant_state))
         oldest = max(oldest, recent)
