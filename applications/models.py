@@ -229,6 +229,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    declarations = models.JSONField(
+        _("declarations"),
+        default=list,
+        blank=True,
+        help_text=_("codes of the declarations the applicant confirmed"),
+    )
 
     objects = ApplicationQuerySet.as_manager()
     # perform() reads these along with the locked row: the applicant rules look at the organisation.
@@ -491,14 +497,23 @@ class Partner(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
+    """A generated name: nothing of what the user called the file reaches the file system."""
     import uuid
 
     return f"attachments/{instance.application_id}/{uuid.uuid4().hex}"
 
 
+class AttachmentPurpose(models.TextChoices):
+    APPLICATION = "application", _("document for the application")
+    RECEIPT = "receipt", _("receipt for the final report")
+
+
 class Attachment(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    purpose = models.CharField(
+        max_length=16, choices=AttachmentPurpose, default=AttachmentPurpose.APPLICATION
     )
     file = models.FileField(upload_to=attachment_path)
     original_name = CleanCharField(max_length=255)
@@ -513,6 +528,122 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to join an organisation; the link carries a secret token.
+
+    Only the token's SHA-256 is stored, so a leaked database does not let anyone join.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None and self.revoked_at is None and self.expires_at > clock.now()
+        )
+
+
+class Report(models.Model):
+    """The grantee's final report (Verwendungsnachweis): narrative, figures, receipts.
+
+    Edited as a draft while the grant is due for a report; its totals go to the grant when it
+    is submitted (`Grant.submit_report`), and it is read-only while the report is checked.
+    """
+
+    grant = models.OneToOneField("grants.Grant", on_delete=models.CASCADE, related_name="report")
+    narrative = CleanTextField(_("what happened"), blank=True)
+    results = CleanTextField(_("results and what you learned"), blank=True)
+    participants = models.JSONField(
+        _("participants by country"),
+        default=dict,
+        blank=True,
+        help_text=_("country code -> number of participants"),
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("final report")
+        verbose_name_plural = _("final reports")
+
+    def __str__(self) -> str:
+        return _("Final report for %(grant)s") % {"grant": self.grant}
+
+
+class ReportLine(models.Model):
+    """Actual figure of one budget category (expense or income), beside the planned one."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="lines")
+    side = models.CharField(max_length=8, choices=BudgetLine.Side)
+    category = models.CharField(
+        _("category"), max_length=32, choices=ExpenseCategory.choices + IncomeCategory.choices
+    )
+    actual = money_field(verbose_name=_("actual amount"), default=ZERO)
+    eligible = models.BooleanField(_("eligible"), default=True)
+    comment = CleanCharField(_("comment on the difference"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("actual budget line")
+        verbose_name_plural = _("actual budget lines")
+        ordering = ["report", "side", "category", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "side", "category"], name="one_actual_line_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.actual}"
+
+
+class Receipt(models.Model):
+    """One receipt in the list of receipts (Belegliste): date, payee, purpose, amount."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="receipts")
+    category = models.CharField(_("category"), max_length=32, choices=ExpenseCategory)
+    paid_on = models.DateField(_("date"))
+    payee = CleanCharField(_("payee"), max_length=200)
+    purpose = CleanCharField(_("purpose"), max_length=300)
+    amount = money_field(verbose_name=_("amount"))
+    attachment = models.ForeignKey(
+        Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["report", "position", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.payee}: {self.amount}"

@@ -1,0 +1,5 @@
+"""Routes of the attachments pages (under the applications: namespace)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
