@@ -1,7 +1,11 @@
-"""What every page's header needs: the user's organisations and the one they work for."""
+"""What every page's header needs: the user's organisations and the one they work for.
+
+Both are callables, so a page that does not show them (the admin) runs no query for them.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +18,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "current_organisation": selectors.current_organisation(request),
-        "my_organisations": selectors.my_organisations(request),
+        "current_organisation": partial(selectors.current_organisation, request),
+        "my_organisations": partial(selectors.my_organisations, request),
     }

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "workflows",
     "grants",
     "applications",
@@ -62,6 +63,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Counts failed sign-ins and refuses further attempts for a while (rate limiting).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,6 +189,26 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "applications:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in rate limit (django-axes) -------------------------------------------------------
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Failed attempts per user name and address before sign-in is refused for a while.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# --- Uploads --------------------------------------------------------------------------------
+MICROGRANTS_ATTACHMENT_MAX_BYTES = (
+    int(os.environ.get("MICROGRANTS_ATTACHMENT_MAX_MB", "10")) * 2**20
+)
+MICROGRANTS_ATTACHMENTS_TOTAL_MAX_BYTES = (
+    int(os.environ.get("MICROGRANTS_ATTACHMENTS_TOTAL_MAX_MB", "50")) * 2**20
+)
+# Larger uploads go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+# A request body (uploads excluded) larger than this is refused before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 
 # --- Fund-wide settings ---------------------------------------------------------------------
 # Hours a claimed review task stays with its reviewer before it returns to the queue.
