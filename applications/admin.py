@@ -22,9 +22,13 @@ from applications.models import (
     ApplicationStatus,
     Attachment,
     BudgetLine,
+    Invitation,
     Membership,
     Organisation,
     Partner,
+    Receipt,
+    Report,
+    ReportLine,
 )
 from applications.services import APPLICATION_TRANSITIONS, DRAFT_FIELDS, run_application_transition
 from grants.models import Grant
@@ -33,6 +37,7 @@ from workflows.admin import (
     ConfirmForm,
     MessageWithDeadlineForm,
     OptionalReasonForm,
+    ReadOnlyAdmin,
     ReadOnlyTabularInline,
     RoleAdmin,
     RolePermissions,
@@ -298,3 +303,35 @@ class ApplicationAdmin(TransitionAdmin):
         return format_html(
             '<a href="{}">{} EUR – {}</a>', url, grant.amount_awarded, grant.get_status_display()
         )
+
+
+# --- invitations and final reports: written by the portal's services, shown here -------------
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ("email", "organisation", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")  # fmt: skip
+    list_select_related = ("organisation", "invited_by")
+    search_fields = ("email", "organisation__name")
+    exclude = ("token_hash",)
+
+
+class ReportLineInline(ReadOnlyTabularInline):
+    model = ReportLine
+    fields = ("side", "category", "actual", "eligible", "comment")
+
+
+class ReceiptInline(ReadOnlyTabularInline):
+    model = Receipt
+    fields = ("paid_on", "category", "payee", "purpose", "amount", "attachment")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Receipt]:
+        return super().get_queryset(request).select_related("attachment")
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ("grant", "submitted_at", "updated_at")
+    list_select_related = ("grant__application",)
+    search_fields = ("grant__application__reference", "grant__application__title")
+    inlines = (ReportLineInline, ReceiptInline)
