@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from grants.money import format_eur
+from workflows.formats import format_day
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -100,6 +101,8 @@ class RuleCode(StrEnum):
     GROUP_TOO_SMALL = "informal_group_too_small"
     NO_PROGRAMME = "no_matching_programme"
     INVALID_AMOUNT = "invalid_amount"
+    FIELD_MISSING = "field_missing"
+    DECLARATION_MISSING = "declaration_missing"
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class Plan:
     group_member_count: int
 
 
-# --- formatting helpers (amounts follow the reader's language, dates are ISO) ------------------
+# --- formatting helpers (amounts follow the reader's language, dates too) ------------------
 
 
 def _eur(amount: Decimal) -> StrOrPromise:
@@ -394,8 +397,8 @@ def _check_dates(plan: Plan, policy: Policy, on: date) -> list[Violation]:
                 "end_date",
                 format_lazy(
                     _("The project cannot end ({end}) before it starts ({start})."),
-                    end=plan.end.isoformat(),
-                    start=plan.start.isoformat(),
+                    end=format_day(plan.end),
+                    start=format_day(plan.start),
                 ),
             )
         )
@@ -422,10 +425,10 @@ def _check_dates(plan: Plan, policy: Policy, on: date) -> list[Violation]:
                 "start_date",
                 format_lazy(
                     template,
-                    start=plan.start.isoformat(),
+                    start=format_day(plan.start),
                     days=days,
                     lead=policy.lead_time_days,
-                    deadline=deadline.isoformat(),
+                    deadline=format_day(deadline),
                 ),
             )
         )
@@ -446,12 +449,12 @@ def _check_call(policy: Policy, on: date, call: CallWindow | None) -> list[Viola
     if on < call.opens_on:
         message = format_lazy(
             _("This call opens on {opens}; applications cannot be submitted before then."),
-            opens=call.opens_on.isoformat(),
+            opens=format_day(call.opens_on),
         )
     elif on > call.closes_on:
         message = format_lazy(
             _("This call closed on {closes}; applications are no longer accepted."),
-            closes=call.closes_on.isoformat(),
+            closes=format_day(call.closes_on),
         )
     else:
         return []

@@ -12,8 +12,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from applications import services
-from applications.models import Application, ApplicationStatus, LegalForm, Organisation
+from applications import reporting, services
+from applications.models import (
+    REQUIRED_DECLARATIONS,
+    Application,
+    ApplicationStatus,
+    LegalForm,
+    Organisation,
+)
 from grants import services as grant_services
 from grants.models import BudgetAllocation, Call, Fund, Grant, GrantStatus, Intake, Programme
 from workflows import clock
@@ -215,6 +221,10 @@ def make_ready_draft(
         by=by,
         title=title,
         summary="Eine Woche Austausch zwischen Köln und Lyon.",
+        description=(
+            "Dreißig Mitglieder beider Partnerschaftsvereine verbringen eine Woche in der "
+            "Partnerstadt: Workshops, Stadtführungen und ein gemeinsames Fest."
+        ),
         themes=["europe", "culture"],
         start_date=start,
         end_date=start + timedelta(days=5),
@@ -222,6 +232,8 @@ def make_ready_draft(
         requested_amount=requested,
         budget_lines=budget_for(requested),
         partners=[{"name": "Comité de jumelage Lyon", "country": partner_country, "city": "Lyon"}],
+        participants_expected={"DE": 15, "FR": 15},
+        declarations=list(REQUIRED_DECLARATIONS),
     )
 
 
@@ -292,6 +304,26 @@ def days_needed(application_state: str, grant_state: str | None = None) -> int:
     return latest + 1
 
 
+def submit_demo_report(grant: Grant, *, by: Any, requested: Decimal) -> Grant:
+    """The final report as a grantee writes it: the plan spent as planned, one receipt for it."""
+    eligible = (requested / Decimal("0.80")).quantize(Decimal("0.01"), rounding=ROUND_UP)
+    lines = [{"side": "expense", "category": "travel", "actual": eligible, "comment": ""}]
+    if eligible > requested:
+        lines.append({"side": "income", "category": "own_funds", "actual": eligible - requested, "comment": ""})  # fmt: skip
+    report = reporting.save_report(
+        reporting.report_for(grant, by=by),
+        by=by,
+        narrative="Dreißig Mitglieder beider Vereine haben eine Woche gemeinsam verbracht.",
+        results="Neue Kontakte zwischen den Schulen; ein Gegenbesuch ist geplant.",
+        participants={"DE": 15, "FR": 15},
+        lines=lines,
+        receipts=[
+            {"category": "travel", "paid_on": grant.project_start, "payee": "Rheinland Reisen GmbH", "purpose": "Bus Köln–Lyon, 30 Personen", "amount": eligible},
+        ],
+    )  # fmt: skip
+    return reporting.submit_report(report, by=by)
+
+
 def drive(
     cast: Cast,
     application_state: str,
@@ -344,13 +376,11 @@ def drive(
         "end_project": None, "revoke": cast.manager, "submit_report": applicant,
         "accept_report": cast.reviewer, "close": cast.finance,
     }  # fmt: skip
-    eligible = (requested / Decimal("0.80")).quantize(Decimal("0.01"), rounding=ROUND_UP)
     grant_data: dict[str, dict[str, Any]] = {
         "accept": {"full_name": "Erika Mustermann", "consent": True},
         "decline": {"reason": "Projekt verschoben"},
         "cancel": {"reason": "Projekt abgesagt"},
         "revoke": {"reason": "Verwendungsnachweis fehlt"},
-        "submit_report": {"actual_expenses": eligible, "actual_eligible_expenses": eligible, "actual_other_income": eligible - requested},
     }  # fmt: skip
     for step in GRANT_PATH[GrantStatus(grant_state)]:
         day = (
@@ -362,6 +392,9 @@ def drive(
             if step in ("pay_advance", "pay_balance"):
                 for payment in grant.payments.filter(status="scheduled"):
                     grant_services.record_payment_paid(payment, by=cast.finance)
+                continue
+            if step == "submit_report":
+                grant = submit_demo_report(grant, by=grant_actors[step], requested=requested)
                 continue
             grant = grant_services.run_grant_transition(
                 grant, step, by=grant_actors[step], **grant_data.get(step, {})

@@ -160,6 +160,46 @@ class Theme(models.TextChoices):
     DIGITAL = "digital", _("digital")
 
 
+class Declaration(models.TextChoices):
+    """What the applicant confirms before submitting; the codes are stored."""
+
+    TRUTHFUL = "truthful", _("The information in this application is complete and true.")
+    NO_EARLY_COSTS = (
+        "no_early_costs",
+        _(
+            "We know that costs incurred before the decision or outside the project period cannot "
+            "be funded."
+        ),
+    )
+    REPORT_DUTY = (
+        "report_duty",
+        _(
+            "If the project is funded, we will send a final report with the list of receipts within "
+            "the deadline and keep the receipts for five years."
+        ),
+    )
+    DATA_PROCESSING = (
+        "data_processing",
+        _("We agree that the fund processes the data of this application to handle it."),
+    )
+    PUBLICATION = (
+        "publication",
+        _(
+            "We agree that the fund publishes the grant (organisation, project title, amount, place) "
+            "as open data."
+        ),
+    )
+
+
+# Every declaration but the consent to publication is needed to submit.
+REQUIRED_DECLARATIONS = (
+    Declaration.TRUTHFUL,
+    Declaration.NO_EARLY_COSTS,
+    Declaration.REPORT_DUTY,
+    Declaration.DATA_PROCESSING,
+)
+
+
 @guard("reply_deadline_not_passed", _("The reply deadline or the project start has not passed."))
 def _expiry_due(application: Application) -> bool:
     today = clock.today()
@@ -262,10 +302,31 @@ class Application(ConcurrentTransitionMixin, models.Model):
         return f"{self.reference or _('draft')} {self.title}"
 
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError(
-                {"end_date": _("The project cannot end before it starts. Please check the dates.")}
+            errors["end_date"] = _(
+                "The project cannot end before it starts. Please check the dates."
             )
+        for name, allowed in (("themes", Theme.values), ("declarations", Declaration.values)):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(
+                isinstance(code, str) and code in allowed for code in value
+            ):
+                errors[name] = _("Please choose from the options offered.")
+        participants = self.participants_expected
+        if not isinstance(participants, dict) or not all(
+            isinstance(code, str)
+            and len(code) == 2
+            and isinstance(count, int)
+            and not isinstance(count, bool)
+            and 0 <= count <= 100_000
+            for code, count in participants.items()
+        ):
+            errors["participants_expected"] = _(
+                "Please give a whole number of participants (0 or more) for each country."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     # --- figures over own lines ----------------------------------------------------------------
     def eligible_expenses(self) -> Decimal:

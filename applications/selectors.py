@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application, Organisation
+from applications.models import Application, ApplicationStatus, Organisation
+from grants.models import Grant, GrantStatus, Payment
 from workflows.models import TransitionLog
 
 
@@ -61,3 +65,128 @@ def current_organisation(request: HttpRequest) -> Organisation | None:
 def my_organisations(request: HttpRequest) -> list[Organisation]:
     current_organisation(request)
     return request._microgrants_organisations  # type: ignore[attr-defined, no-any-return]
+
+
+# --- what the applicant sees of an application's life ---------------------------------------------
+
+# How each transition reads in the applicant's timeline.
+TIMELINE_LABELS = {
+    "submit": _("Application submitted"),
+    "resubmit": _("Changed application submitted again"),
+    "request_changes": _("The fund asked for changes"),
+    "pass_formal_check": _("Formal check passed; assessment started"),
+    "complete_review": _("Assessment completed"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "waitlist": _("Put on the waiting list"),
+    "reopen": _("Back in the decision round"),
+    "withdraw": _("Withdrawn"),
+    "expire": _("Expired"),
+    "accept": _("Grant accepted"),
+    "decline": _("Grant declined"),
+    "lapse": _("The offer lapsed"),
+    "end_project": _("Project ended; final report due"),
+    "submit_report": _("Final report submitted"),
+    "request_report_changes": _("The fund asked for changes to the report"),
+    "accept_report": _("Final report accepted"),
+    "revoke": _("Grant revoked"),
+    "cancel": _("Grant cancelled"),
+    "close": _("Grant closed"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+    by_applicant: bool
+    note: str
+
+
+def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
+    """The application's and its grant's history, oldest first, in words; staff stay anonymous."""
+    grant = getattr(application, "grant", None) if application.status == "approved" else None
+    rows = list(TransitionLog.objects.for_object(application).order_by("id"))
+    if grant is not None:
+        rows += list(TransitionLog.objects.for_object(grant).order_by("id"))
+    members = (
+        set(application.organisation.memberships.values_list("user_id", flat=True))
+        if rows
+        else set()
+    )
+    rows.sort(key=lambda row: (row.created_at, row.pk))
+    return [
+        TimelineEntry(
+            at=row.created_at,
+            label=str(TIMELINE_LABELS.get(row.transition, row.transition)),
+            by_applicant=row.actor_id in members,
+            note=_visible_note(row),
+        )
+        for row in rows
+    ]
+
+
+def _visible_note(row: TransitionLog) -> str:
+    """What the applicant should read of a step: the fund's message or reasons, never internals."""
+    payload = row.payload or {}
+    for key in ("message", "reasons", "reason"):
+        if isinstance(payload.get(key), str):
+            return str(payload[key])
+    return ""
+
+
+@dataclass(frozen=True)
+class NextStep:
+    text: str
+    deadline: date | None = None
+    action: str = ""  # the URL name of the page where it is done, if the applicant acts
+
+
+def next_step(application: Application) -> NextStep:
+    """What happens next, who does it and by when, from the application's and grant's state."""
+    status = application.status
+    if status == ApplicationStatus.DRAFT:
+        latest = None
+        if application.start_date and application.programme and application.programme.is_rolling:
+            latest = application.start_date - timedelta(days=application.programme.lead_time_days)
+        return NextStep(_("Complete the form and submit it."), latest, "applications:draft_edit")
+    if status == ApplicationStatus.CHANGES_REQUESTED:
+        return NextStep(
+            _("Make the changes the fund asked for and submit again."),
+            application.reply_deadline,
+            "applications:draft_edit",
+        )
+    if status == ApplicationStatus.SUBMITTED:
+        return NextStep(_("The fund checks that the application is complete and eligible."))
+    if status in (ApplicationStatus.IN_REVIEW, ApplicationStatus.REVIEWED):
+        return NextStep(_("The application is being assessed; the decision follows."))
+    if status == ApplicationStatus.WAITLISTED:
+        return NextStep(
+            _("On the waiting list: the decision follows as soon as budget is available."),
+            application.start_date,
+        )
+    if status != ApplicationStatus.APPROVED:
+        return NextStep(_("Nothing more to do."))
+    grant = getattr(application, "grant", None)
+    if grant is None:
+        return NextStep(_("The grant offer is being prepared."))
+    return _grant_step(grant)
+
+
+def _grant_step(grant: Grant) -> NextStep:
+    status = grant.status
+    if status == GrantStatus.OFFERED:
+        return NextStep(_("Accept or decline the grant."), grant.offer_expires_on, "applications:grant")  # fmt: skip
+    if status == GrantStatus.ACCEPTED:
+        return NextStep(_("Carry out the project. The final report is due after it ends."), grant.project_end)  # fmt: skip
+    if status == GrantStatus.REPORT_DUE:
+        return NextStep(_("Send the final report with the list of receipts."), grant.report_due_on, "applications:report")  # fmt: skip
+    if status == GrantStatus.REPORT_SUBMITTED:
+        return NextStep(_("The fund checks your final report."))
+    if status == GrantStatus.SETTLED:
+        return NextStep(_("The final payment or repayment is being settled."))
+    return NextStep(_("Nothing more to do."))
+
+
+def payments_of(grant: Grant) -> list[Payment]:
+    return list(grant.payments.order_by("sequence"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import budget_rules, rules
 from applications.models import (
+    REQUIRED_DECLARATIONS,
     Application,
     ApplicationStatus,
     BudgetLine,
+    Invitation,
     Membership,
     Organisation,
     Partner,
@@ -25,8 +29,11 @@ from grants.models import Call, Fund, Programme
 from workflows import clock, perform
 from workflows.engine import starting_step
 from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition, WorkflowError
+from workflows.mail import send_on_commit
 
 EDITABLE_STATES = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED)
+# Days an invitation link stays valid.
+INVITATION_DAYS = 14
 DRAFT_FIELDS = (
     "title",
     "summary",
@@ -40,6 +47,7 @@ DRAFT_FIELDS = (
     "requested_amount",
     "language",
     "call",
+    "declarations",
 )
 
 
@@ -80,6 +88,110 @@ def add_member(
     if hasattr(user, "_microgrants_orgs"):
         del user._microgrants_orgs
     return membership
+
+
+def may_manage_organisation(organisation: Organisation, user: Any) -> bool:
+    """Administrators of the organisation invite people and change the bank account."""
+    return (
+        Membership.objects.filter(
+            organisation=organisation, user=user, is_active=True, role=Membership.Role.ADMIN
+        ).exists()
+        if getattr(user, "is_authenticated", False)
+        else False
+    )
+
+
+@transaction.atomic
+def invite_member(
+    organisation: Organisation, *, by: Any, email: str, link_for: Callable[[str], str]
+) -> Invitation:
+    """Invite someone by e-mail to join; an open invitation to the same address is replaced.
+
+    Sends the invitation mail on commit; `link_for(token)` builds the absolute link.
+    """
+    if not may_manage_organisation(organisation, by):
+        raise TransitionForbidden()
+    email = Invitation._meta.get_field("email").clean(email.strip().lower(), None)
+    if organisation.memberships.filter(user__email__iexact=email, is_active=True).exists():
+        raise WorkflowError(
+            _("%(email)s is already a member of this organisation.") % {"email": email},
+            code="already_member",
+        )
+    now = clock.now()
+    Invitation.objects.filter(
+        organisation=organisation, email=email, accepted_at=None, revoked_at=None
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        token_hash=_token_hash(token),
+        invited_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    send_on_commit(
+        "invitation",
+        to=[email],
+        context={
+            "organisation": organisation,
+            "inviter": by.get_full_name() or by.get_username(),
+            "link": link_for(token),
+            "days": INVITATION_DAYS,
+        },
+    )
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    return (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, *, by: Any) -> Membership:
+    """Join the organisation with the account whose e-mail the invitation was sent to."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not locked.is_open:
+        raise WorkflowError(
+            _(
+                "This invitation is no longer valid (it was used, withdrawn or has expired). "
+                "Please ask for a new one."
+            ),
+            code="invitation_closed",
+        )
+    if (by.email or "").strip().lower() != locked.email:
+        raise WorkflowError(
+            _(
+                "This invitation was sent to %(email)s. Please sign in with that address, or ask "
+                "for an invitation to your own address."
+            )
+            % {"email": locked.email},
+            code="invitation_other_address",
+        )
+    membership = add_member(locked.organisation, by)
+    locked.accepted_at = clock.now()
+    locked.accepted_by = by
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def revoke_invitation(invitation: Invitation, *, by: Any) -> None:
+    """Withdraw an invitation that was not accepted yet."""
+    if not may_manage_organisation(invitation.organisation, by):
+        raise TransitionForbidden()
+    Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+        revoked_at=clock.now()
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -227,6 +339,50 @@ def check_application(
     return programme, violations
 
 
+# Fields a submitted application must have, with the section of the form they are in.
+REQUIRED_CONTENT = (
+    ("title", "project", _("Please give the project a title.")),
+    ("summary", "project", _("Please summarise the project in a few sentences.")),
+    ("description", "project", _("Please describe the project: what, with whom, why.")),
+    ("themes", "project", _("Please choose at least one theme.")),
+    ("places", "dates", _("Please say where the project takes place.")),
+)
+
+
+def missing_content(application: Application) -> list[budget_rules.Violation]:
+    """What the applicant still has to fill in or confirm before submitting."""
+    code = budget_rules.RuleCode
+    missing = [
+        budget_rules.Violation(code.FIELD_MISSING, name, message)
+        for name, _section, message in REQUIRED_CONTENT
+        if not getattr(application, name)
+    ]
+    if not any(line.counts_as_eligible_expense for line in application.budget_lines.all()):
+        missing.append(
+            budget_rules.Violation(
+                code.FIELD_MISSING, "budget", _("Please add the expenses of the project.")
+            )
+        )
+    confirmed = set(application.declarations or [])
+    if not set(REQUIRED_DECLARATIONS) <= confirmed:
+        missing.append(
+            budget_rules.Violation(
+                code.DECLARATION_MISSING,
+                "declarations",
+                _("Please confirm the declarations at the end of the form."),
+            )
+        )
+    return missing
+
+
+def submission_problems(
+    application: Application, *, on: date | None = None
+) -> tuple[Programme | None, list[budget_rules.Violation]]:
+    """Everything that stops a submission today: missing content first, then the fund's rules."""
+    programme, violations = check_application(application, on=on)
+    return programme, [*missing_content(application), *violations]
+
+
 def snapshot_of(application: Application) -> dict[str, Any]:
     """The content as submitted, frozen for reviewers and for the record."""
     return {
@@ -273,7 +429,7 @@ def _lock_and_check(
     if not rules.is_applicant(locked, by):
         raise TransitionForbidden()
     starting_step(locked, transition)
-    programme, violations = check_application(locked)
+    programme, violations = submission_problems(locked)
     if violations or programme is None:
         raise RuleViolation(violations)
     if locked.programme_id != programme.pk:

@@ -124,7 +124,9 @@ def test_rule_codes_are_stable_strings() -> None:
     assert RuleCode.GROUP_TOO_SMALL == "informal_group_too_small"
     assert RuleCode.NO_PROGRAMME == "no_matching_programme"
     assert RuleCode.INVALID_AMOUNT == "invalid_amount"
-    assert len(set(RuleCode)) == 14
+    assert RuleCode.FIELD_MISSING == "field_missing"
+    assert RuleCode.DECLARATION_MISSING == "declaration_missing"
+    assert len(set(RuleCode)) == 16
 
 
 # --- check_money ---------------------------------------------------------------------------------
@@ -388,9 +390,11 @@ def test_call_programmes_have_no_lead_time_rule() -> None:
 def test_lead_time_message_names_dates_and_days(render: Callable[[Violation], str]) -> None:
     violations = check_plan(plan(start=date(2026, 12, 15), end=date(2026, 12, 31)), POLICY, on=ON)
     assert render(violations[0]) == (
-        "Your project starts on 2026-12-15, in 21 days; applications must arrive at least "
-        "42 days before the start (by 2026-11-03 for this start date)."
+        "Your project starts on Dec. 15, 2026, in 21 days; applications must arrive at least "
+        "42 days before the start (by Nov. 3, 2026 for this start date)."
     )
+    with translation.override("de"):
+        assert "15. Dezember 2026" in str(violations[0].message)
 
 
 def test_lead_time_message_for_a_start_in_the_past(render: Callable[[Violation], str]) -> None:
@@ -431,8 +435,8 @@ def test_call_closed_messages_name_the_relevant_date(render: Callable[[Violation
     call = CallWindow(opens_on=date(2026, 11, 1), closes_on=date(2026, 11, 30))
     early = check_plan(PLAN, CALL_POLICY, on=date(2026, 10, 1), call=call)
     late = check_plan(PLAN, CALL_POLICY, on=date(2026, 12, 24), call=call)
-    assert "2026-11-01" in render(early[0])
-    assert "2026-11-30" in render(late[0])
+    assert "Nov. 1, 2026" in render(early[0])
+    assert "Nov. 30, 2026" in render(late[0])
 
 
 # --- cross-border partners --------------------------------------------------------------------

@@ -1,0 +1,18 @@
+"""Routes of the account pages (under `accounts/`, namespace `accounts:`).
+
+Signing in, out and the password reset keep Django's global names (`login`, `logout`,
+`password_reset`, ...) in config/urls.py, because settings and Django's views refer to them.
+"""
+
+from django.urls import path
+
+from applications.views import accounts
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", accounts.sign_up, name="signup"),
+    path("signup/inbox/", accounts.check_inbox, name="check_inbox"),
+    path("confirm/new/", accounts.resend_confirmation, name="resend_confirmation"),
+    path("confirm/<str:token>/", accounts.confirm, name="confirm"),
+]
