@@ -129,12 +129,12 @@ def may_change_attachments(application: Application, user: Any, purpose: str) ->
 
 
 def attachment_for(user: Any, pk: int) -> Attachment | None:
-    """One attachment if `user` may see its application, else None (the caller answers 404)."""
+    """One attachment if `user` may read the files of its application, else None (-> 404)."""
     attachment = Attachment.objects.filter(pk=pk).first()
     if attachment is None:
         return None
     application = application_for(user, attachment.application_id)
-    if application is None:
+    if application is None or not rules.may_read_attachments(application, user):
         return None
     attachment.application = application
     return attachment

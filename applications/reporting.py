@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from applications import attachments
@@ -64,8 +65,8 @@ CATEGORY_ORDER: dict[Key, int] = {
     )
 }
 CATEGORY_LABELS: dict[Key, Any] = {
-    **{(EXPENSE, value): label for value, label in ExpenseCategory.choices},
-    **{(INCOME, value): label for value, label in IncomeCategory.choices},
+    **{(EXPENSE, value): capfirst(label) for value, label in ExpenseCategory.choices},
+    **{(INCOME, value): capfirst(label) for value, label in IncomeCategory.choices},
 }
 
 
@@ -88,6 +89,7 @@ def check_editable(grant: Grant, by: Any) -> None:
         raise TransitionForbidden()
     if grant.status == GrantStatus.REPORT_DUE:
         return
+    message: object
     if grant.status in (GrantStatus.OFFERED, GrantStatus.ACCEPTED):
         message = _("The final report can be written once the project has ended.")
     elif grant.status == GrantStatus.REPORT_SUBMITTED:
@@ -376,8 +378,9 @@ def save_report(
     lines: Sequence[Mapping[str, Any]],
     receipts: Sequence[Mapping[str, Any]],
 ) -> Report:
-    """Save the draft: text, participants, actual lines (replaced; planned categories stay),
-    receipts (replaced) and their uploaded files (attachments); validated first, all or nothing.
+    """Save the draft: text, participants, actual lines (replaced; planned categories stay,
+    added ones left empty go), receipts (replaced) and their uploaded files (attachments, a
+    replaced or removed file is deleted); validated first, all or nothing.
 
     A receipt row is {id?, category, paid_on, payee, purpose, amount, upload?, remove_file?};
     a row with the id of a saved receipt updates it, saved receipts not listed are removed.
@@ -438,7 +441,10 @@ def _write_lines(report: Report, rows: list[dict[str, Any]]) -> None:
     planned = set(_planned_eligibility(report.grant.application))
     changed, new = [], []
     for row in rows:
-        line = existing.pop((row["side"], row["category"]), None)
+        key = (row["side"], row["category"])
+        if key not in planned and not row["actual"] and not row["comment"]:
+            continue  # an added category left empty is removed again
+        line = existing.pop(key, None)
         if line is None:
             new.append(
                 ReportLine(

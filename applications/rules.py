@@ -85,3 +85,10 @@ def organisations_visible_to(queryset: QuerySet[Organisation], user: Any) -> Que
 
 def can_edit_organisation(organisation: Organisation, user: Any) -> bool:
     return organisation.has_member(user) or has_role(user, Role.ADMINISTRATOR)
+
+
+def may_read_attachments(application: Any, user: Any) -> bool:
+    """Files may hold personal data: the applicants and the staff who handle them, not funders."""
+    return is_applicant(application, user) or has_role(
+        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
+    )

@@ -48,3 +48,9 @@ on_postgresql = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    """Uploaded and generated files of a test never land in the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -180,9 +180,11 @@ class RowFormSet(forms.BaseFormSet):
         return 0 if self.is_bound else super().initial_form_count()
 
     def rows(self) -> list[forms.Form]:
-        return [
-            form for form in self.forms if form.has_changed() and not self._should_delete_form(form)
-        ]
+        """The filled rows not marked for removal (valid or not: call is_valid() for that)."""
+        return [form for form in self.forms if form.has_changed() and not self._removed(form)]
+
+    def _removed(self, form: forms.Form) -> bool:
+        return self.can_delete and bool(form["DELETE"].data)
 
 
 PartnerFormSet = forms.formset_factory(PartnerForm, formset=RowFormSet, extra=0, can_delete=True, max_num=30, absolute_max=30)  # fmt: skip

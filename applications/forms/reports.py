@@ -9,6 +9,7 @@ next to the fields they name. Formset prefixes and field names are stable for br
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,10 +24,12 @@ from grants.money import ZERO, parse_amount
 from workflows.errors import WorkflowError
 
 BLANK = [("", "---------")]
+EXPENSE_CHOICES = [(v, reporting.CATEGORY_LABELS[("expense", v)]) for v in ExpenseCategory.values]
+INCOME_CHOICES = [(v, reporting.CATEGORY_LABELS[("income", v)]) for v in IncomeCategory.values]
 LINE_CHOICES: list[Any] = [
     *BLANK,
-    (_("Expenses"), [(f"expense:{value}", label) for value, label in ExpenseCategory.choices]),
-    (_("Income"), [(f"income:{value}", label) for value, label in IncomeCategory.choices]),
+    (_("Expenses"), [(f"expense:{value}", label) for value, label in EXPENSE_CHOICES]),
+    (_("Income"), [(f"income:{value}", label) for value, label in INCOME_CHOICES]),
 ]
 COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France"), reporting.OTHER_COUNTRIES: _("other countries")}  # fmt: skip
 # Rows offered empty at the end of each list, so that the page works without JavaScript too.
@@ -87,12 +90,19 @@ class ReceiptForm(forms.Form):
     paid_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    category = forms.ChoiceField(label=_("Category"), choices=BLANK + ExpenseCategory.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=BLANK + EXPENSE_CHOICES)
     payee = forms.CharField(label=_("Payee"), max_length=200)
     purpose = forms.CharField(label=_("Purpose"), max_length=300)
     amount = forms.CharField(label=_("Amount (EUR)"), max_length=32, widget=_decimal_input())
     file = forms.FileField(label=_("Receipt file (optional)"), required=False)
     remove_file = forms.BooleanField(label=_("Remove the file"), required=False)
+
+    def __init__(self, *args: Any, period: tuple[date, date] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if period is not None:  # the browser's date picker offers the project period only
+            self.fields["paid_on"].widget.attrs.update(
+                {"min": period[0].isoformat(), "max": period[1].isoformat()}
+            )
 
 
 ParticipantFormSet = forms.formset_factory(
@@ -163,10 +173,12 @@ class ReportEditForms:
                 for line in lines
             ],
         )
+        grant = report.grant
         self.receipts = ReceiptFormSet(
             data,
             files,
             prefix="receipts",
+            form_kwargs={"period": (grant.project_start, grant.project_end)},
             initial=[
                 {
                     "id": r.pk,
@@ -192,12 +204,12 @@ class ReportEditForms:
     def service_input(self) -> dict[str, Any]:
         """The keyword arguments of `reporting.save_report`, from valid forms."""
         participants = []
-        for form in self.participants.forms:
-            participants.append((form.cleaned_data.get("country", ""), form.cleaned_data.get("count")))  # fmt: skip
-            self.sent["participants"].append(form)
+        for person in self.participants.forms:
+            participants.append((person.cleaned_data.get("country", ""), person.cleaned_data.get("count")))  # fmt: skip
+            self.sent["participants"].append(person)
         lines = []
-        for form in self.lines.forms:
-            key = form.cleaned_data.get("category")
+        for row in self.lines.forms:
+            key = row.cleaned_data.get("category")
             if not key:
                 continue
             side, _sep, category = key.partition(":")
@@ -205,11 +217,11 @@ class ReportEditForms:
                 {
                     "side": side,
                     "category": category,
-                    "actual": form.cleaned_data["actual"],
-                    "comment": form.cleaned_data["comment"],
+                    "actual": row.cleaned_data["actual"],
+                    "comment": row.cleaned_data["comment"],
                 }
             )
-            self.sent["lines"].append(form)
+            self.sent["lines"].append(row)
         receipts = []
         for form in self.receipts.forms:
             data = form.cleaned_data
@@ -251,9 +263,9 @@ class ReportEditForms:
                 return None
 
         lines = []
-        for form in self.lines.forms:
-            side, _sep, category = str(form["category"].value() or "").partition(":")
-            actual = amount(form["actual"].value())
+        for row in self.lines.forms:
+            side, _sep, category = str(row["category"].value() or "").partition(":")
+            actual = amount(row["actual"].value())
             if (side, category) in reporting.CATEGORY_LABELS and actual is not None:
                 lines.append({"side": side, "category": category, "actual": actual})
         receipts = []

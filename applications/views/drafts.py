@@ -74,7 +74,10 @@ class SectionForms:
         """Keyword arguments for `services.save_draft` from every valid part."""
         arguments = self.main.service_fields() if self.main is not None else {}  # type: ignore[attr-defined]
         if "partners" in self.formsets and self.formsets["partners"].is_valid():
-            arguments["partners"] = [form.cleaned_data for form in self.formsets["partners"].rows()]  # type: ignore[attr-defined]
+            arguments["partners"] = [
+                {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+                for form in self.formsets["partners"].rows()  # type: ignore[attr-defined]
+            ]
         expenses, incomes = self.formsets.get("expenses"), self.formsets.get("incomes")
         if (
             expenses is not None
@@ -147,7 +150,7 @@ def build_section(
                     "expenses",
                     data,
                     expense_rows,
-                    extra_rows == "expenses" or not expense_rows,
+                    extra_rows == "expenses" or (not bound and not expense_rows),
                 ),
                 "incomes": _formset(
                     section_forms.IncomeFormSet,
@@ -254,6 +257,9 @@ def _editable_or_redirect(request: HttpRequest, pk: int) -> Application | HttpRe
 
 @login_required
 def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _editable_or_redirect(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
     return redirect("applications:draft_section", pk=pk, section=SECTION_NAMES[0])
 
 

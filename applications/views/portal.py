@@ -67,7 +67,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_applicant": is_applicant,
             "can_edit": is_applicant and application.status in EDITABLE_STATES,
             "can_withdraw": is_applicant and application.status in WITHDRAWABLE,
-            "attachments": list(application.attachments.filter(purpose="application")),
+            "attachments": (
+                list(application.attachments.filter(purpose="application"))
+                if rules.may_read_attachments(application, request.user)
+                else []
+            ),
             "content": application.submitted_content or None,
             "report_available": grant is not None and grant.status in REPORT_STATES,
         },

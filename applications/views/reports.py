@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ def _grant_of(user: Any, pk: int) -> tuple[Application, Grant]:
     except Grant.DoesNotExist:
         raise Http404 from None
     grant.application = application
+    prefetch_related_objects([application], "budget_lines")  # the plan, read once per page
     return application, grant
 
 
