@@ -20,15 +20,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 
 from workflows import clock
+from workflows.mail import send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -229,15 +228,8 @@ def resend_confirmation(email: str, *, request: HttpRequest, next_url: str = "")
 
 
 def _send_mail(name: str, *, to: str, context: dict[str, Any]) -> None:
-    context = {"site_name": "microgrants", **context}
-    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[to])
-    message.attach_alternative(html, "text/html")
-    # robust: a mail server that is down must not turn a saved sign-up into an error page;
-    # the person can ask for a new link.
-    transaction.on_commit(message.send, robust=True)
+    """Render in the request's language; send on commit (see workflows.mail)."""
+    send_on_commit(name, to=[to], context={"site_name": "microgrants", **context})
 
 
 def send_confirmation_email(user: Any, *, request: HttpRequest, next_url: str = "") -> None:

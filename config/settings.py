@@ -197,6 +197,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A readable page in the visitor's language (how long, how to set a new password), status 429.
+AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
 
 # --- Uploads --------------------------------------------------------------------------------
 MICROGRANTS_ATTACHMENT_MAX_BYTES = (

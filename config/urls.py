@@ -2,10 +2,40 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from applications.views import accounts
+
+_reset_mail = {
+    "subject_template_name": "emails/account_password_reset.subject.txt",
+    "email_template_name": "emails/account_password_reset.txt",
+    "html_email_template_name": "emails/account_password_reset.html",
+    "extra_email_context": {"site_name": "microgrants"},
+}
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(**_reset_mail),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.SetNewPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/", include("applications.urls.accounts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("applications.urls")),
 ]

@@ -1,0 +1,633 @@
+"""Accounts for volunteers: sign up, confirm the address, sign in and out, a new password.
+
+The pages are German by default and the catalogues are completed at the end, so these stories
+check behaviour (redirects, status, error codes, ids, who got which mail) rather than wording.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from applications import accounts, demo
+from tests.support import assert_readable
+from workflows import clock
+
+EMAIL = "marie.dupont@example.org"
+PASSWORD = "Tulpen-im-Herbst-1963"
+CONFIRM_LINK = re.compile(r"https?://testserver(/accounts/confirm/[^/\s\"<]+/)")
+RESET_LINK = re.compile(r"https?://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)")
+
+
+def sign_up_data(**changes: str) -> dict[str, str]:
+    data = {
+        "email": EMAIL,
+        "full_name": "Marie Dupont",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def mailoutbox(db: Any, mailoutbox: Any) -> Any:
+    # The database fixture empties the outbox by replacing it, so take the outbox after it.
+    return mailoutbox
+
+
+@pytest.fixture
+def committed(db: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """Run a request and then what it scheduled for after the commit (the mails)."""
+
+    def run(call: Any, *args: Any, **kwargs: Any) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def volunteer(db: Any) -> Any:
+    """A volunteer who signed up and confirmed the address earlier."""
+    user = accounts.create_unconfirmed_user(EMAIL, full_name="Marie Dupont", password=PASSWORD)
+    user.is_active = True
+    user.last_login = timezone.now()
+    user.save()
+    return user
+
+
+def confirmation_path(mail: Any) -> str:
+    match = CONFIRM_LINK.search(mail.body)
+    assert match, mail.body
+    return match.group(1)
+
+
+def error_codes(response: Any, field: str) -> set[str]:
+    form = response.context["form"]
+    errors = form.errors.as_data().get(field, [])
+    for error in errors:
+        for message in error.messages:
+            assert_readable(message)
+    return {error.code for error in errors}
+
+
+def sign_in(client: Client, username: str, password: str, **extra: Any) -> Any:
+    return client.post(reverse("login"), {"username": username, "password": password}, **extra)
+
+
+class _Inputs(HTMLParser):
+    """The forms, inputs and labels of a page, enough to check labels and autocomplete hints."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, str | None]] = []
+        self.inputs: list[dict[str, str | None]] = []
+        self.labels: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.forms.append(values)
+        elif tag in {"input", "select", "textarea"} and values.get("type") != "hidden":
+            self.inputs.append({**values, "form": self.forms[-1].get("id") if self.forms else None})
+        elif tag == "label" and values.get("for"):
+            self.labels.add(values["for"] or "")
+
+
+def page_inputs(response: Any) -> _Inputs:
+    parser = _Inputs()
+    parser.feed(response.content.decode())
+    return parser
+
+
+# --- Signing up --------------------------------------------------------------------------------
+
+
+def test_a_new_volunteer_signs_up_confirms_and_lands_on_the_start_page(
+    client, committed, mailoutbox
+):
+    assert client.get(reverse("accounts:signup")).status_code == 200
+
+    response = committed(
+        client.post, reverse("accounts:signup"), sign_up_data(email=f" {EMAIL.upper()} ")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:check_inbox")
+    inbox = client.get(response["Location"])
+    assert inbox.status_code == 200
+    assert EMAIL in inbox.content.decode()
+
+    user = get_user_model().objects.get()
+    assert (user.username, user.email, user.get_full_name()) == (EMAIL, EMAIL, "Marie Dupont")
+    assert not user.is_active
+
+    [mail] = mailoutbox
+    assert mail.to == [EMAIL]
+    assert_readable(mail.subject)
+    assert "\n" not in mail.subject
+    [(html, mimetype)] = mail.alternatives
+    assert mimetype == "text/html"
+    path = confirmation_path(mail)
+    assert path in html
+
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("applications:home")
+    user.refresh_from_db()
+    assert user.is_active and user.last_login is not None
+    home = client.get(reverse("applications:home"))
+    assert home.status_code == 200
+    assert home.context["user"] == user
+    assert 'id="logout-form"' in home.content.decode()
+
+
+def test_the_sign_up_page_labels_every_field_and_hints_autocomplete(client, db):
+    response = client.get(reverse("accounts:signup"))
+    page = page_inputs(response)
+    fields = {i["name"]: i for i in page.inputs if i["form"] == "signup-form"}
+    assert set(fields) == {"email", "full_name", "password1", "password2"}
+    expected = {
+        "email": "email",
+        "full_name": "name",
+        "password1": "new-password",
+        "password2": "new-password",
+    }
+    for name, autocomplete in expected.items():
+        assert fields[name]["id"] == f"id_{name}"
+        assert fields[name]["autocomplete"] == autocomplete
+        assert f"id_{name}" in page.labels
+    assert all(i["id"] in page.labels for i in page.inputs if i["id"])
+
+
+def test_signing_up_with_a_known_address_shows_the_same_page_and_mails_the_owner_a_notice(
+    client, committed, mailoutbox, volunteer
+):
+    fresh = committed(
+        Client().post, reverse("accounts:signup"), sign_up_data(email="someone.new@example.org")
+    )
+    mailoutbox.clear()
+
+    response = committed(
+        client.post,
+        reverse("accounts:signup"),
+        sign_up_data(
+            email="Marie.Dupont@Example.org",
+            password1="Other-Pass-9876",
+            password2="Other-Pass-9876",
+        ),
+    )
+    assert (response.status_code, response["Location"]) == (fresh.status_code, fresh["Location"])
+    inbox = client.get(response["Location"])
+    assert inbox.templates[0].name == "accounts/check_inbox.html"
+    assert inbox.context["kind"] == "signup"
+
+    assert get_user_model().objects.filter(email__iexact=EMAIL).count() == 1
+    volunteer.refresh_from_db()
+    assert volunteer.check_password(PASSWORD)
+
+    [mail] = mailoutbox
+    assert mail.to == [EMAIL]
+    assert CONFIRM_LINK.search(mail.body) is None
+    assert f"http://testserver{reverse('login')}" in mail.body
+    assert f"http://testserver{reverse('password_reset')}" in mail.body
+    assert reverse("password_reset") in mail.alternatives[0][0]
+
+
+def test_a_known_address_coming_from_an_invitation_is_led_back_to_it(
+    client, committed, mailoutbox, volunteer
+):
+    invitation = "/invitations/k3Y-token/"
+    committed(client.post, reverse("accounts:signup"), {**sign_up_data(), "next": invitation})
+    [mail] = mailoutbox
+    sign_in_link = re.search(r"http://testserver(/accounts/login/\S*)", mail.body).group(1)
+    page = client.get(sign_in_link)
+    assert f'name="next" value="{invitation}"' in page.content.decode()
+
+
+def test_the_notice_to_a_demo_account_tells_its_user_name(client, committed, mailoutbox, db):
+    demo.make_user("applicant")
+    committed(client.post, reverse("accounts:signup"), sign_up_data(email="applicant@example.org"))
+    [mail] = mailoutbox
+    assert mail.to == ["applicant@example.org"]
+    assert "applicant" in mail.body.replace("applicant@example.org", "")
+    assert get_user_model().objects.count() == 1
+
+
+def test_signing_up_again_before_confirming_sends_a_fresh_link_for_the_one_account(
+    client, committed, mailoutbox, db
+):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    committed(
+        client.post,
+        reverse("accounts:signup"),
+        sign_up_data(
+            full_name="Marie-Claire Dupont",
+            password1="Neue-Rosen-2024",
+            password2="Neue-Rosen-2024",
+        ),
+    )
+    user = get_user_model().objects.get()
+    assert user.get_full_name() == "Marie-Claire Dupont"
+    assert user.check_password("Neue-Rosen-2024")
+    assert len(mailoutbox) == 2
+    assert client.get(confirmation_path(mailoutbox[1]))["Location"] == reverse("applications:home")
+
+
+@pytest.mark.parametrize(
+    ("password1", "password2", "field", "code"),
+    [
+        ("12345678", "12345678", "password1", "password_entirely_numeric"),
+        ("kurz", "kurz", "password1", "password_too_short"),
+        ("password", "password", "password1", "password_too_common"),
+        (EMAIL, EMAIL, "password1", "password_too_similar"),
+        (PASSWORD, PASSWORD + "x", "password2", "password_mismatch"),
+    ],
+)
+def test_a_weak_or_mistyped_password_is_refused_and_the_typed_address_and_name_stay(
+    client, committed, mailoutbox, password1, password2, field, code
+):
+    response = committed(
+        client.post,
+        reverse("accounts:signup"),
+        sign_up_data(password1=password1, password2=password2),
+    )
+    assert response.status_code == 200
+    assert code in error_codes(response, field)
+    page = response.content.decode()
+    assert f'value="{EMAIL}"' in page
+    assert 'value="Marie Dupont"' in page
+    passwords = [i for i in page_inputs(response).inputs if i.get("type") == "password"]
+    assert len(passwords) == 2
+    assert all("value" not in i for i in passwords)
+    assert 'id="error-summary"' in page
+    assert f'href="#id_{field}"' in page
+    assert f'id="id_{field}_error"' in page
+    assert not get_user_model().objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "email", ["marie.dupont", "marie@", "@example.org", "marie dupont@example.org"]
+)
+def test_an_incomplete_email_address_is_refused_next_to_the_field(
+    client, committed, mailoutbox, email
+):
+    response = committed(client.post, reverse("accounts:signup"), sign_up_data(email=email))
+    assert response.status_code == 200
+    assert "invalid" in error_codes(response, "email")
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert not get_user_model().objects.exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("field", ["email", "full_name", "password1", "password2"])
+def test_a_nul_byte_in_a_sign_up_field_is_a_form_error(client, committed, mailoutbox, field):
+    value = {"email": "marie\x00@example.org", "full_name": "Marie\x00 Dupont"}.get(
+        field, "Tulpen\x00im-Herbst-1963"
+    )
+    response = committed(
+        client.post, reverse("accounts:signup"), {**sign_up_data(**{field: value}), "next": "/\x00"}
+    )
+    assert response.status_code == 200
+    assert "null_characters_not_allowed" in error_codes(response, field)
+    assert not get_user_model().objects.exists()
+    assert mailoutbox == []
+
+
+def test_a_nul_byte_on_the_sign_in_and_new_link_pages_is_a_form_error(client, volunteer):
+    for data in (
+        {"username": "marie\x00", "password": PASSWORD},
+        {"username": EMAIL, "password": "a\x00"},
+    ):
+        response = client.post(reverse("login"), data)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+    response = client.post(reverse("accounts:resend_confirmation"), {"email": "a\x00@example.org"})
+    assert response.status_code == 200
+    assert "null_characters_not_allowed" in error_codes(response, "email")
+    assert client.get(reverse("accounts:confirm", args=["abc\x00def"])).status_code == 200
+    assert client.get(reverse("accounts:resend_confirmation") + "?email=%00").status_code == 200
+
+
+# --- The confirmation link ---------------------------------------------------------------------
+
+
+def test_a_sign_up_continues_to_a_safe_next_address_such_as_an_invitation(
+    client, committed, mailoutbox, db
+):
+    invitation = "/invitations/k3Y-token/"
+    signup = client.get(reverse("accounts:signup"), {"next": invitation})
+    assert f'name="next" value="{invitation}"' in signup.content.decode()
+    committed(client.post, reverse("accounts:signup"), {**sign_up_data(), "next": invitation})
+    response = Client().get(confirmation_path(mailoutbox[0]))
+    assert response.status_code == 302
+    assert response["Location"] == invitation
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/ok\r\nX: y"]
+)
+def test_an_unsafe_next_address_is_ignored(client, committed, mailoutbox, db, next_url):
+    committed(client.post, reverse("accounts:signup"), {**sign_up_data(), "next": next_url})
+    response = client.get(confirmation_path(mailoutbox[0]))
+    assert response["Location"] == reverse("applications:home")
+
+
+def test_an_expired_confirmation_link_explains_itself_and_sends_a_new_one(
+    client, committed, mailoutbox, db
+):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    old_link = confirmation_path(mailoutbox[0])
+    with clock.travel_to(clock.today() + timedelta(days=4)):
+        response = client.get(old_link)
+    assert response.status_code == 200
+    assert response.context["reason"] == "expired"
+    assert 'id="resend-form"' in response.content.decode()
+    assert response.context["form"].initial["email"] == EMAIL
+    assert not get_user_model().objects.get().is_active
+
+    response = committed(client.post, reverse("accounts:resend_confirmation"), {"email": EMAIL})
+    assert response["Location"] == reverse("accounts:check_inbox")
+    assert len(mailoutbox) == 2
+    assert client.get(confirmation_path(mailoutbox[1]))["Location"] == reverse("applications:home")
+    assert get_user_model().objects.get().is_active
+
+
+def test_a_new_link_after_an_expired_one_still_continues_to_the_invitation(
+    client, committed, mailoutbox, db
+):
+    invitation = "/invitations/k3Y-token/"
+    committed(client.post, reverse("accounts:signup"), {**sign_up_data(), "next": invitation})
+    with clock.travel_to(clock.today() + timedelta(days=4)):
+        response = client.get(confirmation_path(mailoutbox[0]))
+    assert response.context["reason"] == "expired"
+    assert f'name="next" value="{invitation}"' in response.content.decode()
+    committed(
+        client.post, reverse("accounts:resend_confirmation"), {"email": EMAIL, "next": invitation}
+    )
+    assert client.get(confirmation_path(mailoutbox[1]))["Location"] == invitation
+
+
+def test_a_link_still_works_on_its_third_day(client, committed, mailoutbox, db):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    with clock.travel_to(clock.today() + timedelta(days=2)):
+        response = client.get(confirmation_path(mailoutbox[0]))
+    assert response["Location"] == reverse("applications:home")
+
+
+def test_a_tampered_confirmation_link_is_refused_and_offers_a_new_one(
+    client, committed, mailoutbox, db
+):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    token = confirmation_path(mailoutbox[0]).split("/")[-2]
+    user = get_user_model().objects.get()
+    other = accounts.create_unconfirmed_user("eve@example.org", full_name="Eve", password=PASSWORD)
+    forged_for_other = token.replace(str(user.pk), str(other.pk), 1)
+    for bad in (
+        token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        token[5:],
+        "hello",
+        forged_for_other,
+    ):
+        response = client.get(reverse("accounts:confirm", args=[bad]))
+        assert response.status_code == 200
+        assert response.context["reason"] == "invalid"
+        assert 'id="resend-form"' in response.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_a_confirmation_link_works_only_once(client, committed, mailoutbox, db):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    link = confirmation_path(mailoutbox[0])
+    assert client.get(link)["Location"] == reverse("applications:home")
+    # The same person clicking again just goes on; anyone else sees that the link was used.
+    assert client.get(link)["Location"] == reverse("applications:home")
+    response = Client().get(link)
+    assert response.status_code == 200
+    assert response.context["reason"] == "used"
+    assert response.context["user"].is_anonymous
+
+
+def test_asking_for_a_new_link_looks_the_same_whether_or_not_an_account_waits(
+    client, committed, mailoutbox, volunteer
+):
+    accounts.create_unconfirmed_user(
+        "waiting@example.org", full_name="Hans Weber", password=PASSWORD
+    )
+    responses = [
+        committed(client.post, reverse("accounts:resend_confirmation"), {"email": email})
+        for email in ("nobody@example.org", EMAIL, "Waiting@Example.org")
+    ]
+    assert {r["Location"] for r in responses} == {reverse("accounts:check_inbox")}
+    assert [m.to for m in mailoutbox] == [["waiting@example.org"]]
+
+
+# --- Signing in and out ------------------------------------------------------------------------
+
+
+def test_signing_in_before_confirming_asks_to_confirm_and_offers_a_new_link(
+    client, committed, mailoutbox, db
+):
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    mailoutbox.clear()
+
+    response = sign_in(client, EMAIL.upper(), PASSWORD)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors().as_data()[0].code == "unconfirmed"
+    page = response.content.decode()
+    assert 'id="resend-from-login-form"' in page
+    assert response.context["user"].is_anonymous
+
+    response = committed(client.post, reverse("accounts:resend_confirmation"), {"email": EMAIL})
+    assert [m.to for m in mailoutbox] == [[EMAIL]]
+
+
+@pytest.mark.parametrize("username", [EMAIL, "nobody@example.org"])
+def test_a_wrong_password_says_nothing_about_whether_an_account_exists(client, db, username):
+    accounts.create_unconfirmed_user(EMAIL, full_name="Marie Dupont", password=PASSWORD)
+    response = sign_in(client, username, "not-the-password")
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors().as_data()[0].code == "invalid_login"
+    assert 'id="resend-from-login-form"' not in response.content.decode()
+
+
+def test_a_volunteer_signs_in_with_the_address_in_another_case(client, volunteer):
+    response = sign_in(client, "  Marie.DUPONT@example.ORG ", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("applications:home")
+    assert client.get(reverse("applications:home")).context["user"] == volunteer
+
+
+def test_sign_in_continues_to_the_page_that_asked_for_it(client, volunteer):
+    page = client.get(reverse("login"), {"next": "/invitations/abc/"}).content.decode()
+    assert f"{reverse('accounts:signup')}?next=/invitations/abc/" in page
+    response = client.post(
+        reverse("login"), {"username": EMAIL, "password": PASSWORD, "next": "/invitations/abc/"}
+    )
+    assert response["Location"] == "/invitations/abc/"
+
+
+def test_demo_users_still_sign_in_with_their_user_name_or_address(client, db):
+    demo.make_user("applicant")
+    for username in ("applicant", "Applicant@Example.org"):
+        response = sign_in(client, username, demo.DEMO_PASSWORD)
+        assert response.status_code == 302, username
+        client.post(reverse("logout"))
+
+
+def test_the_sign_in_page_labels_its_fields_and_hints_autocomplete(client, db):
+    page = page_inputs(client.get(reverse("login")))
+    fields = {i["name"]: i for i in page.inputs if i["form"] == "login-form"}
+    assert fields["username"]["id"] == "id_username"
+    assert fields["username"]["autocomplete"] == "username"
+    assert fields["password"]["autocomplete"] == "current-password"
+    assert {"id_username", "id_password"} <= page.labels
+
+
+def test_a_signed_in_volunteer_is_sent_on_from_the_sign_up_and_sign_in_pages(client, volunteer):
+    client.force_login(volunteer)
+    for url in (reverse("accounts:signup"), reverse("login")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("applications:home")
+
+
+def test_signing_out_works_only_by_post(client, volunteer):
+    client.force_login(volunteer)
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get(reverse("applications:home")).status_code == 200
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("applications:home")).status_code == 302
+
+
+def test_the_header_offers_anonymous_visitors_to_sign_in_or_create_an_account(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("accounts:signup")}"' in page
+    assert f'href="{reverse("login")}"' in page
+    assert 'id="logout-form"' not in page
+
+
+# --- Too many wrong passwords ------------------------------------------------------------------
+
+
+def test_five_wrong_passwords_pause_sign_in_for_fifteen_minutes_with_a_readable_page(
+    client, volunteer
+):
+    for _attempt in range(4):
+        response = sign_in(client, EMAIL, "wrong-password")
+        assert response.status_code == 200
+    response = sign_in(client, EMAIL, "wrong-password")
+    assert response.status_code == 429
+    assert "registration/locked_out.html" in [t.name for t in response.templates]
+    assert response.context["minutes"] == 15
+    page = response.content.decode()
+    assert 'id="lockout-message"' in page
+    assert f'href="{reverse("password_reset")}"' in page
+
+    # The right password is refused too while the pause lasts, also with the address in capitals.
+    for username in (EMAIL, EMAIL.upper()):
+        response = sign_in(client, username, PASSWORD)
+        assert response.status_code == 429
+    assert client.get(reverse("applications:home")).status_code == 302
+
+    # Only this address from this computer is paused.
+    assert sign_in(Client(), EMAIL, PASSWORD, REMOTE_ADDR="192.0.2.7").status_code == 302
+
+
+def test_a_paused_account_waiting_for_confirmation_does_not_say_so(client, db):
+    accounts.create_unconfirmed_user(EMAIL, full_name="Marie Dupont", password=PASSWORD)
+    for _attempt in range(5):
+        sign_in(client, EMAIL, "wrong-password")
+    response = sign_in(client, EMAIL, PASSWORD)
+    assert response.status_code == 429
+    assert "resend-from-login-form" not in response.content.decode()
+
+
+def test_the_pause_page_speaks_the_visitors_language(client, volunteer):
+    client.post(reverse("set_language"), {"language": "fr", "next": reverse("login")})
+    for _attempt in range(5):
+        response = sign_in(client, EMAIL, "wrong-password")
+    assert response.status_code == 429
+    assert '<html lang="fr">' in response.content.decode()
+    assert response["Content-Language"] == "fr"
+
+
+# --- A new password ----------------------------------------------------------------------------
+
+
+def test_a_volunteer_chooses_a_new_password_by_email_and_the_pause_is_lifted(
+    client, volunteer, mailoutbox
+):
+    for _attempt in range(5):
+        sign_in(client, EMAIL, "wrong-password")
+    assert sign_in(client, EMAIL, PASSWORD).status_code == 429
+
+    form_page = client.get(reverse("password_reset"))
+    assert 'id="password-reset-form"' in form_page.content.decode()
+    response = client.post(reverse("password_reset"), {"email": EMAIL.upper()})
+    assert response["Location"] == reverse("password_reset_done")
+    assert client.get(response["Location"]).status_code == 200
+
+    [mail] = mailoutbox
+    assert mail.to == [EMAIL]
+    assert_readable(mail.subject)
+    assert mail.alternatives
+    link = RESET_LINK.search(mail.body).group(1)
+    response = client.get(link)
+    assert response.status_code == 302  # Django hides the token behind a redirect
+    set_password_url = response["Location"]
+    page = client.get(set_password_url)
+    assert 'id="set-password-form"' in page.content.decode()
+    new_password = "Sonnenblumen-am-Rhein-77"
+    response = client.post(
+        set_password_url, {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert response["Location"] == reverse("password_reset_complete")
+    assert client.get(response["Location"]).status_code == 200
+
+    assert sign_in(client, EMAIL, new_password)["Location"] == reverse("applications:home")
+    # The link is spent.
+    assert client.get(link).status_code == 200
+
+
+def test_asking_for_a_new_password_for_an_unknown_address_looks_the_same(client, db, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+# --- Languages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_pages_messages_and_mails_follow_the_chosen_language(
+    client, committed, mailoutbox, db, language
+):
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    page = client.get(reverse("accounts:signup"))
+    assert f'<html lang="{language}">' in page.content.decode()
+
+    response = client.post(reverse("accounts:signup"), sign_up_data(password1="1", password2="1"))
+    messages = [str(m) for m in response.context["form"].errors["password1"]]
+    with translation.override(language):
+        expected = gettext("This password is entirely numeric.")
+    with translation.override("en"):
+        english = gettext("This password is entirely numeric.")
+    assert expected in messages
+    assert expected != english  # Django's own catalogue has it
+
+    committed(client.post, reverse("accounts:signup"), sign_up_data())
+    [mail] = mailoutbox
+    assert f'<html lang="{language}">' in mail.alternatives[0][0]
