@@ -46,9 +46,11 @@ def test_other_organisations_application_is_not_found(client, cast, own_and_fore
 def test_applicant_sees_timeline_and_next_actions(client, cast, own_and_foreign):
     own = own_and_foreign[0]
     client.force_login(cast.applicant)
-    page = client.get(reverse("applications:detail", args=[own.pk])).content.decode()
-    for transition in ("submit", "pass_formal_check", "complete_review", "approve"):
-        assert transition in page
+    page = client.get(reverse("applications:detail", args=[own.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+    for step in ("Application submitted", "Formal check passed", "Assessment completed", "Approved"):
+        assert step in page
+    assert "Carry out the project" in page  # the next step, with its deadline
+    assert "Deadline:" in page
 
 
 def test_reviewer_sees_submitted_work_but_not_drafts(client, cast, own_and_foreign):
