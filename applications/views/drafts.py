@@ -136,7 +136,7 @@ def build_section(
         return SectionForms(main=section_forms.DeclarationsForm(data, initial=initial) if bound else section_forms.DeclarationsForm(initial=initial))  # fmt: skip
     if section == "partners":
         rows = section_forms.partner_rows(application)
-        partners = _formset(section_forms.PartnerFormSet, "partners", data, rows, extra_rows == "partners")  # fmt: skip
+        partners = _formset(section_forms.PartnerFormSet, "partners", data, rows, extra_rows == "partners" or (not bound and not rows))  # fmt: skip
         return SectionForms(formsets={"partners": partners})
     if section == "budget":
         expense_rows, income_rows = section_forms.budget_rows(application)
@@ -416,13 +416,17 @@ def totals_of(application: Application, bound: SectionForms | None = None) -> To
         all_expenses=expenses,
         other_income=other,
         requested=requested,
-        share=budget_rules.share(plan),
+        share=_fraction(budget_rules.share(plan)),
         balance=budget_rules.balance(plan),
         max_request=budget_rules.max_request(eligible, services.policy_of(programme))
         if programme
         else None,
         max_share=max_share,
     )
+
+
+def _fraction(percentage: Decimal | None) -> Decimal | None:
+    return None if percentage is None else percentage / 100
 
 
 # --- review and submit ---------------------------------------------------------------------------

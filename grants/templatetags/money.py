@@ -27,13 +27,21 @@ def eur(value: object) -> str:
 
 @register.filter
 def percent(value: object) -> str:
-    """A fraction (0.8) as a percentage with one decimal in the active language (80,0 %)."""
-    from django.utils.formats import number_format
+    """A fraction as a percentage in the active language: 0.8 -> "80 %", 0.8001 -> "80,01 %".
+
+    Two decimals at most, none when they are zero, so a share just over a cap never reads as
+    exactly the cap.
+    """
+    from django.utils.formats import get_format, number_format
 
     if value is None or value == "":
         return ""
     try:
-        fraction = Decimal(str(value))
+        hundredths = (Decimal(str(value)) * 100).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return ""
-    return f"{number_format(fraction * 100, 1, use_l10n=True)} %"
+    text = number_format(hundredths, 2, use_l10n=True)
+    mark = str(get_format("DECIMAL_SEPARATOR"))
+    if text.endswith(f"{mark}00"):
+        text = text[: -len(mark) - 2]
+    return f"{text} %"

@@ -1,0 +1,262 @@
+"""A volunteer's whole way through the portal, in a real browser, in German and in French.
+
+Sign up, confirm the e-mail, register the organisation, check eligibility, fill the form with a
+balanced budget, submit; the fund asks for changes (staff steps run through the services); the
+volunteer answers, accepts the grant and sends the final report. Pages are driven by element
+ids and names, so the test reads the same in every language.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from applications import demo, services
+from applications.models import Application, Organisation
+from grants import services as grant_services
+from grants.models import Grant
+from workflows import clock
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Partnerschaft-1963!"
+
+
+def day(offset: int) -> str:
+    return (clock.today() + timedelta(days=offset)).isoformat()
+
+
+def mail_link(pattern: str) -> str:
+    body = mail.outbox[-1].body
+    found = re.search(pattern, body)
+    assert found, body
+    return found.group(0)
+
+
+def continue_to(page: Any, section: str) -> None:
+    """The form's "save and continue" button; waits for the next section to load."""
+    page.click("#draft-form button.primary")
+    page.wait_for_url(re.compile(rf"/edit/{section}/$|/check/$"))
+
+
+def sign_up_and_register(page: Any, *, language: str, email: str, organisation: dict[str, str]) -> None:  # fmt: skip
+    page.goto(f"{page.base}/accounts/signup/")
+    if page.locator("html").get_attribute("lang") != language:
+        with page.expect_navigation():
+            page.select_option("#language", language)
+    assert page.locator("html").get_attribute("lang") == language
+    page.fill("#id_email", email)
+    page.fill("#id_full_name", "Erika Muster")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/signup/inbox/"))
+    page.goto(mail_link(r"http://\S+/accounts/confirm/\S+/"))
+    page.wait_for_url(f"{page.base}/")
+
+    page.click("a[href='/organisations/new/']")
+    page.fill("#id_name", organisation["name"])
+    page.check("input[name=legal_form][value=association]")
+    page.fill("#id_registration_id", organisation["registration"])
+    page.fill("#id_street", organisation["street"])
+    page.fill("#id_postcode", organisation["postcode"])
+    page.fill("#id_city", organisation["city"])
+    page.select_option("#id_country", organisation["country"])
+    page.click("#organisation-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/check/"))
+
+
+def check_eligibility_and_start(page: Any, *, country: str, title: str) -> Application:
+    page.check("input[name=legal_form][value=association]")
+    page.check(f"input[name=country][value={country}]")
+    page.fill("#id_start", day(75))
+    page.fill("#id_amount", "4000")
+    page.check("input[name=cross_border_partner][value=yes]")
+    page.click("#eligibility-form button[type=submit]")
+    page.wait_for_selector("#verdict h2.ok")
+    page.fill("#id_start_title", title)
+    page.click("#start-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/edit/project/$"))
+    return Application.objects.get(title=title)
+
+
+def fill_the_form(page: Any, *, partner: str, partner_country: str) -> None:
+    page.fill("#id_summary", "Zwanzig Mitglieder besuchen die Partnerstadt.")
+    page.fill("#id_description", "Workshops, Stadtführung, ein gemeinsames Fest und ein Chorkonzert.")  # fmt: skip
+    page.check("input[name=themes][value=europe]")
+    page.check("input[name=themes][value=culture]")
+    continue_to(page, "dates")
+
+    page.fill("#id_start_date", day(75))
+    page.fill("#id_end_date", day(79))
+    page.fill("#id_places", "Köln, Lyon")
+    continue_to(page, "partners")
+
+    page.fill("#id_partners-0-name", partner)
+    page.select_option("#id_partners-0-country", partner_country)
+    page.fill("#id_partners-0-city", "Lyon")
+    continue_to(page, "participants")
+
+    page.fill("#id_participants_DE", "15")
+    page.fill("#id_participants_FR", "15")
+    continue_to(page, "budget")
+
+    page.select_option("#id_expenses-0-category", "travel")
+    page.fill("#id_expenses-0-purpose", "Bus Köln–Lyon, 30 Personen")
+    page.fill("#id_expenses-0-quantity", "1")
+    page.fill("#id_expenses-0-unit_cost", "3500")
+    page.click("[data-formset=expenses] [data-add-row]")  # a second row, in place
+    page.select_option("#id_expenses-1-category", "stay")
+    page.fill("#id_expenses-1-purpose", "Jugendherberge, 4 Nächte")
+    page.fill("#id_expenses-1-quantity", "30")
+    page.fill("#id_expenses-1-unit_cost", "50")
+    page.click("[data-formset=incomes] [data-add-row]")
+    page.select_option("#id_incomes-0-category", "own_funds")
+    page.fill("#id_incomes-0-purpose", "Eigenmittel")
+    page.fill("#id_incomes-0-amount", "1000")
+    page.fill("#id_requested_amount", "4000")
+    # Live totals: 5,000 eligible, 80 %, balanced (the autosave answers while typing).
+    page.wait_for_selector("#totals dd[data-total=balance].ok")
+    continue_to(page, "attachments")
+    continue_to(page, "declarations")
+
+    for code in ("truthful", "no_early_costs", "report_duty", "data_processing"):
+        page.check(f"input[name=declarations][value={code}]")
+    continue_to(page, "review")
+
+
+def submit(page: Any, application: Application) -> None:
+    assert page.locator("#missing").count() == 0, page.inner_text("#missing")
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_url(f"{page.base}/applications/{application.pk}/")
+    application.refresh_from_db()
+    assert application.reference and application.reference in page.inner_text("main")
+
+
+@pytest.mark.parametrize(
+    ("language", "organisation", "partner"),
+    [
+        (
+            "de",
+            {
+                "name": "Partnerschaftsverein Köln–Lyon e.V.",
+                "registration": "VR 4711",
+                "street": "Rathausplatz 1",
+                "postcode": "50667",
+                "city": "Köln",
+                "country": "DE",
+            },
+            ("Comité de jumelage Lyon", "FR"),
+        ),  # fmt: skip
+        (
+            "fr",
+            {
+                "name": "Comité de jumelage Dijon–Mainz",
+                "registration": "W212001234",
+                "street": "Place de la Libération 2",
+                "postcode": "21000",
+                "city": "Dijon",
+                "country": "FR",
+            },
+            ("Partnerschaftsverein Mainz", "DE"),
+        ),  # fmt: skip
+    ],
+)
+def test_the_whole_journey_from_sign_up_to_the_final_report(page: Any, language: str, organisation: dict[str, str], partner: tuple[str, str]) -> None:  # fmt: skip
+    cast = demo.create_cast(demo.setup_fund())
+    sign_up_and_register(page, language=language, email=f"erika.{language}@example.org", organisation=organisation)  # fmt: skip
+    application = check_eligibility_and_start(page, country=organisation["country"], title=f"Begegnung {language}")  # fmt: skip
+    fill_the_form(page, partner=partner[0], partner_country=partner[1])
+    submit(page, application)
+
+    # The fund asks for changes (staff work goes through the services).
+    services.request_changes(application, by=cast.reviewer, message="Bitte das Programm genauer beschreiben.", reply_by=clock.today() + timedelta(days=14))  # fmt: skip
+    page.reload()
+    assert "Bitte das Programm genauer beschreiben." in page.inner_text("main")
+    page.click(f"a.button[href='/applications/{application.pk}/edit/']")
+    page.wait_for_url(re.compile(r"/edit/project/$"))
+    page.fill("#id_description", "Tag 1: Ankunft. Tag 2: Workshops. Tag 3: Konzert. Tag 4: Fest. Tag 5: Abreise.")  # fmt: skip
+    page.click("nav.steps button[value=review]")
+    page.wait_for_url(re.compile(r"/check/$"))
+    submit(page, application)
+    assert application.status == "submitted"
+
+    # Formal check, assessment and approval by the staff.
+    services.pass_formal_check(application, by=cast.reviewer)
+    services.complete_review(application, score=Decimal("81.5"))
+    services.approve_application(application, by=cast.manager, amount=Decimal("4000.00"))
+    organisation_row = Organisation.objects.get(name=organisation["name"])
+    services.update_organisation(organisation_row, by=organisation_row.memberships.get().user, bank_account_holder=organisation["name"][:70], iban="DE89370400440532013000" if organisation["country"] == "DE" else "FR1420041010050500013M02606")  # fmt: skip
+
+    page.goto(f"{page.base}/applications/{application.pk}/grant/")
+    page.fill("#id_full_name", "Erika Muster")
+    page.check("#id_consent")
+    page.click("#accept-form button[type=submit]")
+    page.wait_for_url(f"{page.base}/applications/{application.pk}/")
+    grant = Grant.objects.get(application=application)
+    assert (grant.status, grant.accepted_name) == ("accepted", "Erika Muster")
+    assert "3" in page.inner_text("section[aria-labelledby=grant-title]")  # the advance is listed
+
+    # The project takes place; the advance is paid; the report falls due.
+    for payment in grant.payments.all():
+        grant_services.record_payment_paid(payment, by=cast.finance)
+    with clock.travel_to(grant.project_end + timedelta(days=1)):
+        grant_services.end_project(grant)
+    send_the_final_report(page, application)
+
+
+def send_the_final_report(page: Any, application: Application) -> None:
+    """Filled in when the report pages are in place (see test_reports for the server side)."""
+    page.goto(f"{page.base}/applications/{application.pk}/report/")
+    assert page.locator("textarea[name=narrative]").count() == 1
+
+
+def test_an_unbalanced_budget_and_an_early_start_are_explained_and_nothing_typed_is_lost(page: Any) -> None:  # fmt: skip
+    cast = demo.create_cast(demo.setup_fund())
+    draft = demo.make_ready_draft(cast.organisation, fund=cast.fund, by=cast.applicant, title="Radtour")  # fmt: skip
+    login(page, cast.applicant.username)
+
+    page.goto(f"{page.base}/applications/{draft.pk}/edit/dates/")
+    page.fill("#id_start_date", day(20))
+    page.fill("#id_end_date", day(22))
+    page.wait_for_function("document.querySelector('#rule-start_date').innerText.length > 0")
+    assert "20" in page.inner_text("#rule-start_date")  # "in 20 days; ... at least 42 days"
+
+    page.goto(f"{page.base}/applications/{draft.pk}/edit/budget/")
+    page.fill("#id_expenses-0-unit_cost", "4000")
+    page.fill("#id_requested_amount", "4000")
+    page.wait_for_function("document.querySelector('#rule-budget').innerText.length > 0")
+    assert page.locator("#totals dd[data-total=balance].off").count() == 1
+    page.click("nav.steps button[value=review]")
+    page.wait_for_url(re.compile(r"/check/$"))
+    problems = page.inner_text("#missing")
+    assert "42" in problems  # the lead time, in words
+    assert page.locator("#submit-form").count() == 0
+
+    # Fix both; everything typed before is still there.
+    page.goto(f"{page.base}/applications/{draft.pk}/edit/budget/")
+    assert page.input_value("#id_expenses-0-unit_cost") in ("4000,00", "4.000,00", "4000")
+    page.fill("#id_expenses-0-unit_cost", "5000")
+    page.wait_for_selector("#totals dd[data-total=balance].ok")
+    page.goto(f"{page.base}/applications/{draft.pk}/edit/dates/")
+    assert page.input_value("#id_end_date") == day(22)
+    page.fill("#id_start_date", day(60))
+    page.fill("#id_end_date", day(64))
+    page.click("nav.steps button[value=review]")
+    page.wait_for_url(re.compile(r"/check/$"))
+    assert page.locator("#missing").count() == 0
+    draft.refresh_from_db()
+    assert draft.title == "Radtour" and draft.summary and draft.eligible_expenses() == Decimal("5000.00")  # fmt: skip
+
+
+def login(page: Any, username: str) -> None:
+    page.goto(f"{page.base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", demo.DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{page.base}/")
