@@ -31,6 +31,9 @@ def render_mail(
 def send_on_commit(
     name: str, *, to: list[str], context: dict[str, Any], language: str | None = None
 ) -> None:
-    """Render now (in the current language) and send once the transaction commits."""
+    """Render now (in the current language) and send once the transaction commits.
+
+    A mail server that fails is logged and does not turn the saved change into an error page.
+    """
     message = render_mail(name, to=to, context=context, language=language)
-    transaction.on_commit(message.send)
+    transaction.on_commit(message.send, robust=True)

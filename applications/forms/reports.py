@@ -31,7 +31,11 @@ LINE_CHOICES: list[Any] = [
     (_("Expenses"), [(f"expense:{value}", label) for value, label in EXPENSE_CHOICES]),
     (_("Income"), [(f"income:{value}", label) for value, label in INCOME_CHOICES]),
 ]
-COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France"), reporting.OTHER_COUNTRIES: _("other countries")}  # fmt: skip
+COUNTRY_NAMES = {
+    "DE": _("Germany"),
+    "FR": _("France"),
+    reporting.OTHER_COUNTRIES: _("other countries"),
+}
 # Rows offered empty at the end of each list, so that the page works without JavaScript too.
 EXTRA_PARTICIPANTS, EXTRA_LINES, EXTRA_RECEIPTS = 2, 1, 3
 
@@ -205,7 +209,9 @@ class ReportEditForms:
         """The keyword arguments of `reporting.save_report`, from valid forms."""
         participants = []
         for person in self.participants.forms:
-            participants.append((person.cleaned_data.get("country", ""), person.cleaned_data.get("count")))  # fmt: skip
+            participants.append(
+                (person.cleaned_data.get("country", ""), person.cleaned_data.get("count"))
+            )
             self.sent["participants"].append(person)
         lines = []
         for row in self.lines.forms:

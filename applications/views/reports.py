@@ -25,7 +25,11 @@ from grants.models import Grant
 from workflows.errors import TransitionForbidden, WorkflowError
 
 # Where each kind of submission problem is fixed on the edit page.
-PROBLEM_ANCHORS = {"narrative": "id_narrative", "lines": "report-lines", "receipts": "report-receipts"}  # fmt: skip
+PROBLEM_ANCHORS = {
+    "narrative": "id_narrative",
+    "lines": "report-lines",
+    "receipts": "report-receipts",
+}
 
 
 def _grant_of(user: Any, pk: int) -> tuple[Application, Grant]:
@@ -101,11 +105,7 @@ def report_totals(request: HttpRequest, pk: int) -> HttpResponse:
     draft = reporting.report_for(grant, by=request.user)
     forms = ReportEditForms(draft, data=request.POST)
     numbers = reporting.figures(draft, **forms.typed_figures())
-    return render(
-        request,
-        "applications/report/_figures.html",
-        {"figures": numbers, "totals_url": reverse("applications:report_totals", args=[pk])},
-    )
+    return render(request, "applications/report/_figures.html", {"figures": numbers})
 
 
 @login_required

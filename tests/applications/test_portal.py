@@ -132,7 +132,9 @@ def test_autosave_keeps_every_valid_field_while_another_is_wrong(client: Any, ca
     draft.refresh_from_db()
     assert draft.title == "Neuer Titel"
     assert draft.description == "Beschreibung"
-    assert draft.summary == "Eine Woche Austausch zwischen Köln und Lyon."  # the bad value never replaced the good one
+    assert (
+        draft.summary == "Eine Woche Austausch zwischen Köln und Lyon."
+    )  # the bad value never replaced the good one
     complete = client.post(url, {"title": "Neuer Titel", "summary": "Gut.", "description": "Beschreibung", "themes": ["europe"]}, HTTP_HX_REQUEST="true")  # fmt: skip
     assert complete["X-Draft-Complete"] == "1"
 
@@ -279,7 +281,9 @@ def test_an_invitation_is_only_for_its_address_and_only_administrators_invite(cl
     services.add_member(cast.organisation, other_applicant)  # a plain member, not an administrator
     client.post(reverse("applications:invite", args=[cast.organisation.pk]), {"email": "x@example.org"})  # fmt: skip
     assert not Invitation.objects.filter(email="x@example.org").exists()
-    Invitation.objects.filter(pk=invitation.pk).update(expires_at=clock.now() - timedelta(seconds=1))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=clock.now() - timedelta(seconds=1)
+    )
     assert client.get(f"/invitations/{token}/").status_code == 404
 
 
@@ -319,7 +323,18 @@ def applicant_urls(application: Application, grant_application: Application, org
     return [
         reverse("applications:detail", args=[pk]),
         reverse("applications:draft_edit", args=[pk]),
-        *(section_url(application, s) for s in ("project", "dates", "partners", "participants", "budget", "attachments", "declarations")),  # fmt: skip
+        *(
+            section_url(application, s)
+            for s in (
+                "project",
+                "dates",
+                "partners",
+                "participants",
+                "budget",
+                "attachments",
+                "declarations",
+            )
+        ),
         reverse("applications:draft_autosave", args=[pk, "project"]),
         reverse("applications:draft_review", args=[pk]),
         reverse("applications:draft_submit", args=[pk]),
@@ -367,11 +382,20 @@ def test_staff_read_an_application_but_cannot_edit_it(client: Any, cast: Any) ->
 def grow(application: Application, cast: Any, *, size: int) -> None:
     """Many budget lines, partners and log rows on one application."""
     BudgetLine.objects.bulk_create(
-        BudgetLine(application=application, side="expense", category="material", purpose=f"Flyer {i}", quantity=1, unit_cost=Decimal("1.00"), position=10 + i)  # fmt: skip
+        BudgetLine(
+            application=application,
+            side="expense",
+            category="material",
+            purpose=f"Flyer {i}",
+            quantity=1,
+            unit_cost=Decimal("1.00"),
+            position=10 + i,
+        )
         for i in range(size)
     )
     application.partners.model.objects.bulk_create(
-        application.partners.model(application=application, name=f"Partner {i}", country="FR") for i in range(size)  # fmt: skip
+        application.partners.model(application=application, name=f"Partner {i}", country="FR")
+        for i in range(size)
     )
 
 

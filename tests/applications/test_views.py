@@ -47,7 +47,12 @@ def test_applicant_sees_timeline_and_next_actions(client, cast, own_and_foreign)
     own = own_and_foreign[0]
     client.force_login(cast.applicant)
     page = client.get(reverse("applications:detail", args=[own.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
-    for step in ("Application submitted", "Formal check passed", "Assessment completed", "Approved"):
+    for step in (
+        "Application submitted",
+        "Formal check passed",
+        "Assessment completed",
+        "Approved",
+    ):
         assert step in page
     assert "Carry out the project" in page  # the next step, with its deadline
     assert "Deadline:" in page

@@ -152,7 +152,7 @@ def submit(page: Any, application: Application) -> None:
                 "country": "DE",
             },
             ("Comité de jumelage Lyon", "FR"),
-        ),  # fmt: skip
+        ),
         (
             "fr",
             {
@@ -164,7 +164,7 @@ def submit(page: Any, application: Application) -> None:
                 "country": "FR",
             },
             ("Partnerschaftsverein Mainz", "DE"),
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_the_whole_journey_from_sign_up_to_the_final_report(page: Any, language: str, organisation: dict[str, str], partner: tuple[str, str]) -> None:  # fmt: skip
