@@ -287,6 +287,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["organisation", "status"]),
+            # An organisation's applications, most recently changed first (the start page).
+            models.Index(fields=["organisation", "updated_at", "id"], name="application_org_recent"),
         ]
         constraints = [
             models.CheckConstraint(

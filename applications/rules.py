@@ -66,13 +66,23 @@ def sees_all_applications(user: Any) -> bool:
 
 
 def applications_visible_to(queryset: QuerySet[Application], user: Any) -> QuerySet[Application]:
-    """Applicants see their organisations' applications; staff and funders see all but drafts."""
+    """Applicants see their organisations' applications; staff and funders see all but drafts.
+
+    A subquery on the memberships instead of a join: no duplicate rows, so no DISTINCT, and the
+    database can walk an index in the order a list asks for.
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
-    own = Q(organisation__memberships__user=user, organisation__memberships__is_active=True)
+    own = Q(organisation__in=_organisations_of(user))
     if sees_all_applications(user):
-        return queryset.filter(own | ~Q(status="draft")).distinct()
-    return queryset.filter(own).distinct()
+        return queryset.filter(own | ~Q(status="draft"))
+    return queryset.filter(own)
+
+
+def _organisations_of(user: Any) -> QuerySet[Any]:
+    from applications.models import Membership
+
+    return Membership.objects.filter(user=user, is_active=True).values("organisation_id")
 
 
 def organisations_visible_to(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:

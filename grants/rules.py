@@ -64,7 +64,8 @@ def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
         return queryset.none()
     if sees_all_grants(user):
         return queryset
-    return queryset.filter(
-        application__organisation__memberships__user=user,
-        application__organisation__memberships__is_active=True,
-    ).distinct()
+    from django.apps import apps
+
+    memberships = apps.get_model("applications", "Membership").objects
+    own = memberships.filter(user=user, is_active=True).values("organisation_id")
+    return queryset.filter(application__organisation__in=own)

@@ -61,9 +61,9 @@ def main() -> None:
 
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
     if not reuse:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         call_command("seed_demo", size=args.size, seed=3, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115  # fmt: skip
         print(f"seeded {args.size} applications in {time.perf_counter() - started:.0f} s")
     cast = demo.create_cast()
