@@ -260,3 +260,39 @@ def login(page: Any, username: str) -> None:
     page.fill("#id_password", demo.DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{page.base}/")
+
+
+def tab_to(page: Any, element_id: str, *, limit: int = 60) -> None:
+    """Press Tab until the element has the focus: proves it is reachable by keyboard alone."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def test_the_eligibility_check_works_with_the_keyboard_alone(page: Any) -> None:
+    cast = demo.create_cast(demo.setup_fund())
+    login(page, cast.applicant.username)
+    page.goto(f"{page.base}/check/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    tab_to(page, "id_legal_form_0")
+    page.keyboard.press("Space")
+    tab_to(page, "id_country_0")
+    page.keyboard.press("Space")
+    tab_to(page, "id_start")
+    page.keyboard.type(
+        day(80)[8:10] + day(80)[5:7] + day(80)[0:4]
+    )  # dd mm yyyy into the date field
+    tab_to(page, "id_amount")
+    page.keyboard.type("3500")
+    tab_to(page, "id_cross_border_partner_0")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#verdict h2.ok")
+    tab_to(page, "id_start_title")
+    page.keyboard.type("Wanderung")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/edit/project/$"))
+    assert Application.objects.filter(title="Wanderung", requested_amount=Decimal("3500.00")).exists()  # fmt: skip
