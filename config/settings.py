@@ -211,6 +211,8 @@ MICROGRANTS_ATTACHMENTS_TOTAL_MAX_BYTES = (
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 # A request body (uploads excluded) larger than this is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+# A final report with a few hundred receipts posts several thousand fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Fund-wide settings ---------------------------------------------------------------------
 # Hours a claimed review task stays with its reviewer before it returns to the queue.

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from applications import demo
+from applications import demo, services
 from applications.admin import APPLICATION_TRANSITION_SPECS, ApplicationAdmin
 from applications.models import Application
 from applications.services import APPLICATION_TRANSITIONS
@@ -46,6 +46,7 @@ def log_rows(obj, transition):
 @pytest.fixture
 def demo_data(cast, draft):
     """One object of every model: applications and grants in many states, money both ways."""
+    services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
     return {
         "draft": draft,
         "submitted": demo.drive(cast, "submitted"),

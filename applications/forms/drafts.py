@@ -38,8 +38,8 @@ PARTNER_COUNTRIES = [
     ("CZ", _("Czechia")),
     ("GB", _("United Kingdom")),
 ]
-# Participant counts by country; "XX" collects everyone from elsewhere.
-PARTICIPANT_COUNTRIES = [("DE", _("Germany")), ("FR", _("France")), ("XX", _("other countries"))]
+# Participant counts by country; "ZZ" (unknown region) collects everyone from elsewhere, as in the final report.
+PARTICIPANT_COUNTRIES = [("DE", _("Germany")), ("FR", _("France")), ("ZZ", _("other countries"))]
 
 
 class ProjectForm(forms.Form):
