@@ -19,6 +19,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from applications import reporting
+from applications.forms.fields import DayField, normalise_amount
 from applications.models import ExpenseCategory, IncomeCategory, Receipt, Report
 from grants.money import ZERO, parse_amount
 from workflows.errors import WorkflowError
@@ -91,9 +92,7 @@ class LineForm(forms.Form):
 
 class ReceiptForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    paid_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    paid_on = DayField(label=_("Date"))
     category = forms.ChoiceField(label=_("Category"), choices=BLANK + EXPENSE_CHOICES)
     payee = forms.CharField(label=_("Payee"), max_length=200)
     purpose = forms.CharField(label=_("Purpose"), max_length=300)
@@ -223,7 +222,7 @@ class ReportEditForms:
                 {
                     "side": side,
                     "category": category,
-                    "actual": row.cleaned_data["actual"],
+                    "actual": normalise_amount(row.cleaned_data["actual"] or ""),
                     "comment": row.cleaned_data["comment"],
                 }
             )
@@ -240,7 +239,7 @@ class ReportEditForms:
                     "category": data["category"],
                     "payee": data["payee"],
                     "purpose": data["purpose"],
-                    "amount": data["amount"],
+                    "amount": normalise_amount(data["amount"] or ""),
                     "upload": data.get("file"),
                     "remove_file": data.get("remove_file", False),
                 }
@@ -263,7 +262,7 @@ class ReportEditForms:
             if value is None or not str(value).strip():
                 return ZERO
             try:
-                return parse_amount(value, label="")
+                return parse_amount(normalise_amount(str(value)), label="")
             except WorkflowError:
                 unreadable = True
                 return None

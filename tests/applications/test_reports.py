@@ -687,3 +687,16 @@ def test_the_demo_submits_its_reports_through_the_report(cast):
         Decimal("1000.00"),
     )
     assert settled.grant.final_amount == Decimal("4000.00")
+
+
+def test_amounts_and_dates_are_read_as_a_german_volunteer_types_them(client, cast, due, settings):
+    """4.750,00 EUR and 15.03.2027 mean what they mean in German, as in the application form."""
+    settings.LANGUAGE_CODE = "de"
+    grant = due.grant
+    client.force_login(cast.applicant)
+    day = grant.project_start.strftime("%d.%m.%Y")
+    response = fill(client, due, travel="5.000,00", own_funds="1.000", receipts=[receipt(grant.project_start, "4.750,00") | {"paid_on": day}, receipt(grant.project_start, "250")])  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    report = Report.objects.get(grant=grant)
+    assert sorted(report.receipts.values_list("amount", flat=True)) == [Decimal("250.00"), Decimal("4750.00")]  # fmt: skip
+    assert report.lines.get(category="travel").actual == Decimal("5000.00")
