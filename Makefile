@@ -79,9 +79,10 @@ test: $(STAMP) ## run the whole test suite (SQLite unless DATABASE_URL says othe
 test-postgres: $(STAMP) ## run the whole test suite on PostgreSQL (POSTGRES_URL)
 	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy workflows grants applications reviews config
 
 fmt: $(STAMP) ## sort imports and format the code with ruff
 	$(VENV)/bin/ruff check --select I --fix .

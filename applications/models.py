@@ -288,7 +288,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["organisation", "status"]),
             # An organisation's applications, most recently changed first (the start page).
-            models.Index(fields=["organisation", "updated_at", "id"], name="application_org_recent"),
+            models.Index(
+                fields=["organisation", "updated_at", "id"], name="application_org_recent"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

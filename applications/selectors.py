@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from applications.models import Application, ApplicationStatus, Organisation
 from grants.models import Grant, GrantStatus, Payment
@@ -51,9 +54,9 @@ def organisations_of(user: Any) -> QuerySet[Organisation]:
 def current_organisation(request: HttpRequest) -> Organisation | None:
     """The organisation the user works for right now: the one chosen in the session, else the
     first of theirs. Cached on the request."""
-    cached = getattr(request, "_microgrants_organisation", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request, "_microgrants_organisation"):
+        cached: Organisation | None = request._microgrants_organisation
+        return cached
     mine = list(organisations_of(request.user))
     chosen = request.session.get(CURRENT_ORGANISATION_KEY) if hasattr(request, "session") else None
     organisation = next((o for o in mine if o.pk == chosen), mine[0] if mine else None)
@@ -137,7 +140,7 @@ def _visible_note(row: TransitionLog) -> str:
 
 @dataclass(frozen=True)
 class NextStep:
-    text: str
+    text: StrOrPromise
     deadline: date | None = None
     action: str = ""  # the URL name of the page where it is done, if the applicant acts
 

@@ -53,7 +53,7 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["legal_form"].choices = LegalForm.choices
+        self.fields["legal_form"].choices = LegalForm.choices  # type: ignore[attr-defined]
         autocomplete = {
             "name": "organization",
             "street": "street-address",

@@ -66,6 +66,10 @@ class SectionForms:
     main: forms.Form | None = None
     formsets: dict[str, forms.BaseFormSet] = field(default_factory=dict)
 
+    def is_bound(self) -> bool:
+        parts: list[Any] = [self.main, *self.formsets.values()]
+        return any(part is not None and part.is_bound for part in parts)
+
     def all_valid(self) -> bool:
         valid = self.main.is_valid() if self.main is not None else True
         return all([valid, *(fs.is_valid() for fs in self.formsets.values())])
@@ -313,11 +317,7 @@ def _render_section(request: HttpRequest, application: Application, section: str
         "sections": SECTIONS,
         "forms": forms_,
         "form": forms_.main,
-        "extra_errors": forms_.error_list()
-        if any(
-            f.is_bound for f in [*([forms_.main] if forms_.main else []), *forms_.formsets.values()]
-        )
-        else [],
+        "extra_errors": forms_.error_list() if forms_.is_bound() else [],
         "next_section": _neighbour(section, 1),
         "previous_section": _neighbour(section, -1),
         **rule_context(application),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +17,7 @@ from schwifty import IBAN
 
 from applications import banking, selectors, services
 from applications.forms.organisations import BankAccountForm, InviteForm, OrganisationForm
-from applications.models import Invitation
+from applications.models import Invitation, Organisation
 from applications.views.common import my_organisation_or_404, safe_next
 from workflows.errors import WorkflowError
 
@@ -80,7 +83,13 @@ def bank_account(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "applications/bank_account_form.html", {"form": form, "organisation": organisation})  # fmt: skip
 
 
-def _update(request, organisation, form, fields, template):  # type: ignore[no-untyped-def]
+def _update(
+    request: HttpRequest,
+    organisation: Organisation,
+    form: forms.ModelForm,  # type: ignore[type-arg]
+    fields: dict[str, Any],
+    template: str,
+) -> HttpResponse:
     try:
         services.update_organisation(organisation, by=request.user, **fields)
     except ValidationError as error:
@@ -138,8 +147,8 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
     else:
-        for error in form.errors.get("email", []):
-            messages.error(request, error)
+        for problem in form.errors.get("email", []):
+            messages.error(request, str(problem))
     return redirect("applications:organisation", pk=organisation.pk)
 
 
