@@ -114,7 +114,7 @@ def bank_check(request: HttpRequest) -> HttpResponse:
             if field == "iban":
                 banking.validate_iban(value)
                 bank = IBAN(banking.normalise_iban(value)).bank
-                context["bank"] = bank.get("name") if bank else ""
+                context["bank"] = getattr(bank, "name", "") if bank else ""
             else:
                 banking.validate_bic(value)
             context["ok"] = True
