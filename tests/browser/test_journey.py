@@ -211,9 +211,27 @@ def test_the_whole_journey_from_sign_up_to_the_final_report(page: Any, language:
 
 
 def send_the_final_report(page: Any, application: Application) -> None:
-    """Filled in when the report pages are in place (see test_reports for the server side)."""
+    """Narrative, actual figures per category, the list of receipts; entitlement; submit."""
+    grant = Grant.objects.get(application=application)
+    paid_on = (grant.project_start + timedelta(days=1)).isoformat()
     page.goto(f"{page.base}/applications/{application.pk}/report/")
-    assert page.locator("textarea[name=narrative]").count() == 1
+    page.fill("textarea[name=narrative]", "28 Mitglieder waren fünf Tage in Lyon: Workshops, Konzert, Fest.")  # fmt: skip
+    page.fill("tr:has(input[value='expense:travel']) input[name$='-actual']", "3500")
+    page.fill("tr:has(input[value='expense:stay']) input[name$='-actual']", "1500")
+    page.fill("tr:has(input[value='income:own_funds']) input[name$='-actual']", "1000")
+    for i, (category, payee, amount) in enumerate([("travel", "Rheinland Reisen GmbH", "3500"), ("stay", "Auberge de jeunesse Lyon", "1500")]):  # fmt: skip
+        page.fill(f"#id_receipts-{i}-paid_on", paid_on)
+        page.select_option(f"#id_receipts-{i}-category", category)
+        page.fill(f"#id_receipts-{i}-payee", payee)
+        page.fill(f"#id_receipts-{i}-purpose", "Projekt Lyon")
+        page.fill(f"#id_receipts-{i}-amount", amount)
+    page.click("#report-form button[name=action][value=review]")
+    page.wait_for_url(re.compile(r"/report/submit/$"))
+    page.click("#report-submit-form button[type=submit]")
+    page.wait_for_url(re.compile(rf"/applications/{application.pk}/"))
+    grant.refresh_from_db()
+    assert grant.status == "report_submitted"
+    assert (grant.actual_expenses, grant.actual_eligible_expenses, grant.actual_other_income) == (Decimal("5000.00"), Decimal("5000.00"), Decimal("1000.00"))  # fmt: skip
 
 
 def test_an_unbalanced_budget_and_an_early_start_are_explained_and_nothing_typed_is_lost(page: Any) -> None:  # fmt: skip
