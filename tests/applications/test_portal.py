@@ -380,7 +380,13 @@ def test_staff_read_an_application_but_cannot_edit_it(client: Any, cast: Any) ->
 
 
 def grow(application: Application, cast: Any, *, size: int) -> None:
-    """Many budget lines, partners and log rows on one application."""
+    """Many budget lines, partners and attachments on one application (log rows come with it)."""
+    from applications.models import Attachment
+
+    Attachment.objects.bulk_create(
+        Attachment(application=application, file=f"attachments/{application.pk}/{i:032x}", original_name=f"Angebot {i}.pdf", content_type="application/pdf", size=1000, sha256="0" * 64, uploaded_by=cast.applicant)  # fmt: skip
+        for i in range(size)
+    )
     BudgetLine.objects.bulk_create(
         BudgetLine(
             application=application,
