@@ -109,6 +109,11 @@ class Programme(models.Model):
         _("requires a partner from the other country"), default=False
     )
     allows_in_kind = models.BooleanField(_("in-kind contributions count as income"), default=False)
+    auto_assign = models.BooleanField(
+        _("assign review tasks automatically"),
+        default=False,
+        help_text=_("Balance the workload and match the reviewers' languages, instead of claiming."),
+    )
 
     class Meta:
         verbose_name = _("programme")

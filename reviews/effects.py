@@ -1,0 +1,64 @@
+"""Review tasks follow the transitions, whoever makes them (portal, admin, API, scheduler).
+
+Registered as side effects (`workflows.effects`): they run after the transition commits, are
+idempotent, and `manage.py sync_review_tasks` repairs anything a failed run left undone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from applications.models import Application
+from grants.models import Grant
+from reviews import services
+from reviews.models import TaskKind
+from workflows import effects
+
+APPLICATION = "applications.application"
+GRANT = "grants.grant"
+
+
+def _application(log: Any) -> Application:
+    return Application.objects.get(pk=log.object_id)
+
+
+@effects.register(APPLICATION, "submit")
+@effects.register(APPLICATION, "resubmit")
+def open_formal_check(log: Any) -> None:
+    services.open_formal_check(_application(log), log_id=log.pk)
+
+
+@effects.register(APPLICATION, "pass_formal_check")
+def open_assessments(log: Any) -> None:
+    application = _application(log)
+    services.cancel_open_tasks(application, kinds=(TaskKind.FORMAL_CHECK,))
+    services.open_assessments(application)
+
+
+@effects.register(APPLICATION, "request_changes")
+def close_formal_checks(log: Any) -> None:
+    services.cancel_open_tasks(_application(log), kinds=(TaskKind.FORMAL_CHECK,))
+
+
+@effects.register(APPLICATION, "complete_review")
+def close_assessments(log: Any) -> None:
+    services.cancel_open_tasks(_application(log), kinds=(TaskKind.ASSESSMENT,))
+
+
+@effects.register(APPLICATION, "reject")
+@effects.register(APPLICATION, "withdraw")
+@effects.register(APPLICATION, "expire")
+def close_all(log: Any) -> None:
+    services.cancel_open_tasks(_application(log))
+
+
+@effects.register(GRANT, "submit_report")
+def open_report_check(log: Any) -> None:
+    services.open_report_check(Grant.objects.get(pk=log.object_id), log_id=log.pk)
+
+
+@effects.register(GRANT, "accept_report")
+@effects.register(GRANT, "request_report_changes")
+def close_report_checks(log: Any) -> None:
+    grant = Grant.objects.get(pk=log.object_id)
+    services.cancel_open_tasks(grant.application, kinds=(TaskKind.REPORT_CHECK,))

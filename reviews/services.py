@@ -1,0 +1,372 @@
+"""Writes of the review work: tasks opened and closed, claimed, released, reassigned, assigned;
+conflicts declared. The formal check, assessment, decision and report check pages call the
+services of `reviews.actions`, which use these.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application, ApplicationStatus
+from grants.models import Grant, GrantStatus
+from reviews import rules
+from reviews.models import (
+    ACTIVE_TASK_STATES,
+    Conflict,
+    ReviewerProfile,
+    ReviewTask,
+    TaskKind,
+    TaskStatus,
+)
+from workflows import clock
+from workflows.errors import TransitionForbidden, WorkflowError
+from workflows.models import TransitionLog
+from workflows.roles import Role, has_role
+
+# The state the application (or its grant) is in while a task of each kind is to be done.
+WAITING_STATE = {
+    TaskKind.FORMAL_CHECK: ("application__status", ApplicationStatus.SUBMITTED),
+    TaskKind.ASSESSMENT: ("application__status", ApplicationStatus.IN_REVIEW),
+    TaskKind.REPORT_CHECK: ("grant__status", GrantStatus.REPORT_SUBMITTED),
+}
+# Days a reviewer has for a task once it exists (shown as its due date).
+TASK_DAYS = {TaskKind.FORMAL_CHECK: 7, TaskKind.ASSESSMENT: 14, TaskKind.REPORT_CHECK: 14}
+
+
+class NothingToClaim(WorkflowError):
+    code = "nothing_to_claim"
+    http_status = 404
+
+    def default_message(self) -> object:
+        return _("There is no task in this queue that you can take right now.")
+
+
+def claim_hours() -> int:
+    return int(getattr(settings, "MICROGRANTS_CLAIM_HOURS", 72))
+
+
+# --- opening and closing tasks (idempotent: safe to run twice) -----------------------------------
+
+
+def _task_fields(application: Application, kind: str) -> dict[str, Any]:
+    return {
+        "programme_id": application.programme_id,
+        "language": application.language,
+        "applicant_country": application.organisation.country,
+        "project_start": application.start_date,
+        "due_on": clock.today() + timedelta(days=TASK_DAYS[TaskKind(kind)]),
+    }
+
+
+def _submissions(application: Application, *, up_to: int | None = None) -> int:
+    rows = TransitionLog.objects.for_object(application).filter(
+        transition__in=("submit", "resubmit")
+    )
+    if up_to is not None:
+        rows = rows.filter(pk__lte=up_to)
+    return rows.count()
+
+
+@transaction.atomic
+def open_formal_check(application: Application, *, log_id: int | None = None) -> ReviewTask:
+    """The formal check of the latest submission; a resubmission goes back to the reviewer who
+    asked for the changes when they can still take it."""
+    application = Application.objects.select_related("organisation").get(pk=application.pk)
+    round_ = max(1, _submissions(application, up_to=log_id))
+    task, created = _get_or_create(application, TaskKind.FORMAL_CHECK, round_, 1)
+    if created and round_ > 1:
+        earlier = (
+            ReviewTask.objects.filter(
+                application=application, kind=TaskKind.FORMAL_CHECK, round=round_ - 1
+            )
+            .exclude(assignee=None)
+            .first()
+        )
+        if earlier is not None and rules.may_work_on(task, earlier.assignee):
+            _claim(task, earlier.assignee)
+    elif created:
+        assign_if_automatic(task)
+    return task
+
+
+@transaction.atomic
+def open_assessments(application: Application) -> list[ReviewTask]:
+    """One assessment task per review the programme requires."""
+    application = Application.objects.select_related("organisation", "programme").get(
+        pk=application.pk
+    )
+    wanted = application.programme.reviews_required if application.programme else 1
+    tasks = []
+    for slot in range(1, max(1, wanted) + 1):
+        task, created = _get_or_create(application, TaskKind.ASSESSMENT, 1, slot)
+        if created:
+            assign_if_automatic(task)
+        tasks.append(task)
+    return tasks
+
+
+@transaction.atomic
+def open_report_check(grant: Grant, *, log_id: int | None = None) -> ReviewTask:
+    """The check of the grant's final report (a report sent again is checked again)."""
+    rows = TransitionLog.objects.for_object(grant).filter(transition="submit_report")
+    if log_id is not None:
+        rows = rows.filter(pk__lte=log_id)
+    application = Application.objects.select_related("organisation").get(pk=grant.application_id)
+    task, created = _get_or_create(
+        application, TaskKind.REPORT_CHECK, max(1, rows.count()), 1, grant=grant
+    )
+    if created:
+        assign_if_automatic(task)
+    return task
+
+
+def _get_or_create(
+    application: Application, kind: str, round_: int, slot: int, *, grant: Grant | None = None
+) -> tuple[ReviewTask, bool]:
+    key = {"application": application, "kind": kind, "round": round_, "slot": slot}
+    found = ReviewTask.objects.filter(**key).first()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            task = ReviewTask.objects.create(**key, grant=grant, **_task_fields(application, kind))
+    except IntegrityError:  # opened at the same moment by another worker
+        return ReviewTask.objects.get(**key), False
+    return task, True
+
+
+def cancel_open_tasks(application: Application, *, kinds: tuple[str, ...] | None = None) -> int:
+    """The application left the state the tasks were waiting for (withdrawn, rejected...)."""
+    tasks = ReviewTask.objects.filter(application=application, status__in=ACTIVE_TASK_STATES)
+    if kinds:
+        tasks = tasks.filter(kind__in=kinds)
+    return tasks.update(status=TaskStatus.CANCELLED, done_at=clock.now())
+
+
+def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | None = None) -> ReviewTask:  # type: ignore[type-arg]  # fmt: skip
+    """Mark the caller's task done (inside the transaction of the work it records)."""
+    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    if locked.status not in ACTIVE_TASK_STATES:
+        raise WorkflowError(_("This task has already been completed."), code="task_done")
+    if locked.assignee_id not in (None, getattr(by, "pk", None)):
+        raise TransitionForbidden(_("This task is claimed by someone else."))
+    locked.status = TaskStatus.DONE
+    locked.assignee = by
+    locked.done_at = clock.now()
+    locked.outcome = outcome
+    if checklist is not None:
+        locked.checklist = checklist
+    locked.save(update_fields=["status", "assignee", "done_at", "outcome", "checklist"])
+    return locked
+
+
+# --- the queues and claiming ---------------------------------------------------------------------
+
+
+def waiting_tasks(kind: str) -> QuerySet[ReviewTask]:
+    """Active tasks of one kind whose application (or grant) still waits for that work."""
+    field, state = WAITING_STATE[TaskKind(kind)]
+    return ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES, **{field: state})
+
+
+def claimable_by(reviewer: Any, kind: str) -> QuerySet[ReviewTask]:
+    """Open tasks `reviewer` may take: in scope, no conflict, not a second slot of the same
+    application."""
+    tasks = (
+        waiting_tasks(kind)
+        .filter(status=TaskStatus.OPEN)
+        .exclude(rules.conflicting_applications(reviewer))
+    )
+    profile = ReviewerProfile.objects.filter(user=reviewer).first()
+    if profile is not None:
+        scope = list(profile.programmes.values_list("pk", flat=True))
+        if scope:
+            tasks = tasks.filter(programme__in=scope)
+    mine = ReviewTask.objects.filter(assignee=reviewer, kind=kind).values("application_id")
+    return tasks.exclude(application__in=mine)
+
+
+def claim_next(reviewer: Any, kind: str, *, filters: Q | None = None) -> ReviewTask:
+    """The most urgent open task the reviewer may take (earliest project start first), claimed
+    atomically: two reviewers never get the same task.
+
+    PostgreSQL skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so claims run
+    side by side; SQLite admits one writing transaction at a time (IMMEDIATE), which serialises
+    them, and the conditional update double-checks.
+    """
+    if not has_role(reviewer, Role.REVIEWER):
+        raise TransitionForbidden()
+    _check_capacity(reviewer)
+    for _attempt in range(5):
+        with transaction.atomic():
+            candidates = claimable_by(reviewer, kind)
+            if filters is not None:
+                candidates = candidates.filter(filters)
+            candidates = candidates.order_by("project_start", "created_at", "id")
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            task = candidates.first()
+            if task is None:
+                raise NothingToClaim()
+            if _claim(task, reviewer):
+                task.refresh_from_db()
+                return task
+    raise NothingToClaim()
+
+
+def _claim(task: ReviewTask, reviewer: Any) -> bool:
+    now = clock.now()
+    return bool(
+        ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+            status=TaskStatus.CLAIMED,
+            assignee=reviewer,
+            claimed_at=now,
+            claim_expires_at=now + timedelta(hours=claim_hours()),
+        )
+    )
+
+
+def _check_capacity(reviewer: Any) -> None:
+    profile = ReviewerProfile.objects.filter(user=reviewer).first()
+    if profile is None:
+        return
+    held = ReviewTask.objects.filter(assignee=reviewer, status=TaskStatus.CLAIMED).count()
+    if held >= profile.max_open_tasks:
+        raise WorkflowError(
+            _("You already hold %(count)s tasks; please finish or release some first.")
+            % {"count": held},
+            code="too_many_tasks",
+        )
+
+
+@transaction.atomic
+def claim(task: ReviewTask, *, by: Any) -> ReviewTask:
+    """Take one particular open task from the queue."""
+    locked = ReviewTask.objects.select_for_update().select_related("application__organisation").get(pk=task.pk)  # fmt: skip
+    if not rules.may_work_on(locked, by):
+        raise TransitionForbidden()
+    if locked.status != TaskStatus.OPEN:
+        raise WorkflowError(_("Someone else has just taken this task."), code="task_taken")
+    _check_capacity(by)
+    _claim(locked, by)
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def release(task: ReviewTask, *, by: Any) -> ReviewTask:
+    """Give a claimed task back to the queue (its holder or a manager)."""
+    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    if locked.assignee_id != getattr(by, "pk", None) and not rules.may_manage_tasks(by):
+        raise TransitionForbidden()
+    if locked.status != TaskStatus.CLAIMED:
+        raise WorkflowError(_("This task is not claimed."), code="not_claimed")
+    _reopen(locked)
+    return locked
+
+
+@transaction.atomic
+def reassign(task: ReviewTask, *, to: Any, by: Any) -> ReviewTask:
+    """A manager gives a task to a reviewer who may take it."""
+    if not rules.may_manage_tasks(by):
+        raise TransitionForbidden()
+    locked = ReviewTask.objects.select_for_update().select_related("application__organisation").get(pk=task.pk)  # fmt: skip
+    if locked.status not in ACTIVE_TASK_STATES:
+        raise WorkflowError(_("This task has already been completed."), code="task_done")
+    if not rules.may_work_on(locked, to):
+        raise WorkflowError(
+            _("%(name)s cannot take this task (not a reviewer of this programme, or in conflict).")
+            % {"name": to.get_full_name() or to.get_username()},
+            code="cannot_take",
+        )
+    now = clock.now()
+    locked.status, locked.assignee, locked.claimed_at = TaskStatus.CLAIMED, to, now
+    locked.claim_expires_at = now + timedelta(hours=claim_hours())
+    locked.save(update_fields=["status", "assignee", "claimed_at", "claim_expires_at"])
+    return locked
+
+
+def _reopen(task: ReviewTask) -> None:
+    task.status, task.assignee, task.claimed_at, task.claim_expires_at = (
+        TaskStatus.OPEN,
+        None,
+        None,
+        None,
+    )
+    task.save(update_fields=["status", "assignee", "claimed_at", "claim_expires_at"])
+
+
+def expire_claims() -> int:
+    """Claims held longer than the configured hours go back to the queue; returns how many."""
+    return ReviewTask.objects.filter(
+        status=TaskStatus.CLAIMED, claim_expires_at__lt=clock.now()
+    ).update(status=TaskStatus.OPEN, assignee=None, claimed_at=None, claim_expires_at=None)
+
+
+# --- automatic assignment ------------------------------------------------------------------------
+
+
+def assign_if_automatic(task: ReviewTask) -> ReviewTask:
+    """For programmes with automatic assignment: the reviewer with the least open work who
+    speaks the application's language, in scope and without a conflict."""
+    if task.programme is None or not task.programme.auto_assign:
+        return task
+    chosen = pick_reviewer(task)
+    if chosen is not None:
+        _claim(task, chosen)
+        task.refresh_from_db()
+    return task
+
+
+def pick_reviewer(task: ReviewTask) -> Any | None:
+    user_model = get_user_model()
+    candidates = (
+        user_model.objects.filter(is_active=True, groups__name=Role.REVIEWER.value)
+        .exclude(
+            pk__in=ReviewTask.objects.filter(application=task.application_id, kind=task.kind)
+            .exclude(assignee=None)
+            .values("assignee_id")
+        )
+        .annotate(load=Count("review_tasks", filter=Q(review_tasks__status=TaskStatus.CLAIMED)))
+        .select_related("reviewer_profile")
+        .order_by("load", "pk")
+    )
+    fallback = None
+    for user in candidates:
+        if not rules.may_work_on(task, user):
+            continue
+        profile = getattr(user, "reviewer_profile", None)
+        if profile is not None and user.load >= profile.max_open_tasks:  # type: ignore[attr-defined]
+            continue
+        languages = profile.languages if profile is not None else []
+        if task.language and task.language in languages:
+            return user
+        fallback = fallback or user
+    return fallback
+
+
+# --- conflicts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def declare_conflict(application: Application, *, by: Any, note: str = "") -> Conflict:
+    """The reviewer keeps out of this application: their tasks on it go back to the queue."""
+    if not has_role(by, Role.REVIEWER, Role.MANAGER):
+        raise TransitionForbidden()
+    conflict, _created = Conflict.objects.get_or_create(
+        reviewer=by,
+        application=application,
+        defaults={"reason": Conflict.Reason.DECLARED, "note": note},
+    )
+    for task in ReviewTask.objects.select_for_update().filter(
+        application=application, assignee=by, status=TaskStatus.CLAIMED
+    ):
+        _reopen(task)
+    return conflict
