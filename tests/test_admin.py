@@ -19,7 +19,7 @@ from grants.services import GRANT_TRANSITIONS, record_payment_paid
 from workflows import clock
 from workflows.models import TransitionLog
 
-OWN_APPS = {"applications", "grants", "workflows"}
+OWN_APPS = {"applications", "grants", "workflows", "reviews"}
 
 
 @pytest.fixture(autouse=True)
