@@ -81,7 +81,9 @@ def queue(request: HttpRequest, kind: str) -> HttpResponse:
     tasks = selectors.queue(kind, request.user)
     filters = TaskFilter(request.GET or None, queryset=tasks)
     sort = request.GET.get("sort", "start")
-    page = selectors.page_of(filters.qs if filters.is_valid() else tasks.none(), sort=sort, cursor=request.GET.get("after"))  # fmt: skip
+    # Unbound (no filter chosen): everything; invalid filters: nothing, with the form's errors.
+    chosen = filters.qs if not filters.is_bound or filters.is_valid() else tasks.none()
+    page = selectors.page_of(chosen, sort=sort, cursor=request.GET.get("after"))
     return render(
         request,
         "reviews/queue.html",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from applications import demo, services as application_services
+from applications import demo
+from applications import services as application_services
 from applications.demo_copies import Applicant, copy_histories, load_templates
 from reviews import services
 from reviews.models import ReviewTask, TaskKind, TaskStatus

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from applications import demo, services as application_services
+from applications import demo
+from applications import services as application_services
 from reviews import services
 from reviews.models import Conflict, ReviewerProfile, ReviewTask, TaskKind, TaskStatus
 from workflows import clock
@@ -167,3 +168,36 @@ def test_only_reviewers_claim(cast: Any, drive: Any) -> None:
     for person in (cast.applicant, cast.finance, cast.funder, cast.manager):
         with pytest.raises(TransitionForbidden):
             services.claim_next(person, TaskKind.FORMAL_CHECK)
+
+
+def test_sync_review_tasks_repairs_missing_and_stale_tasks(cast: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    # Without the side effects (nothing committed in this test), no task was opened.
+    submitted = demo.drive(cast, "submitted")
+    withdrawn = demo.drive(cast, "submitted")
+    assert not ReviewTask.objects.exists()
+    services.open_formal_check(withdrawn)
+    application_services.withdraw_application(withdrawn, by=cast.applicant)
+    out = StringIO()
+    call_command("sync_review_tasks", stdout=out)
+    assert ReviewTask.objects.get(application=submitted).status == "open"
+    assert ReviewTask.objects.get(application=withdrawn).status == "cancelled"
+    call_command("sync_review_tasks", stdout=out)  # twice changes nothing
+    assert ReviewTask.objects.count() == 2
+    assert "Opened 0" in out.getvalue().splitlines()[-1]
+
+
+def test_expired_claims_are_released_by_the_command(cast: Any, drive: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    drive("submitted")
+    task = services.claim_next(cast.reviewer, TaskKind.FORMAL_CHECK)
+    with clock.travel_to(clock.today() + timedelta(days=5)):
+        call_command("expire_review_claims", stdout=StringIO())
+    task.refresh_from_db()
+    assert task.status == "open"

@@ -1,0 +1,44 @@
+"""`manage.py sync_review_tasks`: make the review tasks match the applications' states.
+
+Tasks are opened by side effects after each transition; if one of those runs failed (a worker
+died), this repairs it. Idempotent and safe to run at any time, e.g. nightly from cron.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from applications.models import Application, ApplicationStatus
+from grants.models import Grant, GrantStatus
+from reviews import services
+from reviews.models import ACTIVE_TASK_STATES, ReviewTask, TaskKind
+
+
+class Command(BaseCommand):
+    help = "Open missing review tasks and close those whose application has moved on."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        before = ReviewTask.objects.count()
+        for application in Application.objects.filter(status=ApplicationStatus.SUBMITTED).exclude(
+            review_tasks__kind=TaskKind.FORMAL_CHECK, review_tasks__status__in=ACTIVE_TASK_STATES
+        ):
+            services.open_formal_check(application)
+        for application in Application.objects.filter(status=ApplicationStatus.IN_REVIEW):
+            services.open_assessments(application)
+        for grant in Grant.objects.filter(status=GrantStatus.REPORT_SUBMITTED).exclude(
+            application__review_tasks__kind=TaskKind.REPORT_CHECK,
+            application__review_tasks__status__in=ACTIVE_TASK_STATES,
+        ):
+            services.open_report_check(grant)
+        closed = 0
+        for kind in TaskKind.values:
+            field, state = services.WAITING_STATE[TaskKind(kind)]
+            stale = ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES).exclude(
+                **{field: state}
+            )
+            closed += stale.update(status="cancelled")
+        self.stdout.write(
+            f"Opened {ReviewTask.objects.count() - before} review tasks, closed {closed} stale ones."
+        )

@@ -1,0 +1,168 @@
+"""The report check page: the final report beside the plan, its receipts and the balance; the
+reviewer accepts it (the grant is settled) or asks the grantee for changes.
+
+Managers and administrators may read the page; only reviewers act on it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from applications.forms.fields import DayField
+from grants.models import GrantStatus
+from reviews import report_checks, rules
+from reviews.models import ReviewTask, TaskKind, TaskStatus
+from reviews.views.queues import staff_only
+from workflows import clock
+from workflows.errors import WorkflowError
+from workflows.roles import Role, has_role
+
+# Days the grantee gets to send the report again, unless the reviewer chooses otherwise.
+REPLY_DAYS = 21
+MAX_MESSAGE = 5000
+
+
+class AcceptReportForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I have checked the report and the receipts"),
+        error_messages={
+            "required": gettext_lazy(
+                "Please confirm that you have checked the report and the receipts."
+            )
+        },
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Internal note (optional)"),
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReportChangesForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("What should the grantee change or add?"),
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": gettext_lazy("Please tell the grantee what to change.")},
+    )
+    reply_by = DayField(label=gettext_lazy("Reply by"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reply_by"].initial = clock.today() + timedelta(days=REPLY_DAYS)
+
+    def clean_reply_by(self) -> date:
+        day: date = self.cleaned_data["reply_by"]
+        if day <= clock.today():
+            raise forms.ValidationError(_("The reply deadline must be a future date."))
+        return day
+
+
+@staff_only()
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_check(request: HttpRequest, pk: int) -> HttpResponse:
+    task = report_checks.report_check_task(pk)
+    if task is None:
+        raise Http404
+    if not rules.may_manage_tasks(request.user) and rules.conflict_reasons(
+        request.user, task.application
+    ):
+        raise Http404  # a reviewer in conflict does not see the work, as in the queues
+    accept_form, changes_form = AcceptReportForm(prefix="accept"), ReportChangesForm(prefix="changes")
+    if request.method == "POST":
+        if not has_role(request.user, Role.REVIEWER):
+            raise PermissionDenied
+        action = request.POST.get("action")
+        if action == "accept":
+            accept_form = AcceptReportForm(request.POST, prefix="accept")
+            if accept_form.is_valid():
+                return _act(
+                    request,
+                    task,
+                    lambda: report_checks.accept_report(
+                        task, by=request.user, note=accept_form.cleaned_data["note"]
+                    ),
+                    _("The report has been accepted and the grant settled."),
+                )
+        elif action == "request_changes":
+            changes_form = ReportChangesForm(request.POST, prefix="changes")
+            if changes_form.is_valid():
+                return _act(
+                    request,
+                    task,
+                    lambda: report_checks.request_report_changes(
+                        task,
+                        by=request.user,
+                        message=changes_form.cleaned_data["message"],
+                        reply_by=changes_form.cleaned_data["reply_by"],
+                    ),
+                    _("The report has gone back to the grantee with your request for changes."),
+                )
+        else:
+            messages.error(request, _("Please choose what to do with the report."))
+            return redirect("reviews:report_check", pk=task.pk)
+    return _page(request, task, accept_form, changes_form)
+
+
+def _act(request: HttpRequest, task: ReviewTask, work: Any, done: str) -> HttpResponse:
+    try:
+        work()
+    except WorkflowError as error:
+        messages.error(request, str(error.message))
+        return redirect("reviews:report_check", pk=task.pk)
+    messages.success(request, done)
+    return redirect("reviews:queue", kind=TaskKind.REPORT_CHECK)
+
+
+def _page(
+    request: HttpRequest,
+    task: ReviewTask,
+    accept_form: AcceptReportForm,
+    changes_form: ReportChangesForm,
+) -> HttpResponse:
+    details = report_checks.report_check_details(task)
+    user = request.user
+    is_reviewer = has_role(user, Role.REVIEWER)
+    waiting = task.is_active and details.grant.status == GrantStatus.REPORT_SUBMITTED
+    mine = task.status == TaskStatus.CLAIMED and task.assignee_id == user.pk
+    may_act = waiting and is_reviewer and (task.status == TaskStatus.OPEN or mine)
+    payer = details.paid_by(user)
+    status = 200 if not (accept_form.errors or changes_form.errors) else 400
+    return render(
+        request,
+        "reviews/report_check.html",
+        {
+            "task": task,
+            "application": task.application,
+            "details": details,
+            "grant": details.grant,
+            "report": details.report,
+            "figures": details.figures,
+            "settlement": details.settlement,
+            "waiting": waiting,
+            "may_act": may_act,
+            "may_accept": may_act and not payer,
+            "payer": payer and is_reviewer,
+            "may_take": waiting and is_reviewer and task.status == TaskStatus.OPEN,
+            "may_release": task.status == TaskStatus.CLAIMED
+            and (mine or rules.may_manage_tasks(user)),
+            "may_declare_conflict": is_reviewer and task.is_active,
+            "accept_form": accept_form,
+            "changes_form": changes_form,
+            "page_url": reverse("reviews:report_check", args=[task.pk]),
+            "staff_section": TaskKind.REPORT_CHECK,
+        },
+        status=status,
+    )
