@@ -104,7 +104,7 @@ class ReviewTask(models.Model):
     class Meta:
         verbose_name = _("review task")
         verbose_name_plural = _("review tasks")
-        ordering = ["project_start", "created_at", "id"]
+        ordering = ["project_start", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "kind", "round", "slot"], name="one_task_per_slot"
@@ -120,6 +120,7 @@ class ReviewTask(models.Model):
         indexes = [
             # The queue: active tasks of one kind, most urgent first.
             models.Index(fields=["kind", "status", "project_start", "id"], name="task_queue"),
+            models.Index(fields=["kind", "status", "created_at", "id"], name="task_queue_waiting"),
             models.Index(fields=["assignee", "status"], name="task_assignee"),
         ]
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from applications.models import Application
 from reviews import rules, services
@@ -18,7 +18,7 @@ from reviews.models import ReviewTask, TaskKind, TaskStatus
 PAGE_SIZE = 50
 # The two orders a queue offers: the fund's urgency rule, or who has waited longest.
 SORTS = {
-    "start": ("project_start", "created_at", "id"),
+    "start": ("project_start", "id"),
     "waiting": ("created_at", "id"),
 }
 
@@ -34,16 +34,15 @@ def queue(kind: str, user: Any) -> QuerySet[ReviewTask]:
     return tasks
 
 
-def queue_counts(user: Any) -> dict[str, dict[str, int]]:
-    """Per queue: open tasks, claimed tasks, and those claimed by `user`."""
+def queue_counts(user: Any, kinds: tuple[str, ...] = tuple(TaskKind.values)) -> dict[str, dict[str, int]]:  # fmt: skip
+    """Per queue: open tasks, claimed tasks, and those claimed by `user` (one query a queue)."""
     counts = {}
-    for kind in TaskKind.values:
-        tasks = services.waiting_tasks(kind)
-        counts[kind] = {
-            "open": tasks.filter(status=TaskStatus.OPEN).count(),
-            "claimed": tasks.filter(status=TaskStatus.CLAIMED).count(),
-            "mine": tasks.filter(status=TaskStatus.CLAIMED, assignee=user).count(),
-        }
+    for kind in kinds:
+        counts[kind] = services.waiting_tasks(kind).aggregate(
+            open=Count("pk", filter=Q(status=TaskStatus.OPEN)),
+            claimed=Count("pk", filter=Q(status=TaskStatus.CLAIMED)),
+            mine=Count("pk", filter=Q(status=TaskStatus.CLAIMED, assignee=user)),
+        )
     return counts
 
 

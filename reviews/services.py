@@ -209,28 +209,32 @@ def claim_next(reviewer: Any, kind: str, *, filters: Q | None = None) -> ReviewT
             candidates = claimable_by(reviewer, kind)
             if filters is not None:
                 candidates = candidates.filter(filters)
-            candidates = candidates.order_by("project_start", "created_at", "id")
+            # The order of the queue index: the database walks it and stops at the first row.
+            candidates = candidates.order_by("project_start", "id")
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True, of=("self",))
             task = candidates.first()
             if task is None:
                 raise NothingToClaim()
             if _claim(task, reviewer):
-                task.refresh_from_db()
                 return task
     raise NothingToClaim()
 
 
 def _claim(task: ReviewTask, reviewer: Any) -> bool:
+    """Take the task if it is still open; the object then shows the claim."""
     now = clock.now()
-    return bool(
-        ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
-            status=TaskStatus.CLAIMED,
-            assignee=reviewer,
-            claimed_at=now,
-            claim_expires_at=now + timedelta(hours=claim_hours()),
-        )
-    )
+    claim = {
+        "status": TaskStatus.CLAIMED,
+        "assignee": reviewer,
+        "claimed_at": now,
+        "claim_expires_at": now + timedelta(hours=claim_hours()),
+    }
+    if not ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(**claim):
+        return False
+    for name, value in claim.items():
+        setattr(task, name, value)
+    return True
 
 
 def _check_capacity(reviewer: Any) -> None:

@@ -93,7 +93,7 @@ def queue(request: HttpRequest, kind: str) -> HttpResponse:
             "filters": filters,
             "page": page,
             "sort": sort,
-            "count": selectors.queue_counts(request.user)[kind],
+            "count": selectors.queue_counts(request.user, (kind,))[kind],
             "manages": rules.may_manage_tasks(request.user),
             "reviewers": _reviewers() if rules.may_manage_tasks(request.user) else [],
             "staff_section": kind,

@@ -1,0 +1,143 @@
+"""Claims under load and the staff pages on a large database. Prints figures only.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mg_bench_portal \\
+        .venv/bin/python tests/benchmarks/bench_reviews.py --size 100000 [--workers 8] [--claims 2000]
+
+Uses the database in DATABASE_URL as it is when it already holds `--size` applications (e.g. the
+one bench_portal.py filled), else fills it with `seed_demo`; then `sync_review_tasks` makes sure
+every waiting application has its tasks. Measures:
+  - claim-next: `--workers` threads, each with its own connection and reviewer, claim formal
+    checks and assessments until `--claims` are taken; throughput, p50/p95 latency, duplicates
+    (must be 0). The claimed tasks are given back to the queue afterwards.
+  - the queue page (formal checks, as a manager) and the decision page of a reviewed
+    application: median server time through Django's test client, and query counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--claims", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # Never the project's db.sqlite3: a temporary file (claims then run one at a time).
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="bench-reviews-"))
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("AXES_ENABLED", "0")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import NoReverseMatch, reverse
+
+    from applications import demo
+    from applications.models import Application
+    from reviews import services
+    from reviews.models import ReviewerProfile, ReviewTask, TaskKind, TaskStatus
+    from workflows import clock
+    from workflows.roles import Role
+
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    if Application.objects.count() < args.size:
+        started = time.perf_counter()
+        call_command("seed_demo", size=args.size - Application.objects.count(), seed=5, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115  # fmt: skip
+        print(f"seeded in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    call_command("sync_review_tasks", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"sync_review_tasks {time.perf_counter() - started:.1f} s")
+    open_tasks = ReviewTask.objects.filter(status=TaskStatus.OPEN)
+    print(f"database          {connection.vendor}, {Application.objects.count()} applications, {open_tasks.filter(kind='formal_check').count()} open formal checks, {open_tasks.filter(kind='assessment').count()} open assessments")  # fmt: skip
+
+    reviewers = [demo.make_user(f"bench-reviewer-{i}", Role.REVIEWER) for i in range(args.workers)]  # fmt: skip
+    claimed: list[list[tuple[int, float]]] = [[] for _ in reviewers]
+    barrier = threading.Barrier(args.workers)
+    budget = threading.Semaphore(args.claims)
+    kinds = [TaskKind.FORMAL_CHECK, TaskKind.ASSESSMENT]
+    bench_start = clock.now()
+
+    def work(index: int) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=60)
+            while budget.acquire(blocking=False):
+                kind = kinds[len(claimed[index]) % 2]
+                begin = time.perf_counter()
+                try:
+                    task = services.claim_next(reviewers[index], kind)
+                except services.NothingToClaim:
+                    return
+                claimed[index].append((task.pk, time.perf_counter() - begin))
+        finally:
+            connection.close()
+
+    for person in reviewers:
+        ReviewerProfile.objects.update_or_create(user=person, defaults={"max_open_tasks": 30_000})
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(args.workers)]
+    wall = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - wall
+    every = [pk for mine in claimed for pk, _ in mine]
+    latencies = sorted(seconds * 1000 for mine in claimed for _, seconds in mine)
+    print(f"claims            {len(every)} by {args.workers} workers in {wall:.2f} s: {len(every) / wall:.0f} claims/s")  # fmt: skip
+    print(f"claim latency     p50 {statistics.median(latencies):.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms")  # fmt: skip
+    print(f"duplicates        {len(every) - len(set(every))}")
+    given_back = ReviewTask.objects.filter(pk__in=every, claimed_at__gte=bench_start).update(
+        status=TaskStatus.OPEN, assignee=None, claimed_at=None, claim_expires_at=None
+    )
+    print(f"given back        {given_back}")
+
+    manager = demo.create_cast().manager
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    client.force_login(manager)
+    reviewed = Application.objects.filter(status="reviewed").order_by("-id").first()
+    pages = [("queue page", reverse("reviews:queue", args=["formal_check"]))]
+    if reviewed is not None:
+        try:
+            pages.append(("decision page", reverse("reviews:decision", args=[reviewed.pk])))
+        except NoReverseMatch:
+            print("decision page     not there yet")
+    print(f"{'page':18s} {'median ms':>10s} {'p90 ms':>8s} {'queries':>8s}")
+    for name, url in pages:
+        for _ in range(3):
+            assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(args.runs):
+            begin = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - begin) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        p90 = statistics.quantiles(times, n=10)[-1]
+        print(f"{name:18s} {statistics.median(times):10.1f} {p90:8.1f} {len(queries):8d}")
+
+
+if __name__ == "__main__":
+    main()
