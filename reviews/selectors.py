@@ -16,6 +16,14 @@ from reviews import rules, services
 from reviews.models import ReviewTask, TaskKind, TaskStatus
 
 PAGE_SIZE = 50
+# Long texts of an application a list row never shows (the snapshot alone is several KB).
+LIST_DEFERRED = (
+    "submitted_content",
+    "description",
+    "summary",
+    "change_request_message",
+    "decision_note",
+)
 # The two orders a queue offers: the fund's urgency rule, or who has waited longest.
 SORTS = {
     "start": ("project_start", "id"),
@@ -25,8 +33,10 @@ SORTS = {
 
 def queue(kind: str, user: Any) -> QuerySet[ReviewTask]:
     """The active tasks of one queue that `user` may see, with what a row shows."""
-    tasks = services.waiting_tasks(kind).select_related(
-        "application__organisation", "programme", "assignee"
+    tasks = (
+        services.waiting_tasks(kind)
+        .select_related("application__organisation", "programme", "assignee")
+        .defer(*(f"application__{name}" for name in LIST_DEFERRED))
     )
     if not rules.may_manage_tasks(user):
         # Reviewers see what they could take and what they hold, never tasks in conflict.

@@ -1,5 +1,9 @@
 """Routes of the report_checks pages (under the reviews: namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from reviews.views import report_checks
+
+urlpatterns: list[URLPattern] = [
+    path("report-check/<int:pk>/", report_checks.report_check, name="report_check"),
+]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -95,18 +96,24 @@ def queue(request: HttpRequest, kind: str) -> HttpResponse:
             "sort": sort,
             "count": selectors.queue_counts(request.user, (kind,))[kind],
             "manages": rules.may_manage_tasks(request.user),
-            "reviewers": _reviewers() if rules.may_manage_tasks(request.user) else [],
+            "reviewer_options": _reviewer_options() if rules.may_manage_tasks(request.user) else "",
             "staff_section": kind,
             "query_without_cursor": _query_without(request, "after"),
         },
     )
 
 
-def _reviewers() -> list[Any]:
-    return list(
+def _reviewer_options() -> str:
+    """The <option>s of the reassign menus, rendered once for every row of the page."""
+    people = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.REVIEWER.value)
         .order_by("last_name", "first_name", "username")
+    )
+    return format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        ((p.pk, p.get_full_name() or p.get_username()) for p in people),
     )
 
 

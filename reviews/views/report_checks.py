@@ -6,6 +6,7 @@ Managers and administrators may read the page; only reviewers act on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,11 +77,11 @@ def report_check(request: HttpRequest, pk: int) -> HttpResponse:
     task = report_checks.report_check_task(pk)
     if task is None:
         raise Http404
-    if not rules.may_manage_tasks(request.user) and rules.conflict_reasons(
-        request.user, task.application
-    ):
+    in_conflict = bool(rules.conflict_reasons(request.user, task.application))
+    if in_conflict and not rules.may_manage_tasks(request.user):
         raise Http404  # a reviewer in conflict does not see the work, as in the queues
-    accept_form, changes_form = AcceptReportForm(prefix="accept"), ReportChangesForm(prefix="changes")
+    accept_form = AcceptReportForm(prefix="accept")
+    changes_form = ReportChangesForm(prefix="changes")
     if request.method == "POST":
         if not has_role(request.user, Role.REVIEWER):
             raise PermissionDenied
@@ -113,10 +114,13 @@ def report_check(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("Please choose what to do with the report."))
             return redirect("reviews:report_check", pk=task.pk)
-    return _page(request, task, accept_form, changes_form)
+    return _page(request, task, accept_form, changes_form, in_conflict=in_conflict)
 
 
-def _act(request: HttpRequest, task: ReviewTask, work: Any, done: str) -> HttpResponse:
+def _act(
+    request: HttpRequest, task: ReviewTask, work: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run the service; its refusal becomes a message on the page, success the queue."""
     try:
         work()
     except WorkflowError as error:
@@ -131,6 +135,8 @@ def _page(
     task: ReviewTask,
     accept_form: AcceptReportForm,
     changes_form: ReportChangesForm,
+    *,
+    in_conflict: bool,
 ) -> HttpResponse:
     details = report_checks.report_check_details(task)
     user = request.user
@@ -138,8 +144,10 @@ def _page(
     waiting = task.is_active and details.grant.status == GrantStatus.REPORT_SUBMITTED
     mine = task.status == TaskStatus.CLAIMED and task.assignee_id == user.pk
     may_act = waiting and is_reviewer and (task.status == TaskStatus.OPEN or mine)
+    # As `rules.may_work_on`, with the conflict already looked up: in conflict or out of the
+    # reviewer's programmes, they read and somebody else acts.
+    may_act = may_act and not in_conflict and rules.in_scope(user, task.programme_id)
     payer = details.paid_by(user)
-    status = 200 if not (accept_form.errors or changes_form.errors) else 400
     return render(
         request,
         "reviews/report_check.html",
@@ -155,7 +163,7 @@ def _page(
             "may_act": may_act,
             "may_accept": may_act and not payer,
             "payer": payer and is_reviewer,
-            "may_take": waiting and is_reviewer and task.status == TaskStatus.OPEN,
+            "may_take": may_act and task.status == TaskStatus.OPEN,
             "may_release": task.status == TaskStatus.CLAIMED
             and (mine or rules.may_manage_tasks(user)),
             "may_declare_conflict": is_reviewer and task.is_active,
@@ -164,5 +172,4 @@ def _page(
             "page_url": reverse("reviews:report_check", args=[task.pk]),
             "staff_section": TaskKind.REPORT_CHECK,
         },
-        status=status,
     )
