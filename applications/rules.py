@@ -45,16 +45,35 @@ def can_reopen(application: Any, user: Any) -> bool:
 
 
 def has_reviewed(application: Any, user: Any) -> bool:
+    """Four-eyes: the user checked or assessed this application (a reviewing transition, a
+    formal rejection, a `Review` written or a review task completed). One query.
+
+    The review models are looked up by name: imports flow reviews -> applications, never back.
+    """
+    from django.apps import apps
+    from django.db.models import Exists
+
     from workflows.models import TransitionLog
 
-    if user is None or not getattr(user, "pk", None):
+    if user is None or not getattr(user, "pk", None) or application.pk is None:
         return False
-    return (
+    logged = (
         TransitionLog.objects.for_object(application)
         .filter(actor=user)
         .filter(
             Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted")
         )
+    )
+    reviews = apps.get_model("reviews", "Review").objects.filter(
+        application_id=application.pk, reviewer=user
+    )
+    tasks = apps.get_model("reviews", "ReviewTask").objects.filter(
+        application_id=application.pk, assignee=user, status="done"
+    )
+    return (
+        type(application)
+        ._default_manager.filter(pk=application.pk)
+        .filter(Exists(logged) | Exists(reviews) | Exists(tasks))
         .exists()
     )
 

@@ -1,10 +1,11 @@
 """Writes of the review work: tasks opened and closed, claimed, released, reassigned, assigned;
 conflicts declared. The formal check, assessment, decision and report check pages call the
-services of `reviews.actions`, which use these.
+services of `reviews.checks`, `reviews.decisions` and `reviews.report_checks`, which use these.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -176,21 +177,38 @@ def waiting_tasks(kind: str) -> QuerySet[ReviewTask]:
     return ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES, **{field: state})
 
 
-def claimable_by(reviewer: Any, kind: str) -> QuerySet[ReviewTask]:
+def claimable_by(
+    reviewer: Any, kind: str, *, scope: list[int] | None = None
+) -> QuerySet[ReviewTask]:
     """Open tasks `reviewer` may take: in scope, no conflict, not a second slot of the same
-    application."""
+    application. `scope` (the reviewer's programmes; empty: all) is looked up unless given."""
     tasks = (
         waiting_tasks(kind)
         .filter(status=TaskStatus.OPEN)
         .exclude(rules.conflicting_applications(reviewer))
     )
-    profile = ReviewerProfile.objects.filter(user=reviewer).first()
-    if profile is not None:
-        scope = list(profile.programmes.values_list("pk", flat=True))
-        if scope:
-            tasks = tasks.filter(programme__in=scope)
+    if scope is None:
+        scope = _profile_of(reviewer).scope
+    if scope:
+        tasks = tasks.filter(programme__in=scope)
     mine = ReviewTask.objects.filter(assignee=reviewer, kind=kind).values("application_id")
     return tasks.exclude(application__in=mine)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    capacity: int | None
+    scope: list[int]
+
+
+def _profile_of(reviewer: Any) -> _Profile:
+    """Capacity and programmes of a reviewer in one query (no profile: no limits)."""
+    rows = list(
+        ReviewerProfile.objects.filter(user=reviewer).values_list("max_open_tasks", "programmes")
+    )
+    if not rows:
+        return _Profile(None, [])
+    return _Profile(rows[0][0], [programme for _cap, programme in rows if programme is not None])
 
 
 def claim_next(reviewer: Any, kind: str, *, filters: Q | None = None) -> ReviewTask:
@@ -203,10 +221,11 @@ def claim_next(reviewer: Any, kind: str, *, filters: Q | None = None) -> ReviewT
     """
     if not has_role(reviewer, Role.REVIEWER):
         raise TransitionForbidden()
-    _check_capacity(reviewer)
+    profile = _profile_of(reviewer)
+    _check_capacity(reviewer, profile)
     for _attempt in range(5):
         with transaction.atomic():
-            candidates = claimable_by(reviewer, kind)
+            candidates = claimable_by(reviewer, kind, scope=profile.scope)
             if filters is not None:
                 candidates = candidates.filter(filters)
             # The order of the queue index: the database walks it and stops at the first row.
@@ -237,12 +256,12 @@ def _claim(task: ReviewTask, reviewer: Any) -> bool:
     return True
 
 
-def _check_capacity(reviewer: Any) -> None:
-    profile = ReviewerProfile.objects.filter(user=reviewer).first()
-    if profile is None:
+def _check_capacity(reviewer: Any, profile: _Profile | None = None) -> None:
+    profile = profile or _profile_of(reviewer)
+    if profile.capacity is None:
         return
     held = ReviewTask.objects.filter(assignee=reviewer, status=TaskStatus.CLAIMED).count()
-    if held >= profile.max_open_tasks:
+    if held >= profile.capacity:
         raise WorkflowError(
             _("You already hold %(count)s tasks; please finish or release some first.")
             % {"count": held},

@@ -1,5 +1,11 @@
 """Routes of the decisions pages (under the reviews: namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from reviews.views import decisions
+
+urlpatterns: list[URLPattern] = [
+    path("decisions/", decisions.decision_list, name="decisions"),
+    path("decisions/bulk/", decisions.decide_many, name="decide_many"),
+    path("decisions/<int:pk>/", decisions.decision, name="decision"),
+]

@@ -17,7 +17,7 @@ from applications.demo_copies import (
     history_models,
     load_templates,
 )
-from applications.management.commands.seed_demo import MIX
+from reviews.management.commands.seed_demo import MIX
 from applications.models import Application
 from grants.models import Grant, Payment, ReferenceCounter
 from workflows import clock

@@ -6,7 +6,7 @@
 Uses the database in DATABASE_URL as it is when it already holds `--size` applications (e.g. the
 one bench_portal.py filled), else fills it with `seed_demo`; then `sync_review_tasks` makes sure
 every waiting application has its tasks. Measures:
-  - claim-next: `--workers` threads, each with its own connection and reviewer, claim formal
+  - claim-next: `--workers` processes, each with its own connection and reviewer, claim formal
     checks and assessments until `--claims` are taken; throughput, p50/p95 latency, duplicates
     (must be 0). The claimed tasks are given back to the queue afterwards.
   - the queue page (formal checks, as a manager) and the decision page of a reviewed
@@ -16,12 +16,13 @@ every waiting application has its tasks. Measures:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,8 +56,7 @@ def main() -> None:
 
     from applications import demo
     from applications.models import Application
-    from reviews import services
-    from reviews.models import ReviewerProfile, ReviewTask, TaskKind, TaskStatus
+    from reviews.models import ReviewerProfile, ReviewTask, TaskStatus
     from workflows import clock
     from workflows.roles import Role
 
@@ -74,39 +74,29 @@ def main() -> None:
     print(f"database          {connection.vendor}, {Application.objects.count()} applications, {open_tasks.filter(kind='formal_check').count()} open formal checks, {open_tasks.filter(kind='assessment').count()} open assessments")  # fmt: skip
 
     reviewers = [demo.make_user(f"bench-reviewer-{i}", Role.REVIEWER) for i in range(args.workers)]  # fmt: skip
-    claimed: list[list[tuple[int, float]]] = [[] for _ in reviewers]
-    barrier = threading.Barrier(args.workers)
-    budget = threading.Semaphore(args.claims)
-    kinds = [TaskKind.FORMAL_CHECK, TaskKind.ASSESSMENT]
-    bench_start = clock.now()
-
-    def work(index: int) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=60)
-            while budget.acquire(blocking=False):
-                kind = kinds[len(claimed[index]) % 2]
-                begin = time.perf_counter()
-                try:
-                    task = services.claim_next(reviewers[index], kind)
-                except services.NothingToClaim:
-                    return
-                claimed[index].append((task.pk, time.perf_counter() - begin))
-        finally:
-            connection.close()
-
     for person in reviewers:
         ReviewerProfile.objects.update_or_create(user=person, defaults={"max_open_tasks": 30_000})
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(args.workers)]
+    bench_start = clock.now()
+    # Workers are processes, as web workers under gunicorn are: each with its own connection.
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(args.workers)
+    results = context.Queue()
+    quota = args.claims // args.workers
+    connection.close()
+    processes = [
+        context.Process(target=claim_worker, args=(person.pk, quota, barrier, results))
+        for person in reviewers
+    ]
     wall = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for process in processes:
+        process.start()
+    claimed = [results.get(timeout=600) for _ in processes]
     wall = time.perf_counter() - wall
+    for process in processes:
+        process.join()
     every = [pk for mine in claimed for pk, _ in mine]
     latencies = sorted(seconds * 1000 for mine in claimed for _, seconds in mine)
-    print(f"claims            {len(every)} by {args.workers} workers in {wall:.2f} s: {len(every) / wall:.0f} claims/s")  # fmt: skip
+    print(f"claims            {len(every)} by {args.workers} worker processes in {wall:.2f} s: {len(every) / wall:.0f} claims/s")  # fmt: skip
     print(f"claim latency     p50 {statistics.median(latencies):.1f} ms, p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms")  # fmt: skip
     print(f"duplicates        {len(every) - len(set(every))}")
     given_back = ReviewTask.objects.filter(pk__in=every, claimed_at__gte=bench_start).update(
@@ -137,6 +127,30 @@ def main() -> None:
             client.get(url)
         p90 = statistics.quantiles(times, n=10)[-1]
         print(f"{name:18s} {statistics.median(times):10.1f} {p90:8.1f} {len(queries):8d}")
+
+
+def claim_worker(reviewer_pk: int, quota: int, barrier: Any, results: Any) -> None:
+    """One worker process: claim `quota` tasks, alternating formal checks and assessments."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from reviews import services
+    from reviews.models import TaskKind
+
+    connection.close()  # never share the parent's connection
+    reviewer = get_user_model().objects.get(pk=reviewer_pk)
+    kinds = [TaskKind.FORMAL_CHECK, TaskKind.ASSESSMENT]
+    mine: list[tuple[int, float]] = []
+    barrier.wait(timeout=120)
+    for i in range(quota):
+        begin = time.perf_counter()
+        try:
+            task = services.claim_next(reviewer, kinds[i % 2])
+        except services.NothingToClaim:
+            break
+        mine.append((task.pk, time.perf_counter() - begin))
+    connection.close()
+    results.put(mine)
 
 
 if __name__ == "__main__":

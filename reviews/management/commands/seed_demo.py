@@ -1,7 +1,8 @@
 """`manage.py seed_demo [--size N] [--seed S]`: the demo fund, its cast and N applications.
 
 Up to `--replay` applications (5,000) are created and moved through the real services by
-`demo.drive`, with the clock travelling, so the audit chain, the budget ledger and the payments are
+`demo.drive`, with the clock travelling and the review work done in the workspace (tasks
+claimed, formal checks, assessments scored against the rubric, reports checked), so the audit chain, the budget ledger and the payments are
 what the product itself writes. Larger sizes replay that many and fill the rest with copies of
 them (`demo_copies`): each copy is what the services would have written for another organisation
 of the same country applying on the same days for the same amount, with its own title and
@@ -34,6 +35,7 @@ from tqdm import tqdm
 from applications import demo, demo_copies
 from applications.models import ApplicationStatus, LegalForm, Organisation
 from grants.models import BudgetAllocation, GrantStatus
+from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from workflows import clock
 
 SITE_URL = "http://127.0.0.1:8000/"
@@ -412,6 +414,7 @@ class Command(BaseCommand):
         fund = demo.setup_fund(years=tuple(range(first_year, today.year + 2)), budget=budget)
         self.ensure_budget(fund, needed)
         cast = demo.create_cast(fund)
+        ensure_reviewer_profiles(cast)
         applicants: list[tuple[Organisation, Any]] = [(cast.organisation, cast.applicant)]
         for number, spec in enumerate(specs, start=1):
             applicants.append(ensure_organisation(spec, number))
@@ -448,6 +451,7 @@ class Command(BaseCommand):
         originals = [item for item in plan if item.template is None]
         copies = [item for item in plan if item.template is not None]
         created: dict[int, int] = {}  # planned number -> application id
+        steps = ReviewSteps(cast)
         with (
             bulk_mode(),
             tqdm(
@@ -471,6 +475,7 @@ class Command(BaseCommand):
                             organisation=organisation,
                             applicant=applicant,
                             title=item.title,
+                            steps=steps,
                         )
                         created[item.number] = application.pk
                         bar.update()
