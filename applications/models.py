@@ -389,7 +389,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=[ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW],
+        source=[
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.IN_REVIEW,
+            ApplicationStatus.REVIEWED,
+        ],
         target=ApplicationStatus.REJECTED,
         permission=rules.can_reject,
     )

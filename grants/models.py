@@ -112,7 +112,9 @@ class Programme(models.Model):
     auto_assign = models.BooleanField(
         _("assign review tasks automatically"),
         default=False,
-        help_text=_("Balance the workload and match the reviewers' languages, instead of claiming."),
+        help_text=_(
+            "Balance the workload and match the reviewers' languages, instead of claiming."
+        ),
     )
 
     class Meta:

@@ -45,16 +45,24 @@ def log_rows(obj, transition):
 
 @pytest.fixture
 def demo_data(cast, draft):
-    """One object of every model: applications and grants in many states, money both ways."""
+    """One object of every model: applications and grants in many states, money both ways,
+    the review work done in the workspace, a conflict and an invitation."""
+    from reviews.demo import ReviewSteps, ensure_reviewer_profiles
+    from reviews.services import declare_conflict
+
+    ensure_reviewer_profiles(cast)
     services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
-    return {
+    steps = ReviewSteps(cast)
+    data = {
         "draft": draft,
-        "submitted": demo.drive(cast, "submitted"),
-        "reviewed": demo.drive(cast, "reviewed"),
-        "offered": demo.drive(cast, "approved", "offered"),
-        "closed": demo.drive(cast, "approved", "closed"),
-        "revoked": demo.drive(cast, "approved", "revoked"),
+        "submitted": demo.drive(cast, "submitted", steps=steps),
+        "reviewed": demo.drive(cast, "reviewed", steps=steps),
+        "offered": demo.drive(cast, "approved", "offered", steps=steps),
+        "closed": demo.drive(cast, "approved", "closed", steps=steps),
+        "revoked": demo.drive(cast, "approved", "revoked", steps=steps),
     }
+    declare_conflict(data["submitted"], by=cast.reviewer2, note="Mitglied im Verein")
+    return data
 
 
 # --- every page renders ---------------------------------------------------------------------

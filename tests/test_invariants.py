@@ -360,7 +360,9 @@ class Walk(RuleBasedStateMachine):
     def allowed(self, tracked: Tracked, name: str) -> set[str]:
         """Who may run `name` on the object now: the role table, less the four-eyes exclusions."""
         people = self.by_role(tracked, name)
-        deciding = name in DECIDING or (name == "reject" and tracked.status == "in_review")
+        deciding = name in DECIDING or (
+            name == "reject" and tracked.status in ("in_review", "reviewed")
+        )
         if tracked.kind == "application" and deciding:
             people -= self.reviewers_of(tracked)
         if tracked.kind == "grant" and name == "accept_report":
@@ -688,7 +690,7 @@ class Walk(RuleBasedStateMachine):
             .order_by("pk")
             .values_list("object_id", "transition", "source", "actor_id")
         ):
-            if name in DECIDING or (name == "reject" and source == "in_review"):
+            if name in DECIDING or (name == "reject" and source in ("in_review", "reviewed")):
                 assert actor not in reviewed_by[object_id], f"four-eyes broken on {object_id}"
             if name in REVIEWING or (name == "reject" and source == "submitted"):
                 reviewed_by[object_id].add(actor)

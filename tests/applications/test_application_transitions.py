@@ -59,7 +59,7 @@ ALLOWED: dict[str, dict[str, set[str]] | set[str]] = {
     "request_changes": {"reviewer"},
     "resubmit": {"applicant"},
     "pass_formal_check": {"reviewer"},
-    "reject": {"submitted": {"reviewer"}, "in_review": {"manager"}},
+    "reject": {"submitted": {"reviewer"}, "in_review": {"manager"}, "reviewed": {"manager"}},
     "complete_review": {"system"},
     "approve": {"manager"},
     "waitlist": {"manager"},

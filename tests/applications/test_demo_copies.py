@@ -17,9 +17,9 @@ from applications.demo_copies import (
     history_models,
     load_templates,
 )
-from reviews.management.commands.seed_demo import MIX
 from applications.models import Application
 from grants.models import Grant, Payment, ReferenceCounter
+from reviews.management.commands.seed_demo import MIX
 from workflows import clock
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog

@@ -384,7 +384,15 @@ def grow(application: Application, cast: Any, *, size: int) -> None:
     from applications.models import Attachment
 
     Attachment.objects.bulk_create(
-        Attachment(application=application, file=f"attachments/{application.pk}/{i:032x}", original_name=f"Angebot {i}.pdf", content_type="application/pdf", size=1000, sha256="0" * 64, uploaded_by=cast.applicant)  # fmt: skip
+        Attachment(
+            application=application,
+            file=f"attachments/{application.pk}/{i:032x}",
+            original_name=f"Angebot {i}.pdf",
+            content_type="application/pdf",
+            size=1000,
+            sha256="0" * 64,
+            uploaded_by=cast.applicant,
+        )
         for i in range(size)
     )
     BudgetLine.objects.bulk_create(

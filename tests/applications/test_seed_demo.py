@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from applications import demo
-from reviews.management.commands.seed_demo import MIX, apportion
 from applications.models import Application, ApplicationStatus, LegalForm, Organisation
 from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
+from reviews.management.commands.seed_demo import MIX, apportion
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
 

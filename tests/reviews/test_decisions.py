@@ -189,10 +189,6 @@ def test_a_decision_someone_else_made_first_is_refused_in_words(cast: Any, drive
     assert_readable(refused.value.message)
 
 
-@pytest.mark.skipif(
-    "reviewed" not in {str(s) for s in Application.reject._django_fsm.transitions},
-    reason="the machine does not yet let a manager reject a reviewed application",
-)
 def test_reject_after_review_records_the_reasons(cast: Any, drive: Any) -> None:
     application = drive("reviewed")
     with pytest.raises(WorkflowError):
