@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -39,7 +40,7 @@ class TaskFilter(django_filters.FilterSet):
     unclaimed = django_filters.BooleanFilter(
         label=_("Only unclaimed"),
         method="only_unclaimed",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=forms.CheckboxInput,
     )
 
     class Meta:

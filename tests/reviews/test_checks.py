@@ -16,7 +16,7 @@ from applications import demo
 from applications import services as application_services
 from applications.models import Application, BudgetLine, Partner
 from reviews import checks, services
-from reviews.models import Conflict, Review, ReviewTask, TaskKind
+from reviews.models import Conflict, IneligibilityReason, Review, ReviewTask, TaskKind
 from tests.support import assert_readable
 from workflows import clock
 from workflows.errors import TransitionForbidden, WorkflowError
@@ -27,7 +27,9 @@ CATEGORY_3 = Decimal("20000.00")  # two reviews required
 
 
 @pytest.fixture(autouse=True)
-def english(client: Any) -> None:
+def english(client: Any, settings: Any) -> None:
+    """These stories read the English texts (the site's default language is German)."""
+    settings.LANGUAGE_CODE = "en"
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
@@ -141,8 +143,10 @@ def test_rejecting_as_ineligible_records_the_reasons_and_closes_the_tasks(cast: 
     task.refresh_from_db()
     assert application.status == "rejected"
     note = application.decision_note
-    assert "The applicant is not eligible" in note
-    assert "The project is outside the fund's purpose" in note
+    with translation.override(application.language):  # the applicant reads it in their language
+        assert f"- {str(IneligibilityReason.APPLICANT.label)[:1].upper()}" in note
+        assert str(IneligibilityReason.PURPOSE.label)[1:] in note
+        assert str(IneligibilityReason.APPLICANT.label)[1:] in note
     assert note.endswith("Gewerbliche Reise, kein Austausch.")
     assert (task.status, task.outcome, task.checklist["reasons"]) == ("done", "ineligible", ["applicant", "purpose"])  # fmt: skip
     assert not ReviewTask.objects.filter(application=application, status__in=["open", "claimed"]).exists()  # fmt: skip

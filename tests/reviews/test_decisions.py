@@ -29,6 +29,12 @@ from workflows.roles import Role
 FOUR_EYES = "You reviewed this application, so someone else must decide it."
 
 
+@pytest.fixture(autouse=True)
+def english(settings: Any) -> None:
+    """Refusals are read in English here (the site's default language is German)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def manager2(db: Any) -> Any:
     """A programme manager who also reviews (four-eyes: never for the same application)."""
