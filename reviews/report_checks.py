@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import reporting
 from applications.models import BudgetLine, Report
-from applications.reporting import CategoryFigures, ReportFigures
+from applications.reporting import CategoryFigures, ReportFigures, Settlement
 from grants import rules as grant_rules
 from grants import services as grant_services
 from grants.models import Grant, GrantStatus, Payment
@@ -124,26 +124,6 @@ class CheckedCategory:
     @property
     def receipts_gap(self) -> Decimal:
         return abs(self.figures.unreceipted)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """What acceptance would settle: entitlement against what has been paid out so far."""
-
-    entitlement: Decimal
-    paid: Decimal
-
-    @property
-    def balance(self) -> Decimal:
-        return self.entitlement - self.paid
-
-    @property
-    def final_payment(self) -> Decimal:
-        return max(self.balance, ZERO)
-
-    @property
-    def repayment(self) -> Decimal:
-        return max(-self.balance, ZERO)
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,27 @@ class CategoryFigures:
 
 
 @dataclass(frozen=True)
+class Settlement:
+    """The final entitlement against what was paid: a final payment or a repayment claim."""
+
+    entitlement: Decimal
+    paid: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        """Positive: a final payment is due; negative: the grantee repays."""
+        return self.entitlement - self.paid
+
+    @property
+    def final_payment(self) -> Decimal:
+        return max(self.balance, ZERO)
+
+    @property
+    def repayment(self) -> Decimal:
+        return max(-self.balance, ZERO)
+
+
+@dataclass(frozen=True)
 class ReportFigures:
     """Plan vs actual, the final entitlement and what remains to be paid or repaid."""
 
@@ -187,17 +208,20 @@ class ReportFigures:
         return sum((row.planned for row in self.income), ZERO)
 
     @property
+    def settlement(self) -> Settlement:
+        return Settlement(entitlement=self.entitlement, paid=self.paid)
+
+    @property
     def balance(self) -> Decimal:
-        """Entitlement minus what was paid: positive -> final payment, negative -> repayment."""
-        return self.entitlement - self.paid
+        return self.settlement.balance
 
     @property
     def final_payment(self) -> Decimal:
-        return max(self.balance, ZERO)
+        return self.settlement.final_payment
 
     @property
     def repayment(self) -> Decimal:
-        return max(-self.balance, ZERO)
+        return self.settlement.repayment
 
 
 def paid_so_far(grant: Grant) -> Decimal:
