@@ -121,6 +121,12 @@ class ReviewTask(models.Model):
             # The queue: active tasks of one kind, most urgent first.
             models.Index(fields=["kind", "status", "project_start", "id"], name="task_queue"),
             models.Index(fields=["kind", "status", "created_at", "id"], name="task_queue_waiting"),
+            # The whole queue page (open and claimed together), in the urgency order.
+            models.Index(
+                fields=["kind", "project_start", "id"],
+                condition=Q(status__in=["open", "claimed"]),
+                name="task_active_queue",
+            ),
             models.Index(fields=["assignee", "status"], name="task_assignee"),
         ]
 

@@ -171,10 +171,13 @@ def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | 
 # --- the queues and claiming ---------------------------------------------------------------------
 
 
-def waiting_tasks(kind: str) -> QuerySet[ReviewTask]:
-    """Active tasks of one kind whose application (or grant) still waits for that work."""
+def waiting_tasks(kind: str, *, status: str | None = None) -> QuerySet[ReviewTask]:
+    """Active tasks of one kind (or those of one status) whose application or grant still waits
+    for that work."""
     field, state = WAITING_STATE[TaskKind(kind)]
-    return ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES, **{field: state})
+    # One plain status condition when given: the database then walks the queue index in order.
+    statuses = {"status": status} if status else {"status__in": ACTIVE_TASK_STATES}
+    return ReviewTask.objects.filter(kind=kind, **statuses, **{field: state})
 
 
 def claimable_by(
@@ -182,10 +185,8 @@ def claimable_by(
 ) -> QuerySet[ReviewTask]:
     """Open tasks `reviewer` may take: in scope, no conflict, not a second slot of the same
     application. `scope` (the reviewer's programmes; empty: all) is looked up unless given."""
-    tasks = (
-        waiting_tasks(kind)
-        .filter(status=TaskStatus.OPEN)
-        .exclude(rules.conflicting_applications(reviewer))
+    tasks = waiting_tasks(kind, status=TaskStatus.OPEN).exclude(
+        rules.conflicting_applications(reviewer)
     )
     if scope is None:
         scope = _profile_of(reviewer).scope

@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--claims", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--replay", type=int, default=1500, help="histories seed_demo replays")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         # Never the project's db.sqlite3: a temporary file (claims then run one at a time).
@@ -65,7 +66,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if Application.objects.count() < args.size:
         started = time.perf_counter()
-        call_command("seed_demo", size=args.size - Application.objects.count(), seed=5, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115  # fmt: skip
+        call_command("seed_demo", size=args.size - Application.objects.count(), replay=args.replay, seed=5, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))  # noqa: SIM115  # fmt: skip
         print(f"seeded in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     call_command("sync_review_tasks", stdout=open(os.devnull, "w"))  # noqa: SIM115
