@@ -27,6 +27,9 @@ from grants import services as grant_services
 from grants.models import Fund
 from workflows.models import TransitionLog
 
+# Rows that are not copied: a document's PDF names the template's applicant and reference, so a
+# copy would be wrong; `manage.py generate_documents` makes the copies' own.
+NOT_COPIED = {"applications.Document"}
 # Text ids that other rows quote (a ledger entry's note names the payment's EndToEndId):
 # model label -> attribute. They follow the copy's own ids.
 QUOTED_IDS = {"grants.Payment": "end_to_end_id"}
@@ -73,7 +76,7 @@ def history_models() -> list[tuple[type[models.Model], list[models.ForeignKey]]]
     for parent in found:
         for relation in parent._meta.related_objects:
             child = relation.related_model
-            if relation.many_to_many or child is TransitionLog:
+            if relation.many_to_many or child is TransitionLog or child._meta.label in NOT_COPIED:
                 continue
             if child is parent:
                 raise NotImplementedError(f"{child._meta.label} points at itself; copy it by hand")

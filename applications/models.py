@@ -716,3 +716,64 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paid_on} {self.payee}: {self.amount}"
+
+
+class DocumentKind(models.TextChoices):
+    SUMMARY = "summary", _("application summary")
+    APPROVAL = "approval", _("approval letter and grant agreement")
+    REJECTION = "rejection", _("rejection letter")
+    PAYMENT_ADVICE = "payment_advice", _("payment advice")
+    SETTLEMENT = "settlement", _("final settlement")
+
+
+def document_path(instance: Document, filename: str) -> str:
+    import uuid
+
+    return f"documents/{instance.application_id}/{instance.kind}-{uuid.uuid4().hex}.pdf"
+
+
+class Document(models.Model):
+    """A PDF the fund issued (letter, agreement, summary), rendered by a task after the change
+    that caused it; stored with its SHA-256 and the audit row it belongs to."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind)
+    grant = models.ForeignKey(
+        "grants.Grant", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    payment = models.ForeignKey(
+        "grants.Payment", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    log = models.ForeignKey(
+        "workflows.TransitionLog",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    language = models.CharField(_("language"), max_length=2)
+    file = models.FileField(upload_to=document_path)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One document per kind and cause: a task that runs twice makes it once.
+            models.UniqueConstraint(
+                fields=["application", "kind", "log"],
+                condition=Q(payment__isnull=True),
+                name="one_document_per_cause",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "payment"],
+                condition=Q(payment__isnull=False),
+                name="one_document_per_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.application_id}"

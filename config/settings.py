@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
     "axes",
     "workflows",
     "grants",
@@ -158,13 +160,28 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "microgrants <noreply@localhost>")
 
 # --- Background tasks (Django's Tasks API through the django-tasks backport) ----------------
+# immediate: run in the request (development, tests); database: a table that `manage.py db_worker`
+# drains (one server; enqueued in the same transaction as the change); rq: Redis queues that
+# `manage.py rqworker --job-class django_tasks_rq.Job default` drains (many workers).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
 }
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND)}}
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND),
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {
+    "default": {
+        "URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "600")),
+    }
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,12 +7,15 @@ has handlers. Handlers take the log row, must be idempotent and must never chang
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 
 Handler = Callable[[Any], None]
+_suspended: ContextVar[bool] = ContextVar("microgrants_effects_suspended", default=False)
 _HANDLERS: dict[tuple[str, str], list[Handler]] = defaultdict(list)
 
 
@@ -48,3 +51,23 @@ def enqueue(log_id: int) -> None:
     from workflows.tasks import run_transition_effects
 
     run_transition_effects.enqueue(log_id)
+
+
+def schedule(log_id: int) -> None:
+    """Enqueue the side effects of a logged transition, at the right moment for the backend."""
+    from workflows.tasks import enqueue_with_change, run_transition_effects
+
+    if _suspended.get():
+        return
+    enqueue_with_change(run_transition_effects, log_id)
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    """Record transitions without side effects (no e-mails, no documents), e.g. while demo
+    histories are replayed; whoever suspends them does what is needed (see reviews.demo)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)

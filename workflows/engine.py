@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from functools import partial
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -84,7 +83,7 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
             payload=data,
         )
         if effects.has_effects(model, transition):
-            transaction.on_commit(partial(effects.enqueue, log.pk))
+            effects.schedule(log.pk)
     return locked
 
 

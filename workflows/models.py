@@ -146,3 +146,42 @@ def lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    SENT = "sent", "sent"
+    RETRYING = "retrying", "retrying"
+    FAILED = "failed", "failed"
+
+
+class OutboxMessage(models.Model):
+    """An e-mail on its way out: written with the change that caused it, sent by a task.
+
+    The row is the durable record (the task is only the trigger): a mail server that is down
+    leaves the message `retrying` with its next attempt; `key` makes each message unique, so a
+    reminder that several runs of the scheduler decide to send goes out once.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.JSONField(default=list)
+    language = models.CharField(max_length=8, blank=True)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=OutboxStatus, default=OutboxStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    log = models.ForeignKey(
+        TransitionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} -> {', '.join(self.to)} ({self.status})"

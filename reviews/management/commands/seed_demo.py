@@ -36,7 +36,7 @@ from applications import demo, demo_copies
 from applications.models import ApplicationStatus, LegalForm, Organisation
 from grants.models import BudgetAllocation, GrantStatus
 from reviews.demo import ReviewSteps, ensure_reviewer_profiles
-from workflows import clock
+from workflows import clock, effects
 
 SITE_URL = "http://127.0.0.1:8000/"
 # Histories start at most this many days ago.
@@ -454,6 +454,9 @@ class Command(BaseCommand):
         steps = ReviewSteps(cast)
         with (
             bulk_mode(),
+            # No e-mails to the demo's addresses and no PDFs while replaying: the review work
+            # the side effects would open is opened by ReviewSteps.
+            effects.suspended(),
             tqdm(
                 total=len(plan),
                 desc="applications",
