@@ -1,0 +1,112 @@
+"""Side effects run by real workers: `db_worker` on the database backend, an RQ worker on Redis.
+
+The worker is a separate process reading the same database, so these run on PostgreSQL with
+committed data (skipped with a reason on SQLite, whose test database lives in memory). The RQ
+test also needs Redis at 127.0.0.1:6379; under CI=true a missing Redis fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from applications import demo
+from reviews.models import ReviewTask
+from tests.conftest import on_postgresql
+
+pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(settings.BASE_DIR)
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the test
+
+
+def worker_environment(backend: str) -> dict[str, str]:
+    """The worker sees the test database and the same task backend."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"  # fmt: skip
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TASKS_BACKEND": backend,
+        "REDIS_URL": REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def run_manage(*args: str, backend: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=worker_environment(backend),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def database_backend(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}  # fmt: skip
+
+
+@pytest.fixture
+def rq_backend(settings: Any) -> Any:
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not reachable at 127.0.0.1:6379; CI must run the RQ worker test.")  # fmt: skip
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    client.flushdb()
+    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    yield client
+    client.flushdb()
+
+
+def test_the_database_backend_keeps_the_task_with_the_change_and_db_worker_runs_it(cast: demo.Cast, database_backend: None) -> None:  # fmt: skip
+    from django_tasks_db.models import DBTaskResult
+
+    application = demo.drive(cast, "submitted")
+    assert DBTaskResult.objects.filter(task_path="workflows.tasks.run_transition_effects").count() >= 1  # fmt: skip
+    assert not ReviewTask.objects.filter(application=application).exists()  # not run yet
+
+    done = run_manage("db_worker", "--batch", backend="database")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert ReviewTask.objects.filter(application=application, kind="formal_check").exists()
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(), list(DBTaskResult.objects.values("task_path", "status", "exception_class_path"))  # fmt: skip
+
+
+def test_a_rolled_back_change_leaves_no_task_in_the_database_backend(cast: demo.Cast, database_backend: None) -> None:  # fmt: skip
+    from django_tasks_db.models import DBTaskResult
+
+    from applications import services
+
+    draft = demo.make_ready_draft(cast.organisation, fund=cast.fund, by=cast.applicant)
+    before = DBTaskResult.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.submit_application(draft, by=cast.applicant)
+        assert DBTaskResult.objects.count() > before  # written with the change ...
+        raise RuntimeError("the request fails after the transition")
+    assert DBTaskResult.objects.count() == before  # ... and gone with it
+
+
+def test_an_rq_worker_on_redis_runs_the_side_effects_enqueued_on_commit(cast: demo.Cast, rq_backend: Any) -> None:  # fmt: skip
+    application = demo.drive(cast, "submitted")
+    assert not ReviewTask.objects.filter(application=application).exists()
+    assert rq_backend.llen("rq:queue:default") >= 1  # enqueued when the transaction committed
+
+    done = run_manage("rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default", backend="rq")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert ReviewTask.objects.filter(application=application, kind="formal_check").exists()
+    assert rq_backend.llen("rq:queue:default") == 0
