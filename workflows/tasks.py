@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django_tasks import default_task_backend, task
+from django_tasks import task, task_backends
 
 from workflows import effects
 from workflows.models import TransitionLog
@@ -24,7 +24,7 @@ def backend_is_transactional() -> bool:
     """Does the task backend store tasks in this database (so they commit with the change)?"""
     from django_tasks_db import DatabaseBackend
 
-    return isinstance(default_task_backend, DatabaseBackend)
+    return isinstance(task_backends["default"], DatabaseBackend)
 
 
 def enqueue_with_change(task_function: Any, *args: Any) -> None:
