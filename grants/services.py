@@ -30,7 +30,7 @@ from grants.models import (
     planned_amount,
 )
 from grants.money import ZERO, cents, format_eur
-from workflows import clock, perform
+from workflows import clock, effects, perform
 from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition
 
 # Payments that have left (or are leaving) the fund's account and cannot be called back.
@@ -375,4 +375,6 @@ def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
         created_by=by,
         note=locked.end_to_end_id,
     )
+    # The payment advice and the e-mail to the grantee (registered by the applications app).
+    effects.emit("grants.payment_paid", payment_id=locked.pk)
     return locked

@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
+from django_tasks import task
 
 Handler = Callable[[Any], None]
 _suspended: ContextVar[bool] = ContextVar("microgrants_effects_suspended", default=False)
@@ -71,3 +72,43 @@ def suspended() -> Iterator[None]:
         yield
     finally:
         _suspended.reset(token)
+
+
+# --- events that are not transitions (a payment recorded as paid) ------------------------------
+
+EventHandler = Callable[..., None]
+_EVENT_HANDLERS: dict[str, list[EventHandler]] = defaultdict(list)
+
+
+def on_event(name: str) -> Callable[[EventHandler], EventHandler]:
+    """Register a handler for an event a lower app emits; it gets the event's ids as keywords."""
+
+    def decorator(handler: EventHandler) -> EventHandler:
+        if handler not in _EVENT_HANDLERS[name]:
+            _EVENT_HANDLERS[name].append(handler)
+        return handler
+
+    return decorator
+
+
+def emit(name: str, **ids: int) -> None:
+    """Announce that something happened (inside the transaction that did it); its handlers run in
+    the background like the side effects of a transition, and only if the change commits."""
+    from workflows.tasks import enqueue_with_change
+
+    if _suspended.get() or not _EVENT_HANDLERS.get(name):
+        return
+    enqueue_with_change(run_event_handlers, name, ids)
+
+
+def event_handlers_for(name: str) -> list[EventHandler]:
+    return list(_EVENT_HANDLERS.get(name, []))
+
+
+@task()
+def run_event_handlers(name: str, ids: dict[str, int]) -> int:
+    """Run every handler of one event; returns how many ran."""
+    handlers = event_handlers_for(name)
+    for handler in handlers:
+        handler(**ids)
+    return len(handlers)
