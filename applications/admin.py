@@ -22,6 +22,7 @@ from applications.models import (
     ApplicationStatus,
     Attachment,
     BudgetLine,
+    Document,
     Invitation,
     Membership,
     Organisation,
@@ -335,3 +336,14 @@ class ReportAdmin(ReadOnlyAdmin):
     list_select_related = ("grant__application",)
     search_fields = ("grant__application__reference", "grant__application__title")
     inlines = (ReportLineInline, ReceiptInline)
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    """Issued documents: rendered by the background tasks, never edited here."""
+
+    list_display = ("application", "kind", "language", "size", "created_at")
+    list_filter = ("kind", "language")
+    list_select_related = ("application",)
+    search_fields = ("application__reference", "application__title")
+    exclude = ("file",)

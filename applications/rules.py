@@ -121,3 +121,10 @@ def may_read_attachments(application: Any, user: Any) -> bool:
     return is_applicant(application, user) or has_role(
         user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
     )
+
+
+def may_read_documents(application: Any, user: Any) -> bool:
+    """The fund's letters name people, amounts and bank details: the same readers as files."""
+    return is_applicant(application, user) or has_role(
+        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
+    )

@@ -6,4 +6,5 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
+        import reviews.deadlines  # noqa: F401  (registers the claim expiry job)
         from reviews import effects  # noqa: F401  (registers the tasks' side effects)

@@ -54,3 +54,10 @@ def fast_password_hashing(settings: Any) -> None:
 def media_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
     """Uploaded and generated files of a test never land in the project's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def pdfs_without_rendering(request: Any, monkeypatch: Any) -> None:
+    """Rendering a PDF takes 60-400 ms; only the document tests (RENDERS_PDF = True) pay it."""
+    if not getattr(request.module, "RENDERS_PDF", False):
+        monkeypatch.setattr("applications.documents.render_pdf", lambda html: b"%PDF-1.7 stub\n")

@@ -9,6 +9,7 @@ transition service, which goes through `perform()`. The admin never writes a sta
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
-from workflows.models import TransitionLog
+from workflows.models import OutboxMessage, OutboxStatus, TransitionLog
 from workflows.roles import STAFF_ROLES, Role, has_role
 
 admin.site.site_header = _("microgrants administration")
@@ -394,3 +395,88 @@ class TransitionLogAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- the e-mail outbox ------------------------------------------------------------------------
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The e-mails on their way out: what is waiting, retrying or failed, and why.
+
+    Administrators only (the messages hold applicants' addresses and texts). Nothing is edited
+    here; "send now" tries the selected retrying or failed messages at once.
+    """
+
+    view_roles = (Role.ADMINISTRATOR,)
+    actions = ["send_now"]  # type: ignore[assignment]  # ReadOnlyAdmin has none
+    list_display = (
+        "created_at",
+        "subject",
+        "recipients",
+        "status",
+        "attempts",
+        "latest_error",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "language")
+    search_fields = ("=key", "subject")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = (
+        "key",
+        "status",
+        "to",
+        "language",
+        "subject",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+        "log",
+        "body_text",
+        "body_html",
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.ADMINISTRATOR)
+
+    @admin.display(description=_("recipients"))
+    def recipients(self, obj: OutboxMessage) -> str:
+        return ", ".join(obj.to)
+
+    @admin.display(description=_("last error"))
+    def latest_error(self, obj: OutboxMessage) -> str:
+        lines = obj.last_error.splitlines()
+        if not lines:
+            return "–"
+        return lines[-1] if len(lines[-1]) <= 160 else lines[-1][:159] + "…"
+
+    @admin.action(description=_("Send now"), permissions=["send"])
+    def send_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from workflows.tasks import send_outbox_message
+
+        waiting = queryset.filter(status__in=[OutboxStatus.RETRYING, OutboxStatus.FAILED])
+        ids = list(waiting.order_by("pk").values_list("pk", flat=True))
+        outcomes = Counter(send_outbox_message.call(pk, True) for pk in ids)
+        sent, skipped = outcomes.pop("sent", 0), queryset.count() - len(ids)
+        if sent:
+            messages.success(request, _("%(count)d e-mail(s) sent.") % {"count": sent})
+        if outcomes:
+            messages.warning(
+                request,
+                _("%(count)d e-mail(s) could not be sent; see the last error of each.")
+                % {"count": sum(outcomes.values())},
+            )
+        if skipped:
+            messages.info(
+                request,
+                _("%(count)d selected e-mail(s) skipped: only retrying or failed ones are sent.")
+                % {"count": skipped},
+            )

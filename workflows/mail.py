@@ -1,28 +1,31 @@
 """E-mails rendered from three templates each: `emails/<name>.subject.txt`, `.txt`, `.html`.
 
-Rendered in the recipient's language and sent when the surrounding transaction commits, so a
-rolled-back change sends nothing.
+Rendered in the recipient's language and queued in the durable outbox (`workflows.outbox`)
+with the surrounding transaction, so a rolled-back change sends nothing and a mail server that
+is down delays the message instead of losing it.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import translation
+
+from workflows.outbox import queue_mail, render
+
+
+def _language(language: str | None) -> str:
+    return language or translation.get_language() or settings.LANGUAGE_CODE
 
 
 def render_mail(
     name: str, *, to: list[str], context: dict[str, Any], language: str | None = None
 ) -> EmailMultiAlternatives:
-    """The message, rendered in `language` (default: the active one)."""
-    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-        text = render_to_string(f"emails/{name}.txt", context)
-        html = render_to_string(f"emails/{name}.html", context)
+    """The message, rendered in `language` (default: the active one), not sent."""
+    subject, text, html = render(name, context=context, language=_language(language))
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
     return message
@@ -31,9 +34,16 @@ def render_mail(
 def send_on_commit(
     name: str, *, to: list[str], context: dict[str, Any], language: str | None = None
 ) -> None:
-    """Render now (in the current language) and send once the transaction commits.
+    """Render now (in the current language) and queue it in the outbox; it goes out once the
+    transaction commits.
 
-    A mail server that fails is logged and does not turn the saved change into an error page.
+    Each call is a new message (an account mail may legitimately be sent again, e.g. a new
+    confirmation link), so the key is the message's name and a random part.
     """
-    message = render_mail(name, to=to, context=context, language=language)
-    transaction.on_commit(message.send, robust=True)
+    queue_mail(
+        name,
+        to=to,
+        context=context,
+        language=_language(language),
+        key=f"{name}:{uuid.uuid4().hex}",
+    )

@@ -44,3 +44,11 @@ def run_transition_effects(log_id: int) -> int:
     for handler in handlers:
         handler(log)
     return len(handlers)
+
+
+@task()
+def send_outbox_message(message_id: int, force: bool = False) -> str:
+    """Send one outbox e-mail if it is due (see `workflows.outbox.deliver`); the outcome."""
+    from workflows import outbox
+
+    return str(outbox.deliver(message_id, force=force))

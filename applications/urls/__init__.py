@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from applications.views import drafts, eligibility, organisations, portal
+from applications.views import documents, drafts, eligibility, organisations, portal
 
 app_name = "applications"
 
@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/check/", drafts.draft_review, name="draft_review"),
     path("applications/<int:pk>/submit/", drafts.draft_submit, name="draft_submit"),
+    path("documents/<int:pk>/", documents.download, name="document_download"),
     path("", include("applications.urls.attachments")),
     path("", include("applications.urls.reports")),
 ]

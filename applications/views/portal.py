@@ -72,6 +72,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if rules.may_read_attachments(application, request.user)
                 else []
             ),
+            "documents": (
+                list(application.documents.order_by("created_at", "id"))
+                if rules.may_read_documents(application, request.user)
+                else []
+            ),
             "content": application.submitted_content or None,
             "report_available": grant is not None and grant.status in REPORT_STATES,
         },

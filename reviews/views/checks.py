@@ -65,7 +65,7 @@ def _task(pk: int) -> ReviewTask:
             Prefetch(
                 "application__attachments",
                 queryset=Attachment.objects.filter(purpose=AttachmentPurpose.APPLICATION),
-                to_attr="documents",
+                to_attr="application_files",
             ),
         )
         .filter(pk=pk)
@@ -183,7 +183,7 @@ def _page_context(request: HttpRequest, task: ReviewTask) -> dict[str, Any]:
         "participants": sorted((application.participants_expected or {}).items()),
         "rule_programme": programme,
         "hints": [violation.message for violation in violations],
-        "attachments": application.documents,  # type: ignore[attr-defined]
+        "attachments": application.application_files,  # type: ignore[attr-defined]
         "waiting": waiting,
         "holds": holds,
         "may_act": may_work and waiting and (holds or task.status == TaskStatus.OPEN),

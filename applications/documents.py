@@ -1,0 +1,585 @@
+"""The fund's documents: application summary, approval letter with grant agreement, rejection
+letter, payment advice and final settlement, as PDF.
+
+One function per kind builds the context from the database; `render_html` fills the kind's
+template (`templates/documents/<kind>.html`, extending `documents/base.html`) and `render_pdf`
+hands it to WeasyPrint with the print stylesheet (`static/css/print.css`). Every resource a
+document loads (stylesheet, logo) goes through `static_files_fetcher()`, which serves the project's
+static files and refuses everything else: a text typed by an applicant can never make the
+renderer read a local file or call another server.
+
+Bilingual: the applicant's language (German or French; English falls back to German) comes
+first, the other follows it on a new page, so that each version can be filed on its own. Each
+part is rendered under its own language (`{% language %}`), so amounts, dates and the page
+footer read as the reader of that part expects.
+
+`issue_document` renders and stores a document once per cause (the audit row of the transition
+that made it, or the payment it advises); asked again, it returns the stored one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, models, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from applications import reporting, rules, selectors
+from applications.models import (
+    Application,
+    BudgetLine,
+    Document,
+    DocumentKind,
+    ExpenseCategory,
+    IncomeCategory,
+    Theme,
+)
+from grants.models import Grant, Payment, PaymentKind, PaymentTrigger, RepaymentClaim
+from grants.money import ZERO, cents, cents_down
+from grants.services import SENT_PAYMENT_STATES
+from workflows import clock
+from workflows.models import TransitionLog
+
+DOCUMENT_LANGUAGES = ("de", "fr")
+FALLBACK_LANGUAGE = "de"
+STYLESHEET = "css/print.css"  # relative to the static folder, as the templates name it
+# Kinds stored with their grant (a payment advice also with its payment).
+GRANT_KINDS = (DocumentKind.APPROVAL, DocumentKind.SETTLEMENT, DocumentKind.PAYMENT_ADVICE)
+LABELS = dict(ExpenseCategory.choices + IncomeCategory.choices)
+
+
+class DocumentError(Exception):
+    """A document cannot be made for this cause (e.g. an approval without its grant)."""
+
+
+class ResourceRefused(ValueError):
+    """A document asked for a resource outside the project's static files."""
+
+
+# --- where resources come from ----------------------------------------------------------------
+
+
+def static_roots() -> list[Path]:
+    """The folders a document may load files from: the static sources and the collected ones."""
+    roots = [Path(str(folder)) for folder in getattr(settings, "STATICFILES_DIRS", [])]
+    if getattr(settings, "STATIC_ROOT", None):
+        roots.append(Path(str(settings.STATIC_ROOT)))
+    return [root.resolve() for root in roots]
+
+
+def static_base_url() -> str:
+    """The base URL of the templates' relative links: the first static folder that holds the
+    stylesheet (the sources in development, the collected files where only those exist)."""
+    roots = static_roots()
+    if not roots:
+        raise DocumentError("No static folder is configured (STATICFILES_DIRS or STATIC_ROOT).")
+    chosen = next((root for root in roots if (root / STYLESHEET).is_file()), roots[0])
+    return chosen.as_uri() + "/"
+
+
+def allowed_static_path(url: str, roots: list[Path] | None = None) -> Path:
+    """The static file `url` names, or ResourceRefused saying why not.
+
+    Only file URLs, on no host, that resolve (after `..` and symbolic links) to an existing file
+    inside one of the static folders: no http(s), no data, no other file of the machine.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file":
+        raise ResourceRefused(
+            f"Documents may only load the project's static files, not {url[:200]!r}."
+        )
+    if parts.netloc not in ("", "localhost"):
+        raise ResourceRefused(f"Documents may not load files from another host: {url[:200]!r}.")
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(root) for root in roots or static_roots()):
+        raise ResourceRefused(f"Documents may only load files from the static folders, not {path}.")
+    if not path.is_file():
+        raise ResourceRefused(f"The static file {path} does not exist.")
+    return path
+
+
+@cache
+def _fetcher_class() -> type[Any]:
+    # WeasyPrint takes ~0.4 s to import: only processes that render pay for it.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesFetcher(URLFetcher):  # type: ignore[misc]
+        """WeasyPrint's fetcher, limited to `allowed_static_path`. `fail_on_errors` turns a
+        refusal into an error that stops the rendering instead of a silently missing image."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
+            self._roots = static_roots()
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = allowed_static_path(url, self._roots)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    return StaticFilesFetcher
+
+
+def static_files_fetcher() -> Any:
+    """A URL fetcher for WeasyPrint that serves the static files and refuses everything else."""
+    return _fetcher_class()()
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def languages_for(application: Application, language: str | None = None) -> list[str]:
+    """The parts' languages: the applicant's (or the one asked for) first, then the other."""
+    first = language or application.language
+    if first not in DOCUMENT_LANGUAGES:
+        first = FALLBACK_LANGUAGE
+    return [first, *(other for other in DOCUMENT_LANGUAGES if other != first)]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One language version of a document and the words of its page footer."""
+
+    language: str
+    page_before: str
+    page_between: str
+    page_after: str
+
+
+def _part(language: str) -> Part:
+    """The footer "Page X of Y" of `language`, cut around the numbers that CSS counters fill."""
+    with translation.override(language):
+        text = gettext("Page %(n)s of %(total)s") % {"n": "\x00", "total": "\x01"}
+    if (
+        text.count("\x00") == 1
+        and text.count("\x01") == 1
+        and text.find("\x00") < text.find("\x01")
+    ):
+        before, rest = text.split("\x00")
+        between, after = rest.split("\x01")
+        return Part(language, before, between, after)
+    return Part(language, "", " / ", "")  # a translation that turns the numbers round
+
+
+def render_html(kind: str, context: dict[str, Any]) -> str:
+    """The kind's template filled in; the frame in the first part's language."""
+    with translation.override(context["parts"][0].language):
+        return render_to_string(f"documents/{kind}.html", context)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of a document's HTML; loads nothing but static files (`allowed_static_path`)."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=static_files_fetcher())
+    try:
+        pdf: bytes = document.write_pdf()
+    except FatalURLFetchingError as error:
+        if isinstance(error.__cause__, ResourceRefused):
+            raise error.__cause__ from None
+        raise
+    return pdf
+
+
+# --- what each kind shows ---------------------------------------------------------------------
+
+
+def _day(moment: Any) -> date:
+    """The local calendar day of a stored moment (aware datetime) or a date."""
+    if moment is None:
+        return clock.today()
+    if isinstance(moment, date) and not hasattr(moment, "hour"):
+        return moment
+    return timezone.localdate(moment)
+
+
+def _common(
+    application: Application, kind: str, *, log: TransitionLog | None, language: str | None
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "application": application,
+        "organisation": application.organisation,
+        "fund": application.fund,
+        "reference": application.reference or "",
+        "issued_on": _day(log.created_at) if log is not None else clock.today(),
+        "parts": [_part(code) for code in languages_for(application, language)],
+    }
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return cents(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return ZERO
+
+
+def _iso_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """One line of the budget plan as submitted."""
+
+    side: str
+    label: Any
+    purpose: str
+    quantity: Decimal
+    unit_cost: Decimal
+    amount: Decimal
+    eligible: bool
+
+
+def summary_context(
+    application: Application, *, log: TransitionLog | None = None, language: str | None = None
+) -> dict[str, Any]:
+    """The application as submitted: facts, texts, the budget plan with totals, the partners."""
+    from applications.services import snapshot_of
+
+    content = application.submitted_content or snapshot_of(application)
+    lines = []
+    for raw in content.get("budget_lines", []):
+        quantity, unit_cost = _amount(raw.get("quantity")), _amount(raw.get("unit_cost"))
+        lines.append(
+            PlannedLine(
+                side=raw.get("side", ""),
+                label=LABELS.get(raw.get("category", ""), raw.get("category", "")),
+                purpose=raw.get("purpose", ""),
+                quantity=quantity,
+                unit_cost=unit_cost,
+                amount=cents(quantity * unit_cost),
+                eligible=bool(raw.get("eligible", True)),
+            )
+        )
+    expenses = [line for line in lines if line.side == BudgetLine.Side.EXPENSE]
+    income = [line for line in lines if line.side == BudgetLine.Side.INCOME]
+    themes = [Theme(code).label for code in content.get("themes", []) if code in Theme.values]
+    organisation = content.get("organisation") or {}
+    submitted = log.created_at if log is not None else application.submitted_at
+    return {
+        **_common(application, DocumentKind.SUMMARY, log=log, language=language),
+        "content": content,
+        "organisation_name": organisation.get("name") or application.organisation.name,
+        "submitted_on": _day(submitted),
+        "start_date": _iso_day(content.get("start_date")),
+        "end_date": _iso_day(content.get("end_date")),
+        "themes": themes,
+        "requested_amount": _amount(content.get("requested_amount")),
+        "expenses": expenses,
+        "income": income,
+        "total_expenses": sum((line.amount for line in expenses), ZERO),
+        "eligible_expenses": sum((line.amount for line in expenses if line.eligible), ZERO),
+        "total_income": sum((line.amount for line in income), ZERO),
+        "partners": content.get("partners", []),
+        "programme": application.programme,
+    }
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """One payment of the plan: its share, its amount and when it is paid."""
+
+    percent: Decimal
+    amount: Decimal
+    trigger: str
+    when: Any
+
+
+def approval_context(
+    application: Application,
+    *,
+    grant: Grant,
+    log: TransitionLog | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """Approval letter and grant agreement: amount, purpose, period, payment plan, reporting
+    duty with its deadline, conditions, and how and by when to accept."""
+    programme = grant.programme
+    triggers = dict(PaymentTrigger.choices)
+    tranches = []
+    for raw in programme.payment_plan or []:
+        percent = Decimal(str(raw.get("percent", 0)))
+        tranches.append(
+            Tranche(
+                percent=percent,
+                amount=cents(grant.amount_awarded * percent / 100),
+                trigger=raw.get("trigger", ""),
+                when=triggers.get(raw.get("trigger", ""), raw.get("trigger", "")),
+            )
+        )
+    report_days = programme.report_days_after_end
+    summary = (application.submitted_content or {}).get("summary") or application.summary
+    return {
+        **_common(application, DocumentKind.APPROVAL, log=log, language=language),
+        "grant": grant,
+        "programme": programme,
+        "purpose_summary": summary,
+        "tranches": tranches,
+        "report_days": report_days,
+        "report_due_on": grant.project_end + timedelta(days=report_days),
+        "offer_expires_on": grant.offer_expires_on,
+        "share_percent": (grant.max_share * 100).quantize(Decimal("1")),
+    }
+
+
+def rejection_context(
+    application: Application, *, log: TransitionLog | None = None, language: str | None = None
+) -> dict[str, Any]:
+    """The rejection letter: the project and the reasons as the decision recorded them."""
+    reasons = (log.payload or {}).get("reasons", "") if log is not None else ""
+    return {
+        **_common(application, DocumentKind.REJECTION, log=log, language=language),
+        "reasons": reasons or application.decision_note,
+    }
+
+
+def mask_iban(iban: str) -> str:
+    """An IBAN with every character but the last four hidden, in groups of four."""
+    compact = "".join((iban or "").split()).upper()
+    if len(compact) <= 4:
+        return compact
+    masked = "*" * (len(compact) - 4) + compact[-4:]
+    return " ".join(masked[i : i + 4] for i in range(0, len(masked), 4))
+
+
+def _sent_total(grant: Grant, *, exclude_kinds: tuple[str, ...] = ()) -> Decimal:
+    sent: Decimal = (
+        grant.payments.filter(status__in=SENT_PAYMENT_STATES)
+        .exclude(kind__in=exclude_kinds)
+        .aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField()))["total"]
+    )
+    return sent
+
+
+def payment_advice_context(
+    application: Application, *, payment: Payment, language: str | None = None
+) -> dict[str, Any]:
+    """One payment: amount, kind, due date, the account (masked) and the EndToEndId."""
+    organisation = application.organisation
+    return {
+        **_common(application, DocumentKind.PAYMENT_ADVICE, log=None, language=language),
+        "grant": payment.grant,
+        "payment": payment,
+        "account_holder": organisation.bank_account_holder or organisation.name,
+        "iban_masked": mask_iban(organisation.iban),
+        "paid_total": _sent_total(payment.grant),
+    }
+
+
+def settlement_context(
+    application: Application,
+    *,
+    grant: Grant,
+    log: TransitionLog | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The final settlement: actual figures, the entitlement and how it was reached, what was
+    paid before, and the balance payment or repayment claim with its due date."""
+    report = reporting.existing_report(grant)
+    rows = reporting.figures(report).rows if report is not None else []
+    expenses = grant.actual_expenses or ZERO
+    eligible = grant.actual_eligible_expenses or ZERO
+    other = grant.actual_other_income or ZERO
+    entitlement = grant.final_amount if grant.final_amount is not None else grant.entitlement()
+    # What had left the fund's account when the grant was settled: the balance payment that
+    # the settlement scheduled is its outcome, not part of it.
+    paid_before = _sent_total(grant, exclude_kinds=(PaymentKind.BALANCE,))
+    balance_payment = grant.payments.filter(kind=PaymentKind.BALANCE).order_by("sequence").first()
+    claim = RepaymentClaim.objects.filter(grant=grant).order_by("id").first()
+    return {
+        **_common(application, DocumentKind.SETTLEMENT, log=log, language=language),
+        "grant": grant,
+        "expense_rows": [row for row in rows if row.side == BudgetLine.Side.EXPENSE],
+        "income_rows": [row for row in rows if row.side == BudgetLine.Side.INCOME],
+        "actual_expenses": expenses,
+        "actual_eligible_expenses": eligible,
+        "actual_other_income": other,
+        "share_percent": (grant.max_share * 100).quantize(Decimal("1")),
+        "share_cap": cents_down(eligible * grant.max_share),
+        "net_cost": expenses - other,
+        "entitlement": entitlement,
+        "paid_before": paid_before,
+        "balance": entitlement - paid_before,
+        "balance_payment": balance_payment,
+        "repayment_claim": claim,
+    }
+
+
+def context_for(
+    application: Application,
+    *,
+    kind: str,
+    log: TransitionLog | None = None,
+    grant: Grant | None = None,
+    payment: Payment | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The context of one document of `kind` (see the functions above)."""
+    if kind == DocumentKind.SUMMARY:
+        return summary_context(application, log=log, language=language)
+    if kind == DocumentKind.REJECTION:
+        return rejection_context(application, log=log, language=language)
+    if kind == DocumentKind.PAYMENT_ADVICE:
+        if payment is None:
+            raise DocumentError("A payment advice needs its payment.")
+        return payment_advice_context(application, payment=payment, language=language)
+    if grant is None:
+        raise DocumentError(f"The application {application.pk} has no grant for a {kind}.")
+    if kind == DocumentKind.APPROVAL:
+        return approval_context(application, grant=grant, log=log, language=language)
+    if kind == DocumentKind.SETTLEMENT:
+        return settlement_context(application, grant=grant, log=log, language=language)
+    raise DocumentError(f"Unknown kind of document: {kind!r}.")
+
+
+# --- issuing and storing ----------------------------------------------------------------------
+
+
+def existing_document(
+    application: Application, *, kind: str, log: TransitionLog | None, payment: Payment | None
+) -> Document | None:
+    """The document already issued for this cause (the model's two unique constraints)."""
+    if payment is not None:
+        return Document.objects.filter(kind=kind, payment=payment).first()
+    return Document.objects.filter(
+        application=application, kind=kind, log=log, payment__isnull=True
+    ).first()
+
+
+def issue_document(
+    application: Application,
+    *,
+    kind: str,
+    log: TransitionLog | None = None,
+    grant: Grant | None = None,
+    payment: Payment | None = None,
+    language: str | None = None,
+    replace: bool = False,
+) -> Document:
+    """Render and store the document of `kind` for one cause, once; writes one Document row and
+    one file. Asked again for the same cause it returns the stored one without rendering, unless
+    `replace`, which renders it again into the same row (new file; the old one is deleted after
+    the commit)."""
+    if kind not in DocumentKind.values:
+        raise DocumentError(f"Unknown kind of document: {kind!r}.")
+    if payment is not None:
+        grant = payment.grant
+    elif kind in GRANT_KINDS and grant is None:
+        grant = Grant.objects.filter(application=application).select_related("programme").first()
+    existing = existing_document(application, kind=kind, log=log, payment=payment)
+    if existing is not None and not replace:
+        return existing
+    context = context_for(
+        application, kind=kind, log=log, grant=grant, payment=payment, language=language
+    )
+    pdf = render_pdf(render_html(kind, context))
+    values = {
+        "language": context["parts"][0].language,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "size": len(pdf),
+    }
+    if existing is not None:
+        return _replace_file(existing, pdf, values)
+    document = Document(
+        application=application,
+        kind=kind,
+        grant=grant if kind in GRANT_KINDS else None,
+        payment=payment,
+        log=log,
+        **values,
+    )
+    document.file.save("document.pdf", ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        # Another run of the same task stored it first: keep theirs, drop our file.
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
+        winner = existing_document(application, kind=kind, log=log, payment=payment)
+        if winner is None:
+            raise
+        return winner
+    return document
+
+
+def _replace_file(document: Document, pdf: bytes, values: dict[str, Any]) -> Document:
+    old_name = document.file.name
+    storage = document.file.storage
+    document.file.save("document.pdf", ContentFile(pdf), save=False)
+    for name, value in values.items():
+        setattr(document, name, value)
+    document.created_at = clock.now()
+    document.save(update_fields=["file", "created_at", *values])
+    if old_name and old_name != document.file.name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return document
+
+
+def issue_for_ids(
+    application_id: int,
+    kind: str,
+    log_id: int | None = None,
+    grant_id: int | None = None,
+    payment_id: int | None = None,
+    *,
+    replace: bool = False,
+) -> Document:
+    """`issue_document` for a task, which carries ids only."""
+    application = Application.objects.select_related("organisation", "fund", "programme").get(
+        pk=application_id
+    )
+    log = TransitionLog.objects.get(pk=log_id) if log_id is not None else None
+    grant = (
+        Grant.objects.select_related("programme").get(pk=grant_id) if grant_id is not None else None
+    )
+    payment = (
+        Payment.objects.select_related("grant__programme").get(pk=payment_id)
+        if payment_id is not None
+        else None
+    )
+    return issue_document(
+        application, kind=kind, log=log, grant=grant, payment=payment, replace=replace
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def document_for(user: Any, pk: int) -> Document | None:
+    """One document if `user` may read it (members and staff who handle files), else None: the
+    caller answers 404, so nobody learns that it exists."""
+    document = Document.objects.filter(pk=pk).first()
+    if document is None:
+        return None
+    application = selectors.application_for(user, document.application_id)
+    if application is None or not rules.may_read_documents(application, user):
+        return None
+    document.application = application
+    return document
+
+
+def download_name(document: Document) -> str:
+    """E.g. "BF-2026-00042-approval-de.pdf": reference, kind and first language."""
+    reference = document.application.reference or f"application-{document.application_id}"
+    return f"{reference}-{document.kind}-{document.language}.pdf"

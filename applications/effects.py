@@ -1,0 +1,86 @@
+"""The fund's documents follow the transitions that cause them, whoever makes them.
+
+Registered as side effects (`workflows.effects`), so they exist only for changes that commit.
+The handlers render in place: they already run in a background task (after the commit, or from
+the task row written with the change), and `issue_document` is idempotent per audit row (or per
+payment), so a task that runs twice stores one file. A document that fails to render is logged
+and skipped rather than raised: the other handlers of the same transition (the reviewers' formal
+check, the e-mails) must not depend on a PDF, and `manage.py generate_documents --kind KIND
+--missing-only` issues what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from applications.documents import issue_for_ids
+from applications.models import DocumentKind
+from grants.models import Grant, Payment
+from workflows import effects
+
+logger = logging.getLogger(__name__)
+
+APPLICATION = "applications.application"
+GRANT = "grants.grant"
+
+
+def _issue(
+    application_id: int,
+    kind: str,
+    *,
+    log_id: int | None = None,
+    grant_id: int | None = None,
+    payment_id: int | None = None,
+) -> None:
+    try:
+        issue_for_ids(application_id, kind, log_id, grant_id, payment_id)
+    except Exception:
+        logger.exception(
+            "The %s of application %s (log %s, payment %s) was not issued; "
+            "`manage.py generate_documents --kind %s --missing-only` retries it.",
+            kind,
+            application_id,
+            log_id,
+            payment_id,
+            kind,
+        )
+
+
+@effects.register(APPLICATION, "submit")
+@effects.register(APPLICATION, "resubmit")
+def issue_summary(log: Any) -> None:
+    _issue(int(log.object_id), DocumentKind.SUMMARY, log_id=log.pk)
+
+
+@effects.register(APPLICATION, "approve")
+def issue_approval(log: Any) -> None:
+    """The grant is offered in the same transaction as the approval, so it exists by now."""
+    application_id = int(log.object_id)
+    grant_id = Grant.objects.filter(application_id=application_id).values_list("pk", flat=True)
+    _issue(application_id, DocumentKind.APPROVAL, log_id=log.pk, grant_id=grant_id.first())
+
+
+@effects.register(APPLICATION, "reject")
+def issue_rejection(log: Any) -> None:
+    _issue(int(log.object_id), DocumentKind.REJECTION, log_id=log.pk)
+
+
+@effects.register(GRANT, "accept_report")
+def issue_settlement(log: Any) -> None:
+    grant = Grant.objects.only("pk", "application_id").get(pk=log.object_id)
+    _issue(grant.application_id, DocumentKind.SETTLEMENT, log_id=log.pk, grant_id=grant.pk)
+
+
+@effects.on_event("grants.payment_paid")
+def issue_payment_advice(*, payment_id: int) -> None:
+    """A payment recorded as paid (`grants.services.record_payment_paid` emits the event)."""
+    found = Payment.objects.select_related("grant").filter(pk=payment_id).first()
+    if found is None:
+        return
+    _issue(
+        found.grant.application_id,
+        DocumentKind.PAYMENT_ADVICE,
+        grant_id=found.grant_id,
+        payment_id=found.pk,
+    )

@@ -1,0 +1,57 @@
+"""The reminder before a change request's reply deadline (sent by the deadline scheduler).
+
+The other reminders of the scheduler (offer, report) live with the applicants' e-mails in
+`applications.emails`; this one follows the same conventions (outbox, key, language, links).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from applications.emails import SITE_NAME, absolute, application_link
+from applications.models import Application, Membership
+from workflows.models import OutboxMessage
+from workflows.outbox import queue_mail
+
+
+def member_addresses(application: Application) -> list[str]:
+    """E-mail addresses of the active members of the application's organisation."""
+    addresses = (
+        Membership.objects.filter(
+            organisation_id=application.organisation_id, is_active=True, user__is_active=True
+        )
+        .exclude(user__email="")
+        .order_by("joined_at", "pk")
+        .values_list("user__email", flat=True)
+    )
+    return list(addresses)
+
+
+def reply_reminder_key(application: Application, days_left: int) -> str:
+    return f"reply_reminder:{application.pk}:{application.reply_deadline}:{days_left}"
+
+
+def reply_reminder(application: Application, days_left: int) -> OutboxMessage | None:
+    """Remind the organisation's members that the reply to a change request is due in
+    `days_left` days: the queued message, or None if this reminder (application, deadline,
+    threshold) was queued before or nobody has an address."""
+    if application.reply_deadline is None:
+        return None
+    return queue_mail(
+        "reply_reminder",
+        to=member_addresses(application),
+        context={
+            "application": application,
+            "organisation": application.organisation,
+            "reference": application.reference or "",
+            "title": application.title,
+            "message": application.change_request_message,
+            "reply_by": application.reply_deadline,
+            "days_left": days_left,
+            "link": application_link(application),
+            "edit_link": absolute(reverse("applications:draft_edit", args=[application.pk])),
+            "site_name": SITE_NAME,
+        },
+        language=application.language,
+        key=reply_reminder_key(application, days_left),
+    )

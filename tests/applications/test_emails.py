@@ -1,0 +1,241 @@
+"""The e-mails to applicants: queued once by the transitions and reminders, in the
+application's language, to the organisation's active members, sent after the commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import translation
+from django.utils.formats import date_format
+
+from applications import demo, emails, emails_effects, services
+from applications.models import Application
+from grants import services as grant_services
+from grants.models import Grant
+from workflows import clock, effects
+from workflows.models import OutboxMessage, TransitionLog
+from workflows.tasks import run_transition_effects, send_outbox_message
+
+APPLICANT = "applicant@example.org"
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+    """`with committed(): ...` runs what would run after the commit: the side effects, then
+    the sending of what they queued."""
+
+    @contextmanager
+    def block() -> Iterator[None]:
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    return block
+
+
+@pytest.fixture
+def mailoutbox(db: Any, mailoutbox: Any) -> Any:
+    # The database fixture empties the outbox by replacing it, so take the outbox after it.
+    return mailoutbox
+
+
+def log_of(obj: Any, transition: str) -> TransitionLog:
+    return TransitionLog.objects.for_object(obj).get(transition=transition)
+
+
+def mails(prefix: str) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(key__startswith=f"{prefix}:").order_by("pk"))
+
+
+def formatted(day: Any, language: str) -> str:
+    with translation.override(language):
+        return date_format(day, "DATE_FORMAT")
+
+
+def french_draft(other_organisation: Any, other_applicant: Any, cast: Any) -> Application:
+    draft = demo.make_ready_draft(other_organisation, fund=cast.fund, by=other_applicant, partner_country="DE")  # fmt: skip
+    Application.objects.filter(pk=draft.pk).update(language="fr")
+    draft.refresh_from_db()
+    return draft
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def test_a_submission_mails_the_active_members_and_the_organisation_once_in_german(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    organisation = cast.organisation
+    type(organisation).objects.filter(pk=organisation.pk).update(email="info@partnerschaft.example")  # fmt: skip
+    services.add_member(organisation, demo.make_user("colleague"))
+    left = services.add_member(organisation, demo.make_user("former"))
+    left.is_active = False
+    left.save()
+    with committed():
+        application = services.submit_application(draft, by=cast.applicant)
+    [message] = mails("application_submitted")
+    assert message.key == f"application_submitted:{log_of(application, 'submit').pk}"
+    assert message.to == [APPLICANT, "colleague@example.org", "info@partnerschaft.example"]
+    assert message.language == "de" and message.status == "sent"
+    assert message.subject == f"Antrag eingereicht: {application.reference} – {application.title}"
+    assert f"{emails.SITE_URL}/applications/{application.pk}/" in message.body_text
+    assert 'lang="de"' in message.body_html
+    [sent] = mailoutbox
+    assert sent.to == message.to and sent.subject == message.subject
+
+
+def test_a_french_application_gets_its_mails_in_french(cast: Any, other_organisation: Any, other_applicant: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    draft = french_draft(other_organisation, other_applicant, cast)
+    reply_by = clock.today() + timedelta(days=14)
+    with committed():
+        application = services.submit_application(draft, by=other_applicant)
+        services.request_changes(application, by=cast.reviewer, message="Merci de préciser le budget.", reply_by=reply_by)  # fmt: skip
+    [submitted] = mails("application_submitted")
+    [changes] = mails("changes_requested")
+    assert submitted.language == changes.language == "fr"
+    assert submitted.subject.startswith("Demande déposée: ")
+    assert changes.subject.startswith("Le fonds a demandé des compléments: ")
+    assert "Merci de préciser le budget." in changes.body_text
+    assert formatted(reply_by, "fr") in changes.body_text and 'lang="fr"' in changes.body_html
+    assert [m.to for m in mailoutbox] == [["applicant-b@example.org"]] * 2
+
+
+def test_a_rolled_back_transition_queues_and_sends_nothing(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        services.submit_application(draft, by=cast.applicant)
+        raise RuntimeError("something after the transition fails")
+    assert not OutboxMessage.objects.exists()
+    assert mailoutbox == []
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_running_the_side_effect_or_the_send_task_again_sends_once(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    with committed():
+        application = services.submit_application(draft, by=cast.applicant)
+    log = log_of(application, "submit")
+    with committed():
+        emails_effects.mail_application_submitted(log)
+        run_transition_effects.call(log.pk)
+        assert emails.application_submitted(application, log) is None
+    [message] = mails("application_submitted")
+    assert send_outbox_message.call(message.pk) == "already_sent"
+    assert len(mailoutbox) == 1
+
+
+def test_an_approval_tells_the_amount_and_the_acceptance_deadline(cast: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    with committed():
+        application = demo.drive(cast, "approved", requested=Decimal("4000.00"))
+    grant = Grant.objects.get(application=application)
+    [message] = mails("application_decided")
+    assert message.key == f"application_decided:{log_of(application, 'approve').pk}"
+    assert message.subject.startswith("Bewilligt: ")
+    assert "4.000,00 EUR" in message.body_text
+    assert formatted(grant.offer_expires_on, "de") in message.body_text
+    assert f"/applications/{application.pk}/grant/" in message.body_html
+
+
+@pytest.mark.parametrize(
+    ("state", "subject", "text"),
+    [
+        ("rejected", "Abgelehnt: ", "Nicht förderfähig / non éligible."),
+        ("waitlisted", "Auf der Warteliste: ", "waiting list"),
+    ],
+)
+def test_a_rejection_tells_the_reasons_and_a_waitlisting_the_waiting_list(cast: Any, committed: Any, state: str, subject: str, text: str) -> None:  # fmt: skip
+    with committed():
+        demo.drive(cast, state)
+    [message] = mails("application_decided")
+    assert message.subject.startswith(subject)
+    assert text in message.body_text
+
+
+def test_the_grant_mails_follow_the_money_and_the_report(cast: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    with committed():
+        application = demo.drive(cast, "approved", "settled", requested=Decimal("4000.00"))
+    grant = Grant.objects.get(application=application)
+    [advance] = mails("payment_made")
+    assert "3.000,00 EUR" in advance.subject and "MG-G" in advance.body_text
+    [due] = mails("report_due")
+    end_log = log_of(grant, "end_project")
+    assert due.key == f"report_due:{end_log.pk}" and due.log_id == end_log.pk
+    days_left = (grant.report_due_on - end_log.created_at.date()).days
+    assert f"in {days_left} days" in due.body_text
+    assert formatted(grant.report_due_on, "de") in due.subject
+    assert f"/applications/{application.pk}/report/" in due.body_text
+    [accepted] = mails("report_accepted")
+    assert accepted.subject.startswith("Verwendungsnachweis anerkannt: ")
+    assert "4.000,00 EUR" in accepted.body_text  # the final entitlement
+    assert "remaining 1.000,00 EUR" in accepted.body_text  # the balance still to pay
+    assert len(mailoutbox) == OutboxMessage.objects.filter(status="sent").count() == 5
+
+
+def test_a_payment_recorded_as_paid_is_mailed_once(cast: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    grant = demo.drive(cast, "approved", "accepted").grant
+    payment = grant.payments.get()
+    with committed():
+        grant_services.record_payment_paid(payment, by=cast.finance)
+        emails_effects.mail_payment_made(payment.pk)
+    [message] = mails("payment_made")
+    assert message.key == f"payment_made:{payment.pk}"
+    assert [m.subject for m in mailoutbox] == [message.subject]
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def test_each_reminder_goes_out_once_per_threshold(cast: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    grant = demo.drive(cast, "approved", "offered").grant
+    with committed():
+        assert emails.offer_reminder(grant, 7) is not None
+        assert emails.offer_reminder(grant, 7) is None
+        assert emails.offer_reminder(grant, 2) is not None
+    assert [m.key for m in mails("offer_reminder")] == [f"offer_reminder:{grant.pk}:7", f"offer_reminder:{grant.pk}:2"]  # fmt: skip
+    assert "in 2 days" in mails("offer_reminder")[1].body_text
+    grant = demo.drive(cast, "approved", "report_due").grant
+    with committed():
+        assert emails.report_due(grant, 14) is not None
+        assert emails.report_due(grant, 14) is None
+        assert emails.report_due(grant, 3) is not None
+        assert emails.report_overdue(grant) is not None
+        assert emails.report_overdue(grant) is None
+    due = grant.report_due_on
+    assert [m.key for m in mails("report_due")] == [f"report_due:{grant.pk}:{due}:14", f"report_due:{grant.pk}:{due}:3"]  # fmt: skip
+    assert [m.key for m in mails("report_overdue")] == [f"report_overdue:{grant.pk}:{due}"]
+    assert len(mailoutbox) == 5
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_every_message_renders_its_three_templates_in_each_language(cast: Any, committed: Any, language: str) -> None:  # fmt: skip
+    application = demo.drive(cast, "approved", "settled")
+    Application.objects.filter(pk=application.pk).update(language=language)
+    application.refresh_from_db()
+    grant = Grant.objects.get(application=application)
+    logs = [*TransitionLog.objects.for_object(application), *TransitionLog.objects.for_object(grant)]  # fmt: skip
+    with committed():
+        for log in logs:
+            label = f"{log.content_type.app_label}.{log.content_type.model}"
+            for handler in effects.handlers_for(label, log.transition):
+                if handler.__module__ == emails_effects.__name__:
+                    handler(log)
+        for payment in grant.payments.all():
+            emails.payment_made(payment)
+        emails.offer_reminder(grant, 2)
+        emails.report_due(grant, 3)
+        emails.report_overdue(grant)
+        emails.changes_requested(application, log_of(application, "submit"))
+    names = {m.key.split(":")[0] for m in OutboxMessage.objects.all()}
+    assert names == {
+        "application_submitted", "changes_requested", "application_decided", "offer_reminder",
+        "payment_made", "report_due", "report_overdue", "report_accepted",
+    }  # fmt: skip
+    for message in OutboxMessage.objects.all():
+        assert message.language == language and message.status == "sent", message.key
+        for part in (message.subject, message.body_text, message.body_html):
+            assert part.strip() and not re.search(r"\{[{%]|[}%]\}|&lt;|&amp;quot;", part), (message.key, part)  # fmt: skip
+        assert f'<html lang="{language}">' in message.body_html
+        assert application.reference in message.subject
