@@ -372,7 +372,13 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            models.Index(fields=["status"]),
+            # The scheduler's daily questions: offers about to lapse, projects ended, reports due.
+            models.Index(fields=["status", "offer_expires_on"], name="grant_offer_deadline"),
+            models.Index(fields=["status", "project_end"], name="grant_project_end"),
+            models.Index(fields=["status", "report_due_on"], name="grant_report_due"),
+        ]
 
     def __str__(self) -> str:
         return _("Grant for %(app)s") % {"app": self.application}

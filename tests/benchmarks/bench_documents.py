@@ -73,7 +73,8 @@ def main() -> None:
     print(f"libharfbuzz-subset {'present (' + harfbuzz + ')' if harfbuzz else 'MISSING'}")
     template = approved_application()
     single_letter(template, runs=args.runs)
-    workers(template, size=args.size, max_tasks=args.max_tasks)
+    if args.size > 0:  # --size 0: only (a), e.g. to compare with and without libharfbuzz-subset
+        workers(template, size=args.size, max_tasks=args.max_tasks)
 
 
 def approved_application() -> Any:
