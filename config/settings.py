@@ -232,6 +232,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Fund-wide settings ---------------------------------------------------------------------
+# The fund's account the SEPA credit transfers are paid from (debtor of every batch).
+MICROGRANTS_DEBTOR_NAME = os.environ.get("MICROGRANTS_DEBTOR_NAME", "Buergerfonds Demo")
+MICROGRANTS_DEBTOR_IBAN = os.environ.get("MICROGRANTS_DEBTOR_IBAN", "DE02120300000000202051")
+MICROGRANTS_DEBTOR_BIC = os.environ.get("MICROGRANTS_DEBTOR_BIC", "BYLADEM1001")
 # Hours a claimed review task stays with its reviewer before it returns to the queue.
 MICROGRANTS_CLAIM_HOURS = int(os.environ.get("MICROGRANTS_CLAIM_HOURS", "72"))
 

@@ -559,6 +559,16 @@ class Payment(models.Model):
     recorded_paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The batch it is (or was last) exported in; a failed payment goes into a new batch later.
+    batch = models.ForeignKey(
+        "PaymentBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = CleanTextField(_("reason of the failure"), blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -576,6 +586,53 @@ class Payment(models.Model):
     def end_to_end_id(self) -> str:
         """Stable SEPA EndToEndId (<= 35 chars): the idempotency key of this payment."""
         return f"MG-G{self.grant_id}-P{self.sequence}"
+
+
+class BatchStatus(models.TextChoices):
+    DRAFT = "draft", _("being put together")
+    EXPORTED = "exported", _("exported")
+    PAID = "paid", _("paid")
+
+
+class PaymentBatch(models.Model):
+    """Approved payments sent to the bank together as one SEPA credit transfer file.
+
+    Once exported it is immutable: its files are stored with their SHA-256 and every download
+    returns the same bytes; a payment is exported at most once (a failed one returns to the queue
+    and may go into a new batch, keeping its EndToEndId).
+    """
+
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    execution_date = models.DateField(_("requested execution date"))
+    debtor_name = CleanCharField(_("debtor"), max_length=70)
+    debtor_iban = CleanCharField(_("debtor IBAN"), max_length=34)
+    debtor_bic = CleanCharField(_("debtor BIC"), max_length=11)
+    status = models.CharField(max_length=16, choices=BatchStatus, default=BatchStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    control_sum = money_field(verbose_name=_("control sum"), default=ZERO)
+    count = models.PositiveIntegerField(default=0)
+    sepa_file = models.FileField(upload_to="batches/", blank=True)
+    sepa_sha256 = models.CharField(max_length=64, blank=True)
+    csv_file = models.FileField(upload_to="batches/", blank=True)
+    csv_sha256 = models.CharField(max_length=64, blank=True)
+    xlsx_file = models.FileField(upload_to="batches/", blank=True)
+    xlsx_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.get_status_display()})"
 
 
 class RepaymentStatus(models.TextChoices):
