@@ -38,5 +38,6 @@ urlpatterns = [
     path("accounts/", include("applications.urls.accounts")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("review/", include("reviews.urls")),
+    path("finance/", include("grants.urls")),
     path("", include("applications.urls")),
 ]

@@ -26,6 +26,7 @@ from grants.models import (
     LedgerEntry,
     LedgerKind,
     Payment,
+    PaymentBatch,
     Programme,
     ReferenceCounter,
     RepaymentClaim,
@@ -404,6 +405,38 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ("=grant__id", "grant__application__reference")
     readonly_fields = ("end_to_end_id",)
     date_hierarchy = "due_on"
+
+
+class BatchPaymentInline(ReadOnlyTabularInline):
+    model = Payment
+    fields = ("end_to_end_id", "grant", "kind", "amount", "due_on", "status", "failure_reason")
+    readonly_fields = ("end_to_end_id",)
+    verbose_name_plural = _("payments of this batch")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
+        return super().get_queryset(request).select_related("grant__application")
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(ReadOnlyAdmin):
+    """SEPA batches are created, exported and settled on the finance pages (`grants.finance`);
+    an exported batch and its files never change, so here they are only shown."""
+
+    list_display = (
+        "message_id",
+        "status",
+        "execution_date",
+        "count",
+        "control_sum",
+        "created_at",
+        "created_by",
+        "exported_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("created_by",)
+    search_fields = ("=message_id",)
+    date_hierarchy = "created_at"
+    inlines = (BatchPaymentInline,)
 
 
 @admin.register(RepaymentClaim)

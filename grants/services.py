@@ -35,6 +35,9 @@ from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransiti
 
 # Payments that have left (or are leaving) the fund's account and cannot be called back.
 SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+# Payments that can be recorded as paid: the demo pays scheduled ones directly, finance pays the
+# approved (by hand) and exported (through a batch) ones.
+PAYABLE_PAYMENT_STATES = (PaymentStatus.SCHEDULED, PaymentStatus.APPROVED, PaymentStatus.EXPORTED)
 # Days a grantee has to repay a claim.
 REPAYMENT_DAYS = 30
 
@@ -354,19 +357,22 @@ def run_grant_transition(grant: Grant, name: str, *, by: Any, **data: Any) -> Gr
 
 @transaction.atomic
 def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
-    """Record that the bank executed a payment; books it in the ledger."""
+    """Record that the bank executed a payment (scheduled, approved or exported; a paid one is
+    returned unchanged); stamps `paid_at`, books it in the ledger and emits "grants.payment_paid"
+    (the payment advice and the e-mail to the grantee, after the commit)."""
     if not rules.is_finance(payment, by):
         raise TransitionForbidden()
     locked = Payment.objects.select_for_update().select_related("grant").get(pk=payment.pk)
     if locked.status == PaymentStatus.PAID:
         return locked
-    if locked.status in (PaymentStatus.CANCELLED, PaymentStatus.FAILED):
+    if locked.status not in PAYABLE_PAYMENT_STATES:
         raise RuleViolation(
             [], _("A cancelled or failed payment cannot be recorded as paid; schedule it again.")
         )
     locked.status = PaymentStatus.PAID
     locked.recorded_paid_by = by
-    locked.save(update_fields=["status", "recorded_paid_by"])
+    locked.paid_at = clock.now()
+    locked.save(update_fields=["status", "recorded_paid_by", "paid_at"])
     LedgerEntry.objects.create(
         allocation_id=locked.grant.allocation_id,
         grant=locked.grant,

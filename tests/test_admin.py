@@ -45,10 +45,20 @@ def log_rows(obj, transition):
 
 @pytest.fixture
 def demo_data(cast, draft):
-    """One object of every model: applications and grants in many states, money both ways,
-    the review work done in the workspace, a conflict and an invitation."""
+    """One object of every model: applications and grants in many states, money both ways
+    (the closed grant's balance paid through a SEPA batch), the review work done in the
+    workspace, a conflict and an invitation."""
+    from grants import finance
     from reviews.demo import ReviewSteps, ensure_reviewer_profiles
     from reviews.services import declare_conflict
+
+    class BalanceThroughABatch(ReviewSteps):
+        def after(self, obj, step):
+            super().after(obj, step)
+            if step == "accept_report":
+                due = [finance.approve_payment(p, by=cast.finance) for p in obj.payments.filter(status="scheduled")]  # fmt: skip
+                batch = finance.create_batch(due, by=cast.finance, execution_date=clock.today())
+                finance.mark_batch_paid(finance.export_batch(batch, by=cast.finance), by=cast.finance)  # fmt: skip
 
     ensure_reviewer_profiles(cast)
     services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
@@ -58,7 +68,7 @@ def demo_data(cast, draft):
         "submitted": demo.drive(cast, "submitted", steps=steps),
         "reviewed": demo.drive(cast, "reviewed", steps=steps),
         "offered": demo.drive(cast, "approved", "offered", steps=steps),
-        "closed": demo.drive(cast, "approved", "closed", steps=steps),
+        "closed": demo.drive(cast, "approved", "closed", steps=BalanceThroughABatch(cast)),
         "revoked": demo.drive(cast, "approved", "revoked", steps=steps),
     }
     declare_conflict(data["submitted"], by=cast.reviewer2, note="Mitglied im Verein")

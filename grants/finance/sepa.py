@@ -1,0 +1,316 @@
+"""The bank files of a batch: SEPA pain.001.001.09 XML, and CSV and XLSX of the same lines.
+
+Names and remittance texts are transliterated to the SEPA character set here, in the files only;
+the database keeps them as typed. Every file's bytes depend on the batch alone (its MsgId, its
+export time), never on the clock of the moment they are built.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import string
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from sepaxml import SepaTransfer
+from sepaxml.validation import ValidationError as SepaValidationError
+
+from grants.models import BatchStatus, Payment, PaymentBatch, PaymentKind
+from workflows import clock
+from workflows.errors import WorkflowError
+
+SEPA_SCHEMA = "pain.001.001.09"
+# The Latin subset every SEPA bank accepts (EPC guidelines), space included.
+SEPA_CHARACTERS = frozenset(string.ascii_letters + string.digits + "/-?:().,'+ ")
+NAME_LIMIT = 70
+REMITTANCE_LIMIT = 140
+# Zip entries of the XLSX carry this time, so the file's bytes never depend on the clock.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# Readable replacements before accents are stripped (é -> e happens by decomposition).
+_READABLE = str.maketrans(
+    {
+        "ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS",
+        "œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ø": "o", "Ø": "O", "å": "aa", "Å": "Aa",
+        "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+        "ı": "i", "ĳ": "ij", "Ĳ": "IJ",
+        **dict.fromkeys("‐‑‒–—―−⁃", "-"),
+        **dict.fromkeys("‘’‚‛′`´\"“”„‟″", "'"),
+        # Guillemets only frame the words they quote: the words stay, the marks go.
+        **dict.fromkeys("«»‹›", ""),
+        **dict.fromkeys("\t\n\r\v\f", " "),
+    }
+)  # fmt: skip
+
+# The remittance text in the applicant's language: "<reference> Zuschuss Abschlag <title>".
+REMITTANCE_WORDS: dict[str, tuple[str, dict[str, str]]] = {
+    "de": ("Zuschuss", {"advance": "Abschlag", "instalment": "Rate", "balance": "Restzahlung"}),
+    "fr": ("Subvention", {"advance": "avance", "instalment": "tranche", "balance": "solde"}),
+    "en": ("Grant", {"advance": "advance", "instalment": "instalment", "balance": "balance"}),
+}
+
+
+def sepa_text(value: str, *, limit: int) -> str:
+    """`value` in the SEPA character set, readable (Müller -> Mueller, é -> e, — -> -), spaces
+    collapsed, cut to `limit`; every other character is removed."""
+    text = unicodedata.normalize("NFKC", value or "").translate(_READABLE)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if char in SEPA_CHARACTERS)
+    return " ".join(text.split())[:limit].rstrip()
+
+
+def payment_label(payment: Payment) -> str:
+    """The application's reference (BF-2026-00042), which every line and message names."""
+    return payment.grant.application.reference or payment.end_to_end_id
+
+
+def normalise_iban(value: str) -> str:
+    """IBAN or BIC without spaces, in capitals."""
+    return "".join((value or "").split()).upper()
+
+
+def is_valid_iban(value: str) -> bool:
+    """A valid IBAN of a country in the SEPA zone (nothing else can be paid by SEPA transfer)."""
+    try:
+        return bool(IBAN(normalise_iban(value)).in_sepa_zone)
+    except (SchwiftyException, ValueError):
+        return False
+
+
+def _valid_bic(value: str) -> str:
+    """The BIC when it is one (BICFI is optional in SEPA: the IBAN alone routes the payment)."""
+    try:
+        return str(BIC(normalise_iban(value)))
+    except (SchwiftyException, ValueError):
+        return ""
+
+
+def creditor_name(payment: Payment) -> str:
+    organisation = payment.grant.application.organisation
+    return sepa_text(organisation.bank_account_holder, limit=NAME_LIMIT) or sepa_text(
+        organisation.name, limit=NAME_LIMIT
+    )
+
+
+def remittance(payment: Payment) -> str:
+    """The remittance text in the application's language (<= 140), reference first, e.g.
+    "BF-2026-00042 Zuschuss Abschlag Jugendbegegnung Koeln-Lyon"."""
+    application = payment.grant.application
+    grant_word, kinds = REMITTANCE_WORDS.get(application.language, REMITTANCE_WORDS["de"])
+    kind = kinds.get(payment.kind, kinds[PaymentKind.INSTALMENT])
+    return sepa_text(
+        f"{payment_label(payment)} {grant_word} {kind} {application.title}", limit=REMITTANCE_LIMIT
+    )
+
+
+@dataclass(frozen=True)
+class SepaLine:
+    """One credit transfer as it goes to the bank (already in the SEPA character set)."""
+
+    end_to_end_id: str
+    reference: str
+    name: str
+    iban: str
+    bic: str
+    amount: Decimal
+    remittance: str
+
+
+def sepa_line(payment: Payment) -> SepaLine:
+    organisation = payment.grant.application.organisation
+    return SepaLine(
+        end_to_end_id=payment.end_to_end_id,
+        reference=payment_label(payment),
+        name=creditor_name(payment),
+        iban=normalise_iban(organisation.iban),
+        bic=_valid_bic(organisation.bic),
+        amount=payment.amount,
+        remittance=remittance(payment),
+    )
+
+
+class _Transfer(SepaTransfer):  # type: ignore[misc]
+    """sepaxml's transfer with our MsgId, creation time and PmtInfId instead of random ones."""
+
+    def __init__(self, config: dict[str, Any], *, message_id: str, created: datetime) -> None:
+        self._message_id, self._created = message_id, created
+        super().__init__(config, schema=SEPA_SCHEMA, clean=True)
+
+    def _create_header(self) -> None:
+        self.msg_id = self._message_id
+        super()._create_header()
+        header = self._xml.find("CstmrCdtTrfInitn/GrpHdr")
+        created = timezone.localtime(self._created)
+        header.find("CreDtTm").text = created.strftime("%Y-%m-%dT%H:%M:%S")
+
+    def _finalize_batch(self) -> None:
+        super()._finalize_batch()
+        for number, node in enumerate(self._xml.iter("PmtInfId"), start=1):
+            node.text = f"{self._message_id}-{number}"
+
+
+def build_sepa_xml(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
+    """The pain.001.001.09 file (BICFI, SLEV), validated against sepaxml's bundled XSD."""
+    config = {
+        "name": sepa_text(batch.debtor_name, limit=NAME_LIMIT),
+        "IBAN": batch.debtor_iban,
+        "currency": "EUR",
+        "batch": True,
+    }
+    if _valid_bic(batch.debtor_bic):
+        config["BIC"] = _valid_bic(batch.debtor_bic)
+    transfer = _Transfer(
+        config, message_id=batch.message_id, created=batch.exported_at or clock.now()
+    )
+    for line in lines:
+        payment = {
+            "name": line.name,
+            "IBAN": line.iban,
+            "amount": int(line.amount * 100),
+            "execution_date": batch.execution_date,
+            "description": line.remittance,
+            "endtoend_id": line.end_to_end_id,
+        }
+        if line.bic:
+            payment["BIC"] = line.bic
+        transfer.add_payment(payment)
+    try:
+        return bytes(transfer.export(validate=True))
+    except SepaValidationError as invalid:
+        raise WorkflowError(
+            _("The bank file could not be built: a line does not meet the SEPA rules."),
+            code="sepa_invalid",
+        ) from invalid
+
+
+CSV_COLUMNS = (
+    "message_id",
+    "execution_date",
+    "end_to_end_id",
+    "reference",
+    "creditor_name",
+    "creditor_iban",
+    "creditor_bic",
+    "amount",
+    "currency",
+    "remittance",
+)
+
+
+def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> list[list[Any]]:
+    return [
+        [
+            batch.message_id,
+            batch.execution_date,
+            line.end_to_end_id,
+            line.reference,
+            line.name,
+            line.iban,
+            line.bic,
+            line.amount,
+            "EUR",
+            line.remittance,
+        ]
+        for line in lines
+    ]
+
+
+def build_csv(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
+    """The same lines as the XML, as UTF-8 CSV (ISO dates, amounts with a decimal point)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in _rows(batch, lines):
+        writer.writerow([value.isoformat() if isinstance(value, date) else value for value in row])
+    return out.getvalue().encode()
+
+
+def build_xlsx(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
+    """The same lines as the XML as a workbook whose bytes depend only on the batch: document
+    times are the export's, zip entries carry a fixed time; text never becomes a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "SEPA"
+    sheet.append(list(CSV_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _rows(batch, lines):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            elif isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    for letter, width in zip("ABCDEFGHIJ", (16, 12, 18, 16, 40, 28, 13, 12, 6, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+    stamp = timezone.localtime(batch.exported_at or clock.now()).replace(tzinfo=None, microsecond=0)
+    workbook.properties.creator = "microgrants"
+    workbook.properties.title = batch.message_id
+    workbook.properties.created = workbook.properties.modified = stamp
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        # Not openpyxl's save_workbook(): it stamps `modified` with the current time.
+        ExcelWriter(workbook, archive).save()
+    return _zip_without_times(raw.getvalue())
+
+
+def _zip_without_times(data: bytes) -> bytes:
+    """The same archive with every entry's time set to ZIP_EPOCH (same order, same content)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(entry.filename))
+    return out.getvalue()
+
+
+FILE_KINDS = {
+    "xml": ("sepa", "application/xml"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+class BatchFileError(WorkflowError):
+    code = "batch_file"
+    http_status = 409
+
+
+def batch_file(batch: PaymentBatch, kind: str) -> tuple[str, bytes, str]:
+    """(download name, stored bytes, content type) of one file of an exported batch; refused
+    when the stored bytes no longer match the SHA-256 recorded at export."""
+    if kind not in FILE_KINDS or batch.status == BatchStatus.DRAFT:
+        raise BatchFileError(_("This batch has no such file."), code="no_file")
+    field_name, content_type = FILE_KINDS[kind]
+    stored = getattr(batch, f"{field_name}_file")
+    if not stored.name:
+        raise BatchFileError(_("This batch has no such file."), code="no_file")
+    with stored.storage.open(stored.name, "rb") as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != getattr(batch, f"{field_name}_sha256"):
+        raise BatchFileError(
+            _("The stored file does not match its fingerprint; it was changed after export."),
+            code="file_altered",
+        )
+    return f"{batch.message_id}.{kind}", content, content_type

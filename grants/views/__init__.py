@@ -1,0 +1,1 @@
+"""Pages of the funder side (finance: payments, SEPA batches, repayments)."""
