@@ -102,7 +102,7 @@ class ApprovalFilters:
 # --- selectors -----------------------------------------------------------------------------------
 
 
-def _ledger_total(kind: str) -> Coalesce:
+def ledger_total(kind: str) -> Coalesce:
     """The grant's sum of ledger entries of one kind, as a correlated subquery."""
     entries = (
         LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind)
@@ -131,8 +131,8 @@ def approval_rows(filters: ApprovalFilters) -> models.QuerySet[Grant, tuple[Any,
         grants.annotate(
             decided_on=TruncDate("application__decided_at"),
             accepted_on=TruncDate("accepted_at"),
-            paid=_ledger_total(LedgerKind.PAY),
-            repaid=_ledger_total(LedgerKind.REPAY),
+            paid=ledger_total(LedgerKind.PAY),
+            repaid=ledger_total(LedgerKind.REPAY),
         )
         .order_by("application__decided_at", "pk")
         .values_list(
@@ -235,7 +235,7 @@ def _as_date(value: date | datetime) -> date:
 # --- writers -------------------------------------------------------------------------------------
 
 
-def _csv_cell(value: Any, column: Column) -> Any:
+def csv_cell(value: Any, column: Column) -> Any:
     if value is None:
         return ""
     if column.kind == "amount":
@@ -249,7 +249,7 @@ def _csv_cell(value: Any, column: Column) -> Any:
     return value
 
 
-class _Line:
+class CsvBuffer:
     """A file-like object csv.writer writes into; the stream takes what it gathered."""
 
     def __init__(self) -> None:
@@ -269,14 +269,14 @@ def csv_stream(
     columns: Sequence[Column], rows: models.QuerySet[Any, tuple[Any, ...]] | Iterable[Sequence[Any]]
 ) -> Iterator[str]:
     """The BOM, the header and the rows as CSV text, a few hundred rows per chunk."""
-    out = _Line()
+    out = CsvBuffer()
     writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow([c.key for c in columns])
     yield BOM + out.take()
     source = rows.iterator(chunk_size=CHUNK_SIZE) if isinstance(rows, models.QuerySet) else rows
     pending = 0
     for row in source:
-        writer.writerow([_csv_cell(v, c) for v, c in zip(row, columns, strict=True)])
+        writer.writerow([csv_cell(v, c) for v, c in zip(row, columns, strict=True)])
         pending += 1
         if pending == ROWS_PER_WRITE:
             yield out.take()

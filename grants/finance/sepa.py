@@ -13,7 +13,7 @@ import io
 import string
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -207,8 +207,8 @@ CSV_COLUMNS = (
 )
 
 
-def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> list[list[Any]]:
-    return [
+def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> Iterator[list[Any]]:
+    return (
         [
             batch.message_id,
             batch.execution_date,
@@ -222,7 +222,7 @@ def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> list[list[Any]]:
             line.remittance,
         ]
         for line in lines
-    ]
+    )
 
 
 def build_csv(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
@@ -237,28 +237,38 @@ def build_csv(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
 
 def build_xlsx(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
     """The same lines as the XML as a workbook whose bytes depend only on the batch: document
-    times are the export's, zip entries carry a fixed time; text never becomes a formula."""
+    times are the export's, zip entries carry a fixed time; text never becomes a formula.
+    Written row by row (openpyxl's write-only mode), so a big batch costs no cell objects."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "SEPA"
-    sheet.append(list(CSV_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("SEPA")
+    for index, width in enumerate((16, 12, 18, 16, 40, 28, 13, 12, 6, 70), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+
+    def header(title: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        return cell
+
+    def cell(value: Any) -> WriteOnlyCell:
+        written = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            written.data_type = "s"  # "=..." stays text, never a formula
+        elif isinstance(value, Decimal):
+            written.number_format = "0.00"
+        elif isinstance(value, date):
+            written.number_format = "yyyy-mm-dd"
+        return written
+
+    sheet.append([header(title) for title in CSV_COLUMNS])
     for row in _rows(batch, lines):
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGHIJ", (16, 12, 18, 16, 40, 28, 13, 12, 6, 70), strict=True):
-        sheet.column_dimensions[letter].width = width
+        sheet.append([cell(value) for value in row])
     stamp = timezone.localtime(batch.exported_at or clock.now()).replace(tzinfo=None, microsecond=0)
     workbook.properties.creator = "microgrants"
     workbook.properties.title = batch.message_id

@@ -348,7 +348,7 @@ def mark_batch_paid(batch: PaymentBatch, *, by: Any) -> PaymentBatch:
         message = _("The batch %(batch)s is already recorded as paid.")
         raise TransitionNotAllowed(message % {"batch": locked.message_id}, code="already_paid")
     if locked.status != BatchStatus.EXPORTED:
-        message = _("The batch %(batch)s must be exported before it can be paid.")
+        message = _("The batch %(batch)s must be exported before it can be marked as paid.")
         raise TransitionNotAllowed(message % {"batch": locked.message_id}, code="not_exported")
     exported = locked.payments.filter(status=PaymentStatus.EXPORTED).order_by("pk")
     paid = [record_payment_paid(payment, by=by) for payment in exported]
@@ -370,7 +370,7 @@ def mark_payment_failed(payment: Payment, *, by: Any, reason: str) -> Payment:
     locked = _payments_for_update().get(pk=payment.pk)
     if locked.status != PaymentStatus.EXPORTED:
         raise TransitionNotAllowed(
-            _("Only an exported payment can fail; %(payment)s is %(status)s.")
+            _("Only an exported payment can be marked as failed; %(payment)s is %(status)s.")
             % {"payment": locked.end_to_end_id, "status": locked.get_status_display()},
             code="not_exported",
         )

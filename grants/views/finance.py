@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from grants import finance
@@ -142,7 +142,11 @@ def create_batch(request: HttpRequest) -> HttpResponse:
         return redirect(_payments_url(request))
     messages.success(
         request,
-        _("Batch %(batch)s is ready with %(n)s payments; check it, then export it.")
+        ngettext(
+            "Batch %(batch)s is ready with %(n)s payment; check it, then export it.",
+            "Batch %(batch)s is ready with %(n)s payments; check it, then export it.",
+            batch.count,
+        )
         % {"batch": batch.message_id, "n": batch.count},
     )
     return redirect("finance:batch", pk=batch.pk)
