@@ -20,6 +20,7 @@ from applications import rules
 from applications.models import (
     Application,
     ApplicationStatus,
+    ApplicationTheme,
     Attachment,
     BudgetLine,
     Document,
@@ -66,12 +67,15 @@ class MembershipInline(RolePermissions, admin.TabularInline):
 class OrganisationAdmin(RoleAdmin):
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = ("name", "legal_form", "country", "city", "email", "created_at")
-    list_filter = ("legal_form", "country")
+    list_filter = ("legal_form", "country", "region")
     search_fields = ("name", "city", "registration_id", "email")
     readonly_fields = ("created_at",)
     fieldsets = (
         (None, {"fields": ("name", "legal_form", "registration_id", "group_members")}),
-        (_("Address"), {"fields": ("street", "postcode", "city", "country", "email")}),
+        (
+            _("Address"),
+            {"fields": ("street", "postcode", "city", "country", "region", "email")},
+        ),
         (_("Bank account"), {"fields": ("bank_account_holder", "iban", "bic")}),
         (_("Record"), {"fields": ("created_at",)}),
     )
@@ -193,6 +197,14 @@ class AttachmentInline(ReadOnlyTabularInline):
 DRAFT_CONTENT = DRAFT_FIELDS
 
 
+class ThemeRowInline(ReadOnlyTabularInline):
+    """The themes as the filters and statistics see them (kept by Application.save())."""
+
+    model = ApplicationTheme
+    fields = ("theme",)
+    verbose_name_plural = _("themes (as indexed for filters and statistics)")
+
+
 @admin.register(Application)
 class ApplicationAdmin(TransitionAdmin):
     """Administrators also see drafts (to help applicants); other staff see what the portal shows."""
@@ -271,7 +283,7 @@ class ApplicationAdmin(TransitionAdmin):
             {"fields": ("transition_history", "created_by", "created_at", "updated_at")},
         ),
     )
-    inlines = (BudgetLineInline, PartnerInline, AttachmentInline)
+    inlines = (BudgetLineInline, PartnerInline, AttachmentInline, ThemeRowInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
         queryset = super().get_queryset(request).select_related("organisation", "fund", "programme")

@@ -21,7 +21,17 @@ from applications.models import (
     Organisation,
 )
 from grants import services as grant_services
-from grants.models import BudgetAllocation, Call, Fund, Grant, GrantStatus, Intake, Programme
+from grants.api.tokens import issue_token
+from grants.models import (
+    ApiToken,
+    BudgetAllocation,
+    Call,
+    Fund,
+    Grant,
+    GrantStatus,
+    Intake,
+    Programme,
+)
 from workflows import clock
 from workflows.roles import Role
 
@@ -119,6 +129,8 @@ class Cast:
     funder: Any
     applicant: Any
     organisation: Organisation
+    # The demo funder's API token (all programmes), when this call created it; shown once.
+    funder_token: str = ""
 
     def logins(self) -> list[tuple[str, str, str]]:
         return [
@@ -149,6 +161,18 @@ def make_user(
     return user
 
 
+# Land or région of the demo's cities (ISO 3166-2), for the statistics by region.
+CITY_REGIONS = {
+    "Köln": "DE-NW", "Bonn": "DE-NW", "Freiburg": "DE-BW", "Freiburg im Breisgau": "DE-BW",
+    "München": "DE-BY", "Mainz": "DE-RP", "Trier": "DE-RP", "Saarbrücken": "DE-SL",
+    "Kleinblittersdorf": "DE-SL", "Hannover": "DE-NI", "Kiel": "DE-SH", "Leipzig": "DE-SN",
+    "Görlitz": "DE-SN", "Erfurt": "DE-TH", "Lyon": "FR-ARA", "Grenoble": "FR-ARA",
+    "Ferney-Voltaire": "FR-ARA", "Besançon": "FR-BFC", "Dijon": "FR-BFC", "Nantes": "FR-PDL",
+    "Rouen": "FR-NOR", "Metz": "FR-GES", "Reims": "FR-GES", "Strasbourg": "FR-GES",
+    "Brest": "FR-BRE", "Lille": "FR-HDF", "Bordeaux": "FR-NAQ", "Arles": "FR-PAC",
+}  # fmt: skip
+
+
 def make_organisation(
     by: Any,
     *,
@@ -169,6 +193,7 @@ def make_organisation(
         "bic": "COBADEFFXXX" if country == "DE" else "PSSTFRPPLYO",
     }
     fields.update(extra)
+    fields.setdefault("region", CITY_REGIONS.get(fields["city"], ""))
     return services.create_organisation(by=by, **fields)
 
 
@@ -178,17 +203,29 @@ def create_cast(fund: Fund | None = None) -> Cast:
     organisation = Organisation.objects.filter(memberships__user=applicant).first()
     if organisation is None:
         organisation = make_organisation(applicant)
+    admin = make_user("admin", Role.ADMINISTRATOR, superuser=True)
+    funder = make_user("funder", Role.FUNDER)
     return Cast(
         fund=fund,
-        admin=make_user("admin", Role.ADMINISTRATOR, superuser=True),
+        admin=admin,
         reviewer=make_user("reviewer", Role.REVIEWER),
         reviewer2=make_user("reviewer2", Role.REVIEWER),
         manager=make_user("manager", Role.MANAGER),
         finance=make_user("finance", Role.FINANCE),
-        funder=make_user("funder", Role.FUNDER),
+        funder=funder,
         applicant=applicant,
         organisation=organisation,
+        funder_token=demo_api_token(funder, by=admin),
     )
+
+
+def demo_api_token(funder: Any, *, by: Any) -> str:
+    """An API token for the demo funder (all programmes, a year), unless it has one: its secret,
+    or "" when it existed already (the secret is not stored)."""
+    if ApiToken.objects.filter(user=funder).exists():
+        return ""
+    _token, secret = issue_token(funder, by=by, name="Demo", all_programmes=True)
+    return secret
 
 
 def budget_for(requested: Decimal, share: Decimal = Decimal("0.80")) -> list[dict[str, Any]]:

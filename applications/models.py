@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -33,6 +34,50 @@ class LegalForm(models.TextChoices):
     OTHER = "other", _("other non-profit organisation")
 
 
+class Region(models.TextChoices):
+    """ISO 3166-2 codes of the German Länder and the French régions (metropolitan and overseas)."""
+
+    DE_BW = "DE-BW", _("Baden-Württemberg")
+    DE_BY = "DE-BY", _("Bavaria")
+    DE_BE = "DE-BE", _("Berlin")
+    DE_BB = "DE-BB", _("Brandenburg")
+    DE_HB = "DE-HB", _("Bremen")
+    DE_HH = "DE-HH", _("Hamburg")
+    DE_HE = "DE-HE", _("Hesse")
+    DE_MV = "DE-MV", _("Mecklenburg-Western Pomerania")
+    DE_NI = "DE-NI", _("Lower Saxony")
+    DE_NW = "DE-NW", _("North Rhine-Westphalia")
+    DE_RP = "DE-RP", _("Rhineland-Palatinate")
+    DE_SL = "DE-SL", _("Saarland")
+    DE_SN = "DE-SN", _("Saxony")
+    DE_ST = "DE-ST", _("Saxony-Anhalt")
+    DE_SH = "DE-SH", _("Schleswig-Holstein")
+    DE_TH = "DE-TH", _("Thuringia")
+    FR_ARA = "FR-ARA", _("Auvergne-Rhône-Alpes")
+    FR_BFC = "FR-BFC", _("Bourgogne-Franche-Comté")
+    FR_BRE = "FR-BRE", _("Brittany")
+    FR_CVL = "FR-CVL", _("Centre-Val de Loire")
+    FR_20R = "FR-20R", _("Corsica")
+    FR_GES = "FR-GES", _("Grand Est")
+    FR_HDF = "FR-HDF", _("Hauts-de-France")
+    FR_IDF = "FR-IDF", _("Île-de-France")
+    FR_NOR = "FR-NOR", _("Normandy")
+    FR_NAQ = "FR-NAQ", _("Nouvelle-Aquitaine")
+    FR_OCC = "FR-OCC", _("Occitania")
+    FR_PDL = "FR-PDL", _("Pays de la Loire")
+    FR_PAC = "FR-PAC", _("Provence-Alpes-Côte d'Azur")
+    FR_971 = "FR-971", _("Guadeloupe")
+    FR_972 = "FR-972", _("Martinique")
+    FR_973 = "FR-973", _("French Guiana")
+    FR_974 = "FR-974", _("Réunion")
+    FR_976 = "FR-976", _("Mayotte")
+
+
+def regions_of(country: str) -> list[tuple[str, Any]]:
+    """The (code, label) pairs of one country's regions, e.g. for a grouped select."""
+    return [(code, label) for code, label in Region.choices if code.startswith(f"{country}-")]
+
+
 class Organisation(models.Model):
     name = CleanCharField(_("name"), max_length=200)
     legal_form = models.CharField(_("legal form"), max_length=32, choices=LegalForm)
@@ -40,6 +85,13 @@ class Organisation(models.Model):
     street = CleanCharField(_("street and number"), max_length=200, blank=True)
     postcode = CleanCharField(_("postcode"), max_length=16, blank=True)
     city = CleanCharField(_("city"), max_length=100)
+    region = models.CharField(
+        _("region"),
+        max_length=8,
+        choices=Region,
+        blank=True,
+        help_text=_("Land or région, for the fund's statistics"),
+    )
     registration_id = CleanCharField(
         _("registration number"), max_length=64, blank=True, help_text=_("e.g. VR 12345 or RNA")
     )
@@ -54,6 +106,8 @@ class Organisation(models.Model):
     iban = CleanCharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     bic = CleanCharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
     created_at = models.DateTimeField(default=clock.now)
+    # Part of what the API shows of an application: its Last-Modified follows this too.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -67,6 +121,8 @@ class Organisation(models.Model):
         self.iban = normalise_iban(self.iban)
         self.bic = "".join((self.bic or "").split()).upper()
         self.country = (self.country or "").upper()
+        if self.region and not self.region.startswith(f"{self.country}-"):
+            raise ValidationError({"region": _("This region is not in the country chosen.")})
         names = self.named_group_members()
         if self.legal_form == LegalForm.INFORMAL_GROUP and len(names) < 3:
             raise ValidationError(
@@ -279,6 +335,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     objects = ApplicationQuerySet.as_manager()
     # perform() reads these along with the locked row: the applicant rules look at the organisation.
     rules_select_related = ("organisation", "programme")
+    # The themes whose rows are known to be stored (None: not known); see save().
+    _stored_themes: frozenset[str] | None = None
 
     class Meta:
         verbose_name = _("application")
@@ -304,6 +362,60 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference or _('draft')} {self.title}"
+
+    # --- the themes as rows (ApplicationTheme), kept equal to the `themes` list -------------------
+    @classmethod
+    def from_db(
+        cls,
+        db: str | None,
+        field_names: Collection[str],
+        values: Collection[Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Application:
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        if "themes" in field_names:
+            instance._stored_themes = instance.theme_codes()
+        return instance
+
+    def theme_codes(self) -> frozenset[str]:
+        themes = self.themes if isinstance(self.themes, list) else []
+        return frozenset(code for code in themes if isinstance(code, str) and code in Theme.values)
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        fields = kwargs.get("fields")
+        if fields is None or "themes" in fields:
+            self._stored_themes = self.theme_codes()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; when the themes may have changed, bring their rows in line in the same transaction.
+
+        Transitions save with `update_fields` that never name the themes, so they pay nothing.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "themes" not in update_fields:
+            super().save(*args, **kwargs)
+            return
+        adding = self._state.adding
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            self._write_theme_rows(adding=adding)
+
+    def _write_theme_rows(self, *, adding: bool) -> None:
+        wanted = self.theme_codes()
+        stored = frozenset() if adding else self._stored_themes
+        if stored == wanted:
+            return
+        if stored is None or stored - wanted:
+            ApplicationTheme.objects.filter(application=self).exclude(theme__in=wanted).delete()
+        missing = wanted if stored is None else wanted - stored
+        if missing:
+            ApplicationTheme.objects.bulk_create(
+                [ApplicationTheme(application=self, theme=code) for code in sorted(missing)],
+                ignore_conflicts=True,
+            )
+        self._stored_themes = wanted
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
@@ -475,6 +587,27 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def expire(self, *, by: Any) -> None:
         pass
+
+
+class ApplicationTheme(models.Model):
+    """`Application.themes` as rows, so that filters and statistics reach a theme by a join
+    (one query, grouped by theme). Written by `Application.save()`, never by hand."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="theme_rows"
+    )
+    theme = models.CharField(_("theme"), max_length=32, choices=Theme)
+
+    class Meta:
+        verbose_name = _("theme of an application")
+        verbose_name_plural = _("themes of applications")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "theme"], name="one_row_per_theme")
+        ]
+        indexes = [models.Index(fields=["theme", "application"], name="application_theme")]
+
+    def __str__(self) -> str:
+        return self.get_theme_display()
 
 
 class ExpenseCategory(models.TextChoices):

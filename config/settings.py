@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "django_rq",
@@ -184,11 +185,50 @@ RQ_QUEUES = {
 }
 
 # --- REST API -------------------------------------------------------------------------------
+# Read-only funder API under /api/v1/: API tokens (grants.ApiToken, sent as "Authorization:
+# Bearer ...") or a staff session; errors as RFC 7807 problems; keyset cursors; ETags.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "grants.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["grants.api.auth.HasApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["grants.api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "workflows.api.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "workflows.api.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "workflows.api.problem_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "microgrants API", "VERSION": "1"}
+# Requests per token (or staff user) and period: second, minute, hour or day. The counts live
+# in Django's cache: give several web processes a shared one (e.g. Redis) to count together.
+MICROGRANTS_API_RATE = os.environ.get("MICROGRANTS_API_RATE", "600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "microgrants API",
+    "DESCRIPTION": (
+        "Read-only API for funders and staff: programmes, calls, applications, grants, "
+        "payments, statistics and the 360Giving export. Authenticate with an API token from "
+        "an administrator (`Authorization: Bearer mgt_...`). Lists are paged with cursors "
+        "(`next`/`previous` links, `page_size` up to 100); every error is an RFC 7807 problem "
+        "(`application/problem+json`)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the sidecar package's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+        "GrantStatusEnum": "grants.models.GrantStatus",
+        "PaymentStatusEnum": "grants.models.PaymentStatus",
+        "ThemeEnum": "applications.models.Theme",
+        "RegionEnum": "applications.models.Region",
+    },
+}
 
 # --- Security (check --deploy is clean when DEBUG is off) -----------------------------------
 if not DEBUG:

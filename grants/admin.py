@@ -10,15 +10,22 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from grants import rules
+from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
+from grants.api.tokens import issue_token, revoke_token
 from grants.models import (
+    ApiToken,
     BudgetAllocation,
     Call,
     Fund,
@@ -33,6 +40,7 @@ from grants.models import (
 )
 from grants.money import MAX_DIGITS, ZERO
 from grants.services import GRANT_TRANSITIONS, run_grant_transition
+from workflows import clock
 from workflows.admin import (
     ConfirmForm,
     MessageWithDeadlineForm,
@@ -445,3 +453,146 @@ class RepaymentClaimAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("grant__application",)
     search_fields = ("=grant__id", "grant__application__reference")
+
+
+# --- API tokens (administrators only) -----------------------------------------------------------
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "all_programmes", "programmes", "expires_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            # Accounts that may read the API with a token: funders and staff, never applicants.
+            roles = [Role.FUNDER, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR]
+            self.fields["user"].queryset = (  # type: ignore[attr-defined]
+                get_user_model()
+                .objects.filter(is_active=True)
+                .filter(Q(groups__name__in=[r.value for r in roles]) | Q(is_superuser=True))
+                .distinct()
+                .order_by("username")
+            )
+        if not self.instance.pk:
+            self.fields["expires_at"].initial = clock.now() + DEFAULT_TOKEN_LIFETIME
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        everything, chosen = data.get("all_programmes"), data.get("programmes")
+        if everything and chosen:
+            raise forms.ValidationError(
+                _("Choose programmes or mark the token for all programmes, not both.")
+            )
+        if not everything and not chosen:
+            raise forms.ValidationError(
+                _("Choose the programmes the token may read, or mark it for all programmes.")
+            )
+        expires = data.get("expires_at")
+        if expires is not None and expires <= clock.now() and not self.instance.pk:
+            self.add_error("expires_at", _("The expiry must lie in the future."))
+        return data
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(RoleAdmin):
+    """Tokens for the funder API. The secret is shown once, on the page after creating it;
+    afterwards only its prefix. Tokens are revoked, not deleted: their use stays on record."""
+
+    view_roles = (Role.ADMINISTRATOR,)
+    edit_roles = (Role.ADMINISTRATOR,)
+    form = ApiTokenForm
+    list_display = (
+        "prefix",
+        "name",
+        "user",
+        "scope",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_at",
+    )
+    list_filter = ("all_programmes", ("revoked_at", admin.EmptyFieldListFilter))
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__username")
+    filter_horizontal = ("programmes",)
+    actions = ["revoke"]
+    readonly_on_change = (
+        "prefix",
+        "user",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        return super().get_queryset(request).prefetch_related("programmes")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        editable = ("name", "all_programmes", "programmes", "expires_at")
+        if obj is None:
+            return ("user", *editable)
+        return (*self.readonly_on_change, *editable)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.readonly_on_change if obj is not None else ()
+
+    @admin.display(description=_("programmes"))
+    def scope(self, token: ApiToken) -> str:
+        if token.all_programmes:
+            return str(_("all programmes"))
+        return ", ".join(p.code for p in token.programmes.all()) or "–"
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        token, secret = issue_token(
+            data["user"],
+            by=request.user,
+            name=data["name"],
+            expires_at=data["expires_at"],
+            programmes=data.get("programmes") or (),
+            all_programmes=bool(data.get("all_programmes")),
+        )
+        # The admin goes on with `obj` (history entry, redirect): make it the saved token.
+        obj.pk, obj.prefix, obj.token_hash = token.pk, token.prefix, token.token_hash
+        obj._state.adding = False
+        request._microgrants_token_secret = secret  # type: ignore[attr-defined]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:  # on creation issue_token has set the programmes
+            super().save_related(request, form, formsets, change)
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """The one page that shows the secret: rendered here, never stored in a message cookie
+        or the session, and not cached."""
+        secret = getattr(request, "_microgrants_token_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "secret": secret,
+            "title": _("API token created"),
+        }
+        response = TemplateResponse(request, "admin/grants/apitoken/created.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(revoke_token(token, by=request.user) for token in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )

@@ -671,3 +671,71 @@ def planned_amount(grant: Grant) -> Decimal:
         total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
     )["total"]
     return cents(total - repaid)
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> models.QuerySet[ApiToken]:
+        """Neither revoked nor expired (at the clock's now)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=clock.now())
+
+
+class ApiToken(models.Model):
+    """A secret that lets a program read the funder API as `user`, within chosen programmes.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once when it is created
+    (grants.api.tokens.issue_token). `prefix` is its non-secret start, for lookup and display.
+    A token names its programmes, or is explicitly marked for all of them: without either it
+    reads nothing.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = CleanCharField(_("name"), max_length=100, help_text=_("what or who uses the token"))
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    programmes = models.ManyToManyField(
+        Programme, blank=True, related_name="+", verbose_name=_("programmes")
+    )
+    all_programmes = models.BooleanField(
+        _("all programmes"),
+        default=False,
+        help_text=_("Reads every programme, also those created later. Otherwise choose them."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > clock.now()

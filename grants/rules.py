@@ -69,3 +69,28 @@ def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
     memberships = apps.get_model("applications", "Membership").objects
     own = memberships.filter(user=user, is_active=True).values("organisation_id")
     return queryset.filter(application__organisation__in=own)
+
+
+# --- the REST API ---------------------------------------------------------------------------------
+
+
+def may_use_api_token(user: Any) -> bool:
+    """A token reads the API for funders and staff; an applicant's account has no API."""
+    return has_role(
+        user, Role.FUNDER, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
+    )
+
+
+def may_use_api_session(user: Any) -> bool:
+    """Signed-in staff may read the API in the browser. Funders use their token: its programmes
+    are the limit of what they read, and a session has none."""
+    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def sees_internal_api_fields(user: Any) -> bool:
+    """Staff see the working fields (addresses, notes, scores); funders the public ones."""
+    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def may_read_payments(user: Any) -> bool:
+    return is_finance(None, user)

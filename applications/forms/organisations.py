@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.banking import normalise_iban
-from applications.models import LegalForm, Organisation
+from applications.models import LegalForm, Organisation, regions_of
 
 COUNTRIES = [("DE", _("Germany")), ("FR", _("France"))]
 
@@ -28,8 +28,19 @@ class GroupMembersField(forms.CharField):
         return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
+def region_choices() -> list[tuple[Any, Any]]:
+    """The regions grouped by country, after an empty choice (the field is optional)."""
+    return [("", "—"), *((label, regions_of(code)) for code, label in COUNTRIES)]
+
+
 class OrganisationForm(forms.ModelForm):
     country = forms.ChoiceField(label=_("country"), choices=COUNTRIES)
+    region = forms.ChoiceField(
+        label=_("region"),
+        choices=region_choices,
+        required=False,
+        help_text=_("Land or région; it only serves the fund's statistics."),
+    )
     group_members = GroupMembersField(
         label=_("group members"),
         required=False,
@@ -47,6 +58,7 @@ class OrganisationForm(forms.ModelForm):
             "postcode",
             "city",
             "country",
+            "region",
             "email",
         ]
         widgets = {"legal_form": forms.RadioSelect}

@@ -1,0 +1,38 @@
+"""The REST API: /api/v1/ (read endpoints, statistics, 360Giving), the schema and its docs.
+
+Mounted at /api/ by config/urls.py. Any other address below /api/ answers a 404 problem.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from applications.api import ApplicationViewSet, StatisticsView
+from grants.api.views import (
+    CallViewSet,
+    GrantViewSet,
+    OpenDataCsvView,
+    OpenDataJsonView,
+    PaymentViewSet,
+    ProgrammeViewSet,
+)
+from workflows.api import not_found
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("calls", CallViewSet, basename="call")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("grants", GrantViewSet, basename="grant")
+router.register("payments", PaymentViewSet, basename="payment")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/stats/", StatisticsView.as_view(), name="stats"),
+    path("v1/open-data/360giving.json", OpenDataJsonView.as_view(), name="360giving-json"),
+    path("v1/open-data/360giving.csv", OpenDataCsvView.as_view(), name="360giving-csv"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^", not_found),
+]

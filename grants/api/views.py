@@ -1,0 +1,228 @@
+"""Read endpoints of the funder side: programmes, calls, grants, payments, the 360Giving export.
+
+Every queryset is the caller's: what their role may see (grants.rules), within their token's
+programmes. Outside it a record does not exist (404), it is never "forbidden".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from grants import filters, rules
+from grants.api import serializers
+from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
+from grants.models import Call, Grant, LedgerEntry, LedgerKind, Payment, Programme
+from workflows.api import ConditionalGetMixin, KeysetPagination
+
+M = TypeVar("M", bound=models.Model)
+
+
+def in_scope(
+    queryset: QuerySet[M], scope: Collection[int] | None, field: str = "programme"
+) -> QuerySet[M]:
+    """Only rows of the programmes in `scope` (None: every programme)."""
+    return queryset if scope is None else queryset.filter(**{f"{field}__in": scope})
+
+
+class ApiReadViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet[M]):
+    """List and detail, read-only, cursor-paged, filtered, with ETags; ids are whole numbers
+    (anything else in the path is a 404 from the router, never a database error)."""
+
+    permission_classes = [HasApiAccess]
+    pagination_class = KeysetPagination
+    filter_backends = [DjangoFilterBackend]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+
+# --- selectors: what the caller may read --------------------------------------------------------
+
+
+def programmes_for(scope: Collection[int] | None) -> QuerySet[Programme]:
+    return in_scope(Programme.objects.select_related("fund"), scope, "pk").order_by(
+        "category", "id"
+    )
+
+
+def calls_for(scope: Collection[int] | None) -> QuerySet[Call]:
+    return in_scope(Call.objects.all(), scope).order_by("closes_on", "id")
+
+
+def ledger_sum(kind: str) -> Coalesce:
+    """The sum of one kind of ledger entry of the grant in the outer query (a subquery: a join
+    would multiply the grant's row by its entries)."""
+    entries = (
+        LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(entries, output_field=models.DecimalField(max_digits=12, decimal_places=2)),
+        Decimal("0.00"),
+        output_field=models.DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+def grants_for(user: Any, scope: Collection[int] | None) -> QuerySet[Grant]:
+    return (
+        in_scope(Grant.objects.visible_to(user), scope)
+        .select_related("application__organisation", "programme")
+        .annotate(paid=ledger_sum(LedgerKind.PAY), repaid=ledger_sum(LedgerKind.REPAY))
+        .order_by("-offered_at", "-id")
+    )
+
+
+def payments_for(user: Any, scope: Collection[int] | None) -> QuerySet[Payment]:
+    if not rules.may_read_payments(user):
+        return Payment.objects.none()
+    return (
+        in_scope(Payment.objects.all(), scope, "grant__programme")
+        .select_related("grant__application", "grant", "batch")
+        .order_by("due_on", "id")
+    )
+
+
+# --- the endpoints --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Programmes (funding categories) and their policy"),
+    retrieve=extend_schema(summary="One programme"),
+)
+class ProgrammeViewSet(ApiReadViewSet[Programme]):
+    serializer_class = serializers.ProgrammeSerializer
+    filterset_class = filters.ProgrammeFilter
+
+    def get_queryset(self) -> QuerySet[Programme]:
+        return programmes_for(programme_scope(self.request))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Calls for proposals (category 4 deadlines)"),
+    retrieve=extend_schema(summary="One call"),
+)
+class CallViewSet(ApiReadViewSet[Call]):
+    serializer_class = serializers.CallSerializer
+    filterset_class = filters.CallFilter
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return calls_for(programme_scope(self.request))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Grants",
+        description="Funders read the public field set; staff also the conditions and figures.",
+    ),
+    retrieve=extend_schema(summary="One grant"),
+)
+class GrantViewSet(ApiReadViewSet[Grant]):
+    serializer_class = serializers.GrantSerializer
+    filterset_class = filters.GrantFilter
+
+    def get_queryset(self) -> QuerySet[Grant]:
+        return grants_for(self.request.user, programme_scope(self.request))
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if rules.sees_internal_api_fields(self.request.user):
+            return serializers.StaffGrantSerializer
+        return serializers.GrantSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Payments (finance officers and administrators)"),
+    retrieve=extend_schema(summary="One payment"),
+)
+class PaymentViewSet(ApiReadViewSet[Payment]):
+    serializer_class = serializers.PaymentSerializer
+    filterset_class = filters.PaymentFilter
+    permission_classes = [HasApiAccess, MayReadPayments]
+
+    def get_queryset(self) -> QuerySet[Payment]:
+        return payments_for(self.request.user, programme_scope(self.request))
+
+
+# --- 360Giving export (grants.open_data writes the documents) --------------------------------------
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """The file's format is in its address; the Accept header does not change it."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class _OpenDataView(APIView):
+    permission_classes = [HasApiAccess]
+    content_negotiation_class = _AnyAccept
+    content_type = "application/json"
+    filename = "360giving.json"
+
+    def chunks(self, open_data: Any, grants: QuerySet[Grant]) -> Any:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> StreamingHttpResponse:
+        from grants import open_data  # written beside this API, imported when first used
+
+        grants = open_data.publishable_grants(programme_scope(request))
+        response = StreamingHttpResponse(
+            self.chunks(open_data, grants), content_type=self.content_type
+        )
+        response["Content-Disposition"] = f'inline; filename="{self.filename}"'
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class OpenDataJsonView(_OpenDataView):
+    @extend_schema(
+        summary="360Giving data package (JSON) of the published grants",
+        description="Awarded grants whose applicants consented to publication, within the "
+        "token's programmes; streamed.",
+        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT)},
+        tags=["open-data"],
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return super().get(request)
+
+    def chunks(self, open_data: Any, grants: QuerySet[Grant]) -> Any:
+        return open_data.package_chunks(grants)
+
+
+class OpenDataCsvView(_OpenDataView):
+    content_type = "text/csv; charset=utf-8"
+    filename = "360giving.csv"
+
+    @extend_schema(
+        summary="360Giving grants, flattened (CSV)",
+        description="The same grants as the JSON package, one row each; streamed.",
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+        tags=["open-data"],
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        return super().get(request)
+
+    def chunks(self, open_data: Any, grants: QuerySet[Grant]) -> Any:
+        return open_data.csv_chunks(grants)

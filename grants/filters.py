@@ -1,0 +1,232 @@
+"""Filters of the funder-side lists (django-filter): one FilterSet serves the API and could serve
+the staff pages. Every value is validated by its form field first, so a NUL byte, a huge number
+or a malformed date is a 400 with a message, never a database error.
+
+The building blocks at the top are shared with `applications.filters`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.apps import apps
+from django.core.validators import RegexValidator
+from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from grants.models import (
+    Call,
+    Grant,
+    GrantStatus,
+    Intake,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Programme,
+)
+from grants.money import MAX_DIGITS
+
+# Largest id a BIGINT column holds: anything above is refused before it reaches the database.
+MAX_ID = 2**63 - 1
+COUNTRY_CODE = RegexValidator(
+    r"^[A-Za-z]{2}\Z", _("Give a two-letter country code, e.g. DE or FR.")
+)
+
+
+def choices_of(model_label: str, field: str) -> Callable[[], list[tuple[Any, Any]]]:
+    """Choices of a field of a higher app, looked up by name (imports flow the other way)."""
+
+    def choices() -> list[tuple[Any, Any]]:
+        return list(apps.get_model(model_label)._meta.get_field(field).choices or [])
+
+    return choices
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.Filter):
+    """A primary key: a whole number from 1 to the largest BIGINT."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SmallNumberFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
+class MoneyFilter(django_filters.NumberFilter):
+    """An amount in EUR with at most two decimals, within what the money columns hold."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+
+class CountryFilter(django_filters.CharFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("validators", [COUNTRY_CODE])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        return super().filter(qs, value.upper() if value else value)
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text: every word must occur (case-insensitive) in one of `fields`."""
+
+    def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
+        self.search_fields = fields
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        for word in (value or "").split()[:10]:
+            match = Q()
+            for name in self.search_fields:
+                match |= Q(**{f"{name}__icontains": word})
+            qs = qs.filter(match)
+        return qs
+
+
+def bounded(label: Any, bound: Any) -> Any:
+    """“Amount awarded – at least”, translated when shown (the label is built at import)."""
+    return format_lazy("{label} – {bound}", label=label, bound=bound)
+
+
+def date_range(
+    field: str, label: Any
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    return (
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="gte", label=bounded(label, _("from"))
+        ),
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="lte", label=bounded(label, _("until"))
+        ),
+    )
+
+
+def money_range(field: str, label: Any) -> tuple[MoneyFilter, MoneyFilter]:
+    return (
+        MoneyFilter(field_name=field, lookup_expr="gte", label=bounded(label, _("at least"))),
+        MoneyFilter(field_name=field, lookup_expr="lte", label=bounded(label, _("at most"))),
+    )
+
+
+def year_filter(field: str) -> SmallNumberFilter:
+    return SmallNumberFilter(
+        field_name=f"{field}__year", label=_("Year"), min_value=1900, max_value=2999
+    )
+
+
+def category_filter(field: str) -> SmallNumberFilter:
+    return SmallNumberFilter(field_name=field, label=_("Category"), min_value=1, max_value=99)
+
+
+# --- programmes and calls --------------------------------------------------------------------------
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
+    category = category_filter("category")
+    intake = django_filters.ChoiceFilter(choices=Intake.choices, label=_("Intake"))
+    ordering = django_filters.OrderingFilter(fields=("category", "code", "id"))
+
+    class Meta:
+        model = Programme
+        fields: list[str] = []
+
+
+class CallFilter(django_filters.FilterSet):
+    programme = IdFilter(field_name="programme", label=_("Programme"))
+    open_on = django_filters.DateFilter(
+        method="filter_open_on", label=_("Open on"), help_text=_("calls open on this day")
+    )
+    closes_from, closes_to = date_range("closes_on", _("Closes"))
+    ordering = django_filters.OrderingFilter(fields=("closes_on", "opens_on", "id"))
+
+    class Meta:
+        model = Call
+        fields: list[str] = []
+
+    def filter_open_on(self, queryset: QuerySet[Call], name: str, value: Any) -> QuerySet[Call]:
+        if value is None:
+            return queryset
+        return queryset.filter(opens_on__lte=value, closes_on__gte=value)
+
+
+# --- grants and payments ---------------------------------------------------------------------------
+
+
+class GrantFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=GrantStatus.choices, label=_("Status"))
+    programme = IdFilter(field_name="programme", label=_("Programme"))
+    category = category_filter("programme__category")
+    year = year_filter("offered_at")
+    country = CountryFilter(
+        field_name="application__organisation__country", label=_("Applicant country")
+    )
+    region = django_filters.ChoiceFilter(
+        field_name="application__organisation__region",
+        choices=choices_of("applications.Organisation", "region"),
+        label=_("Applicant region"),
+    )
+    theme = django_filters.ChoiceFilter(
+        field_name="application__theme_rows__theme",
+        choices=choices_of("applications.ApplicationTheme", "theme"),
+        label=_("Theme"),
+    )
+    awarded_min, awarded_max = money_range("amount_awarded", _("Amount awarded"))
+    offered_from, offered_to = date_range("offered_at__date", _("Offered"))
+    start_from, start_to = date_range("project_start", _("Project start"))
+    q = SearchFilter(
+        fields=(
+            "application__reference",
+            "application__title",
+            "application__summary",
+            "application__organisation__name",
+        )
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=("offered_at", "amount_awarded", "project_start", "id")
+    )
+
+    class Meta:
+        model = Grant
+        fields: list[str] = []
+
+
+class PaymentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=PaymentStatus.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(choices=PaymentKind.choices, label=_("Kind"))
+    grant = IdFilter(field_name="grant", label=_("Grant"))
+    programme = IdFilter(field_name="grant__programme", label=_("Programme"))
+    country = CountryFilter(
+        field_name="grant__application__organisation__country", label=_("Applicant country")
+    )
+    amount_min, amount_max = money_range("amount", _("Amount"))
+    due_from, due_to = date_range("due_on", _("Due"))
+    paid_from, paid_to = date_range("paid_at__date", _("Paid"))
+    q = SearchFilter(
+        fields=("grant__application__reference", "grant__application__organisation__name")
+    )
+    ordering = django_filters.OrderingFilter(fields=("due_on", "amount", "paid_at", "id"))
+
+    class Meta:
+        model = Payment
+        fields: list[str] = []
