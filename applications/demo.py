@@ -17,6 +17,7 @@ from applications.models import (
     REQUIRED_DECLARATIONS,
     Application,
     ApplicationStatus,
+    Declaration,
     LegalForm,
     Organisation,
 )
@@ -249,8 +250,10 @@ def make_ready_draft(
     start: date | None = None,
     title: str = "Begegnungswoche / Semaine de rencontre",
     partner_country: str = "FR",
+    publication: bool = False,
 ) -> Application:
-    """A draft that passes every rule when submitted today (on the clock)."""
+    """A draft that passes every rule when submitted today (on the clock); with `publication`
+    the applicant also consents to the grant being published as open data."""
     start = start or clock.today() + timedelta(days=60)
     return services.create_draft(
         organisation,
@@ -270,7 +273,7 @@ def make_ready_draft(
         budget_lines=budget_for(requested),
         partners=[{"name": "Comité de jumelage Lyon", "country": partner_country, "city": "Lyon"}],
         participants_expected={"DE": 15, "FR": 15},
-        declarations=list(REQUIRED_DECLARATIONS),
+        declarations=[*REQUIRED_DECLARATIONS, *([Declaration.PUBLICATION] if publication else [])],
     )
 
 
@@ -383,6 +386,7 @@ def drive(
     applicant: Any = None,
     title: str | None = None,
     steps: StepHooks | None = None,
+    publication: bool = False,
 ) -> Application:
     """Create an application and replay a history up to the wanted state(s), step by step.
 
@@ -404,6 +408,7 @@ def drive(
             by=applicant,
             requested=requested,
             start=start,
+            publication=publication,
             **({"title": title} if title else {}),
         )
     actors = {

@@ -276,6 +276,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 MICROGRANTS_DEBTOR_NAME = os.environ.get("MICROGRANTS_DEBTOR_NAME", "Buergerfonds Demo")
 MICROGRANTS_DEBTOR_IBAN = os.environ.get("MICROGRANTS_DEBTOR_IBAN", "DE02120300000000202051")
 MICROGRANTS_DEBTOR_BIC = os.environ.get("MICROGRANTS_DEBTOR_BIC", "BYLADEM1001")
+# Open data (360Giving): grant ids are 360G-<prefix>-<reference>; the funder's org-id when it has
+# one (else 360G-<prefix>-FUND-<fund>); the licence the published data carries.
+MICROGRANTS_360G_PREFIX = os.environ.get("MICROGRANTS_360G_PREFIX", "microgrants")
+MICROGRANTS_360G_FUNDER_ID = os.environ.get("MICROGRANTS_360G_FUNDER_ID", "")
+MICROGRANTS_360G_LICENSE = os.environ.get(
+    "MICROGRANTS_360G_LICENSE", "https://creativecommons.org/licenses/by/4.0/"
+)
 # Hours a claimed review task stays with its reviewer before it returns to the queue.
 MICROGRANTS_CLAIM_HOURS = int(os.environ.get("MICROGRANTS_CLAIM_HOURS", "72"))
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.http import http_date
 
 from applications import demo, services
@@ -55,7 +56,7 @@ def test_filters_find_what_they_say(all_programmes_funder, world: World, program
         f"year={world.accepted_a.submitted_at.year}": {
             a.pk for a in world.in_a + world.in_b if a.submitted_at.year == world.accepted_a.submitted_at.year
         },
-        f"submitted_to={world.rejected_a.submitted_at.date()}": {
+        f"submitted_to={timezone.localdate(world.rejected_a.submitted_at)}": {
             a.pk for a in world.in_a + world.in_b if a.submitted_at <= world.rejected_a.submitted_at
         },
     }  # fmt: skip

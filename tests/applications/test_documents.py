@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
 from applications import demo, documents, services
@@ -170,7 +170,7 @@ def test_each_kind_is_issued_by_its_cause_in_both_languages_with_the_right_figur
             assert MONEY[language]["1000"] in text  # the balance payment
         elif kind == DocumentKind.REJECTION:
             assert "Nicht förderfähig / non éligible." in text
-            assert day(document.log.created_at.date(), language) in text
+            assert day(timezone.localdate(document.log.created_at), language) in text
     # The footer of each part counts the pages in its own language.
     summary_text = text_of(issued[(settled.pk, DocumentKind.SUMMARY)])
     assert (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from applications import demo, emails, emails_effects, services
@@ -163,7 +163,7 @@ def test_the_grant_mails_follow_the_money_and_the_report(cast: Any, committed: A
     [due] = mails("report_due")
     end_log = log_of(grant, "end_project")
     assert due.key == f"report_due:{end_log.pk}" and due.log_id == end_log.pk
-    days_left = (grant.report_due_on - end_log.created_at.date()).days
+    days_left = (grant.report_due_on - timezone.localdate(end_log.created_at)).days
     assert f"{days_left} Tagen" in due.body_text  # the application is German
     assert formatted(grant.report_due_on, "de") in due.subject
     assert f"/applications/{application.pk}/report/" in due.body_text

@@ -479,6 +479,8 @@ class Command(BaseCommand):
                             applicant=applicant,
                             title=item.title,
                             steps=steps,
+                            # Three in four consent to publication (the 360Giving export).
+                            publication=item.number % 4 != 0,
                         )
                         created[item.number] = application.pk
                         bar.update()
@@ -525,6 +527,13 @@ class Command(BaseCommand):
             if n == 0:
                 lines.append(rule)
         lines.append(rule)
+        if cast.funder_token:
+            lines.append(f"API token of the funder (shown only now): {cast.funder_token}")
+        else:
+            lines.append(
+                "The funder's API token was printed when the demo data was created; an "
+                "administrator can issue a new one under Grants > API tokens in the admin."
+            )
         return "\n".join(lines)
 
 
