@@ -29,14 +29,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from applications.admin import APPLICATION_TRANSITION_SPECS
 from applications.filters import ApplicationFilter, StatisticsFilter
 from applications.models import Application, ApplicationStatus, Region, Theme
+from applications.services import APPLICATION_TRANSITIONS, run_application_transition
 from grants import rules
 from grants.api.auth import HasApiAccess, programme_scope
 from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
 from grants.api.views import ApiReadViewSet, in_scope
 from grants.models import LedgerEntry, LedgerKind
 from workflows.api import ConditionalGetMixin
+from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
@@ -152,9 +155,16 @@ def last_change(applications: QuerySet[Application]) -> datetime | None:
     ),
     retrieve=extend_schema(summary="One application"),
 )
-class ApplicationViewSet(ApiReadViewSet[Application]):
+@transition_schema(record="application", answer=StaffApplicationSerializer)
+class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
+    # Staff run the transitions with the admin's data and the applications' services.
+    transition_specs = APPLICATION_TRANSITION_SPECS
+    transition_services = APPLICATION_TRANSITIONS
+
+    def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Application:
+        return run_application_transition(obj, name, by=by, **data)
 
     def get_queryset(self) -> QuerySet[Application]:
         return (

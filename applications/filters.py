@@ -16,6 +16,7 @@ from grants.filters import (
     category_filter,
     date_range,
     money_range,
+    status_filter,
     year_filter,
 )
 
@@ -23,9 +24,7 @@ LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
-        choices=ApplicationStatus.choices, label=_("Status")
-    )
+    status = status_filter(ApplicationStatus.choices)
     programme = IdFilter(field_name="programme", label=_("Programme"))
     category = category_filter("programme__category")
     call = IdFilter(field_name="call", label=_("Call"))

@@ -484,11 +484,23 @@ def complete_review(
     return perform(application, "complete_review", by=by, note=note, score=score)
 
 
+# Rules a higher app adds to every approval (reviews: the programme's minimum score), so that the
+# decision page, the admin and the API refuse alike. Each raises a WorkflowError.
+APPROVAL_CHECKS: list[Callable[[Application], None]] = []
+
+
+def add_approval_check(check: Callable[[Application], None]) -> None:
+    if check not in APPROVAL_CHECKS:
+        APPROVAL_CHECKS.append(check)
+
+
 @transaction.atomic
 def approve_application(
     application: Application, *, by: Any, amount: Decimal, conditions: str = "", note: str = ""
 ) -> Application:
     """Approve within budget: commits the amount under a row lock and offers the grant."""
+    for check in APPROVAL_CHECKS:
+        check(application)
     approved = perform(
         application, "approve", by=by, note=note, amount=amount, conditions=conditions
     )

@@ -208,8 +208,10 @@ MICROGRANTS_API_RATE = os.environ.get("MICROGRANTS_API_RATE", "600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "microgrants API",
     "DESCRIPTION": (
-        "Read-only API for funders and staff: programmes, calls, applications, grants, "
-        "payments, statistics and the 360Giving export. Authenticate with an API token from "
+        "The fund's data for funders and staff: programmes, calls, applications, grants, "
+        "payments, statistics and the 360Giving export, read-only for funders. Staff "
+        "integrations perform transitions with POST .../transitions/{name}/; an "
+        "`Idempotency-Key` header makes retries safe. Authenticate with an API token from "
         "an administrator (`Authorization: Bearer mgt_...`). Lists are paged with cursors "
         "(`next`/`previous` links, `page_size` up to 100); every error is an RFC 7807 problem "
         "(`application/problem+json`)."

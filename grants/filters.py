@@ -1,6 +1,7 @@
 """Filters of the funder-side lists (django-filter): one FilterSet serves the API and could serve
 the staff pages. Every value is validated by its form field first, so a NUL byte, a huge number
-or a malformed date is a 400 with a message, never a database error.
+or a malformed date is a 400 with a message, never a database error; the OpenAPI schema states
+the same bounds (see `documented`), so generated clients and schema-driven tests know them.
 
 The building blocks at the top are shared with `applications.filters`.
 """
@@ -8,6 +9,7 @@ The building blocks at the top are shared with `applications.filters`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -17,7 +19,6 @@ from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from grants.models import (
@@ -48,7 +49,13 @@ def choices_of(model_label: str, field: str) -> Callable[[], list[tuple[Any, Any
     return choices
 
 
-@extend_schema_field(OpenApiTypes.INT)
+def documented(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
+    """The filter's query parameter in the OpenAPI schema: `schema` (the bounds its form field
+    enforces) and the filter's label as the description."""
+    label = filter_._label  # type: ignore[attr-defined]
+    extend_schema_field({**schema, "description": label} if label else schema)(filter_)
+
+
 class IdFilter(django_filters.Filter):
     """A primary key: a whole number from 1 to the largest BIGINT."""
 
@@ -58,11 +65,18 @@ class IdFilter(django_filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        bounds = {"minimum": self.extra["min_value"], "maximum": self.extra["max_value"]}
+        documented(self, {"type": "integer", "format": "int64", **bounds})
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class SmallNumberFilter(django_filters.Filter):
+    """A whole number between `min_value` and `max_value` (a year, a category)."""
+
     field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, min_value: int, max_value: int, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        documented(self, {"type": "integer", "minimum": min_value, "maximum": max_value})
 
 
 class MoneyFilter(django_filters.NumberFilter):
@@ -73,6 +87,11 @@ class MoneyFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_digits", MAX_DIGITS)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+        whole = self.extra["max_digits"] - self.extra["decimal_places"]
+        pattern = rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.extra['decimal_places']}}})?$"
+        # A string like the amounts in the bodies ("4000.00"): a JSON number would invite
+        # exponents and binary fractions that the filter refuses.
+        documented(self, {"type": "string", "format": "decimal", "pattern": pattern})
 
 
 class CountryFilter(django_filters.CharFilter):
@@ -80,9 +99,33 @@ class CountryFilter(django_filters.CharFilter):
         kwargs.setdefault("max_length", 2)
         kwargs.setdefault("validators", [COUNTRY_CODE])
         super().__init__(*args, **kwargs)
+        documented(self, {"type": "string", "pattern": "^[A-Za-z]{2}$"})
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         return super().filter(qs, value.upper() if value else value)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0) from a query string; anything else is an error. Django's field
+    reads any other value as "no value", which would silently drop the filter."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        text = "" if value is None else str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        if text:
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
+        return None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter: `true` or `false`; any other value is a 400."""
+
+    field_class = StrictBooleanField
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -93,6 +136,7 @@ class SearchFilter(django_filters.CharFilter):
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("label", _("Search"))
         super().__init__(*args, **kwargs)
+        documented(self, {"type": "string", "maxLength": self.extra["max_length"]})
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         for word in (value or "").split()[:10]:
@@ -138,11 +182,18 @@ def category_filter(field: str) -> SmallNumberFilter:
     return SmallNumberFilter(field_name=field, label=_("Category"), min_value=1, max_value=99)
 
 
+def status_filter(choices: Any) -> django_filters.MultipleChoiceFilter:
+    """One or more statuses. Without DISTINCT (a status is a column of the row itself, it
+    never repeats a row): DISTINCT would make an aggregate over the filtered rows (statistics)
+    wrap them in a subquery, where the correlated `paid` subquery no longer finds its row."""
+    return django_filters.MultipleChoiceFilter(choices=choices, label=_("Status"), distinct=False)
+
+
 # --- programmes and calls --------------------------------------------------------------------------
 
 
 class ProgrammeFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
+    active = BooleanFilter(field_name="is_active", label=_("Active"))
     category = category_filter("category")
     intake = django_filters.ChoiceFilter(choices=Intake.choices, label=_("Intake"))
     ordering = django_filters.OrderingFilter(fields=("category", "code", "id"))
@@ -164,9 +215,9 @@ class CallFilter(django_filters.FilterSet):
         model = Call
         fields: list[str] = []
 
-    def filter_open_on(self, queryset: QuerySet[Call], name: str, value: Any) -> QuerySet[Call]:
-        if value is None:
-            return queryset
+    def filter_open_on(self, queryset: QuerySet[Call], name: str, value: date) -> QuerySet[Call]:
+        # Called with a date only (django-filter skips empty values); the hint types the
+        # parameter in the schema.
         return queryset.filter(opens_on__lte=value, closes_on__gte=value)
 
 
@@ -174,7 +225,7 @@ class CallFilter(django_filters.FilterSet):
 
 
 class GrantFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=GrantStatus.choices, label=_("Status"))
+    status = status_filter(GrantStatus.choices)
     programme = IdFilter(field_name="programme", label=_("Programme"))
     category = category_filter("programme__category")
     year = year_filter("offered_at")
@@ -212,7 +263,7 @@ class GrantFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=PaymentStatus.choices, label=_("Status"))
+    status = status_filter(PaymentStatus.choices)
     kind = django_filters.ChoiceFilter(choices=PaymentKind.choices, label=_("Kind"))
     grant = IdFilter(field_name="grant", label=_("Grant"))
     programme = IdFilter(field_name="grant__programme", label=_("Programme"))

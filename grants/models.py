@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants import rules
@@ -538,7 +539,8 @@ class PaymentKind(models.TextChoices):
 
 class PaymentStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
-    APPROVED = "approved", _("approved")
+    # Approved for payment by finance ("freigegeben"), not a grant decision ("bewilligt").
+    APPROVED = "approved", pgettext_lazy("payment status", "approved")
     EXPORTED = "exported", _("exported")
     PAID = "paid", _("paid")
     FAILED = "failed", _("failed")

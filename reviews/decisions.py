@@ -152,7 +152,7 @@ def decide(
         raise UnknownTransition()
     check_decider(application, by)
     if decision == "approve":
-        check_minimum_score(application)
+        # approve_application checks the minimum score (registered in ReviewsConfig.ready).
         amount = application.requested_amount if amount is None else amount
         return approve_application(application, by=by, amount=amount, conditions=conditions)
     if decision == "reject":

@@ -75,6 +75,12 @@ def demo_data(cast, draft):
     from applications.documents import issue_document
 
     issue_document(data["submitted"], kind="summary")
+    # A retried API call (its stored answer): approving a submitted application is refused.
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(cast.manager)
+    api.post(f"/api/v1/applications/{data['submitted'].pk}/transitions/approve/", {"amount": "1.00"}, format="json", HTTP_IDEMPOTENCY_KEY="demo-retry")  # fmt: skip
     return data
 
 

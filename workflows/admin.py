@@ -29,9 +29,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from workflows import clock
+from workflows.api import idempotency  # (also registers the deadline job that prunes the keys)
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
-from workflows.models import OutboxMessage, OutboxStatus, TransitionLog
+from workflows.models import IdempotentRequest, OutboxMessage, OutboxStatus, TransitionLog
 from workflows.roles import STAFF_ROLES, Role, has_role
 
 admin.site.site_header = _("microgrants administration")
@@ -480,3 +482,25 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                 _("%(count)d selected e-mail(s) skipped: only retrying or failed ones are sent.")
                 % {"count": skipped},
             )
+
+
+# --- idempotency keys of the API ------------------------------------------------------------------
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(ReadOnlyAdmin):
+    """The API's remembered answers (to replay a retried write): for looking into an
+    integration's retries. Administrators only: the answers hold what their callers read."""
+
+    view_roles = (Role.ADMINISTRATOR,)
+    list_display = ("created_at", "user", "method", "path", "key", "status_code", "expired")
+    list_filter = ("status_code", "method")
+    list_select_related = ("user",)
+    search_fields = ("=key", "path", "user__username")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    @admin.display(description=_("expired"), boolean=True)
+    def expired(self, obj: IdempotentRequest) -> bool:
+        return obj.created_at <= clock.now() - idempotency.KEY_LIFETIME

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = "Workflows"
+
+    def ready(self) -> None:
+        # Registers the deadline job that deletes expired Idempotency-Key rows.
+        import workflows.api.idempotency  # noqa: F401

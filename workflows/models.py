@@ -185,3 +185,34 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {', '.join(self.to)} ({self.status})"
+
+
+class IdempotentRequest(models.Model):
+    """A write request sent with an `Idempotency-Key`, and the answer it got.
+
+    A client that retries (a timeout, a lost connection) with the same key gets the stored answer
+    instead of the work being done twice. One key per user; kept for a day (see
+    `workflows.api.idempotency`). The row is inserted before the work, in the same transaction:
+    a second request with the key waits on the unique index until the first has answered.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}] -> {self.status_code or '…'}"

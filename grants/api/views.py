@@ -25,10 +25,13 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from grants import filters, rules
+from grants.admin import GRANT_TRANSITION_SPECS
 from grants.api import serializers
 from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
 from grants.models import Call, Grant, LedgerEntry, LedgerKind, Payment, Programme
+from grants.services import GRANT_TRANSITIONS, run_grant_transition
 from workflows.api import ConditionalGetMixin, KeysetPagination
+from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 M = TypeVar("M", bound=models.Model)
 
@@ -133,9 +136,16 @@ class CallViewSet(ApiReadViewSet[Call]):
     ),
     retrieve=extend_schema(summary="One grant"),
 )
-class GrantViewSet(ApiReadViewSet[Grant]):
+@transition_schema(record="grant", answer=serializers.StaffGrantSerializer)
+class GrantViewSet(TransitionViewSetMixin, ApiReadViewSet[Grant]):
     serializer_class = serializers.GrantSerializer
     filterset_class = filters.GrantFilter
+    # Staff run the transitions with the admin's data and the grants' services.
+    transition_specs = GRANT_TRANSITION_SPECS
+    transition_services = GRANT_TRANSITIONS
+
+    def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Grant:
+        return run_grant_transition(obj, name, by=by, **data)
 
     def get_queryset(self) -> QuerySet[Grant]:
         return grants_for(self.request.user, programme_scope(self.request))

@@ -186,6 +186,18 @@ def test_a_programme_with_a_minimum_score_refuses_approval_below_it(cast: Any, d
     assert decisions.decide(application, by=cast.manager, decision="approve").status == "approved"
 
 
+def test_the_minimum_score_also_holds_for_approvals_from_the_admin_and_the_api(
+    cast: Any, drive: Any
+) -> None:
+    # The admin's transition form and POST /api/v1/.../transitions/approve/ call the service
+    # directly, without the decision page.
+    application = drive("reviewed")  # scored 72.50
+    type(application.programme).objects.filter(pk=application.programme_id).update(minimum_score=Decimal("90"))  # fmt: skip
+    application.refresh_from_db()
+    with unchanged(application), pytest.raises(decisions.ScoreBelowMinimum):
+        application_services.approve_application(application, by=cast.manager, amount=Decimal("4000.00"))  # fmt: skip
+
+
 def test_a_decision_someone_else_made_first_is_refused_in_words(cast: Any, drive: Any) -> None:
     application = drive("reviewed")
     stale = Application.objects.get(pk=application.pk)

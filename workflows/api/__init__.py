@@ -27,6 +27,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.encoding import force_str
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -137,8 +138,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return response
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Any API address that names no endpoint: a problem, not Django's HTML page."""
+    """Any API address that names no endpoint: a problem, not Django's HTML page. Exempt from
+    CSRF like the API's views: a token client's POST to a wrong address (e.g. an id that is no
+    number) is a 404 problem, not the HTML page of a CSRF failure."""
     body = problem(
         404, "not_found", _("There is no endpoint at this address."), instance=request.path
     )

@@ -9,7 +9,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from workflows.api import PROBLEM_CONTENT_TYPE, ProblemSerializer
+from workflows.api import PROBLEM_CONTENT_TYPE, ConditionalGetMixin, ProblemSerializer
 
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter(
@@ -41,8 +41,13 @@ class ProblemAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, adding the problem responses each operation can give, the
     304 of a conditional GET and the If-None-Match / If-Modified-Since headers."""
 
+    def _is_conditional(self) -> bool:
+        """A GET of a view that answers 304 (ConditionalGetMixin); the streamed open-data
+        files, for one, have no ETag."""
+        return self.method == "GET" and isinstance(self.view, ConditionalGetMixin)
+
     def get_override_parameters(self) -> list[Any]:
-        extra = CONDITIONAL_PARAMETERS if self.method == "GET" else []
+        extra = CONDITIONAL_PARAMETERS if self._is_conditional() else []
         return [*super().get_override_parameters(), *extra]
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
@@ -67,7 +72,7 @@ class ProblemAutoSchema(AutoSchema):
                     ProblemSerializer, code, media_types=[PROBLEM_CONTENT_TYPE]
                 ),
             )
-        if self.method == "GET":
+        if self._is_conditional():
             not_modified = OpenApiResponse(
                 description="Not modified: the copy you hold is current."
             )
