@@ -31,6 +31,16 @@ def day(offset: int) -> str:
     return (clock.today() + timedelta(days=offset)).isoformat()
 
 
+def unambiguous_day(offset: int) -> str:
+    """The first day from `offset` days ahead whose day and month are the same number (03.03.):
+    Chromium orders a date field's parts by the machine's locale, not the page's, so keyboard
+    input reads the same in dd.mm.yyyy and mm/dd/yyyy only on such a day."""
+    day = clock.today() + timedelta(days=offset)
+    while day.day != day.month:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
 def mail_link(pattern: str) -> str:
     body = mail.outbox[-1].body
     found = re.search(pattern, body)
@@ -300,9 +310,10 @@ def test_the_eligibility_check_works_with_the_keyboard_alone(page: Any) -> None:
     tab_to(page, "id_country_0")
     page.keyboard.press("Space")
     tab_to(page, "id_start")
+    start = unambiguous_day(70)
     page.keyboard.type(
-        day(80)[8:10] + day(80)[5:7] + day(80)[0:4]
-    )  # dd mm yyyy into the date field
+        start[8:10] + start[5:7] + start[0:4]
+    )  # the parts as a keyboard user types them
     tab_to(page, "id_amount")
     page.keyboard.type("3500")
     tab_to(page, "id_cross_border_partner_0")
