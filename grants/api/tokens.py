@@ -10,12 +10,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Func, IntegerField, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import ApiToken, Programme
 from workflows import clock
+from workflows.roles import Role
 
 # mgt_<8 hex: the prefix, stored in clear for lookup and display>_<43 characters of secret>
 TOKEN_PATTERN = re.compile(r"^mgt_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{43})$")
@@ -86,14 +89,48 @@ def revoke_token(token: ApiToken, *, by: Any) -> bool:
     return bool(revoked)
 
 
+# SUM as a plain function, not an aggregate: one row for the user without a GROUP BY (NULL when
+# the user has no group).
+ROLE_BITS = Subquery(
+    Group.objects.filter(user=OuterRef("user_id"))
+    .order_by()
+    .annotate(
+        bits=Func(
+            Case(
+                *(When(name=role.value, then=Value(1 << i)) for i, role in enumerate(Role)),
+                default=Value(0),
+            ),
+            function="SUM",
+            output_field=IntegerField(),
+        )
+    )
+    .values("bits"),
+    output_field=IntegerField(),
+)
+
+
 def token_for(raw: str) -> ApiToken | None:
     """The token whose secret is `raw` (revoked and expired ones included), else None."""
     match = TOKEN_PATTERN.match(raw)
     if match is None:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=match["prefix"]).first()
+    # The user's roles come along in the same query: one bit per role, summed over the user's
+    # groups (group names are unique, so the sum is the OR). Every API request checks them, and
+    # workflows.roles.role_names reads what is cached on the user.
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(role_bits=ROLE_BITS)
+        .filter(prefix=match["prefix"])
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.token_hash, token_hash(raw)):
         return None
+    user = token.user
+    bits = token.role_bits or 0  # type: ignore[attr-defined]
+    names = frozenset(role.value for index, role in enumerate(Role) if bits & (1 << index))
+    if user.is_superuser:
+        names |= {Role.ADMINISTRATOR.value}
+    user._microgrants_roles = names  # type: ignore[attr-defined]
     return token
 
 

@@ -100,7 +100,7 @@ def test_last_use_is_recorded_but_not_written_on_every_request(fiona, django_ass
     fiona.token.refresh_from_db()
     first_use = fiona.token.last_used_at
     assert first_use is not None
-    with django_assert_num_queries(4):  # token, its programmes, the page, the user's roles
+    with django_assert_num_queries(3):  # token with the user's roles, its programmes, the page
         fiona.client.get(PROGRAMMES)
     fiona.token.refresh_from_db()
     assert fiona.token.last_used_at == first_use

@@ -144,6 +144,20 @@ def test_walking_the_pages_returns_every_application_once(
     assert walked == whole  # same order, nothing twice, nothing lost (NULL amounts included)
 
 
+@pytest.mark.parametrize("page_size", [1, 2, 3, 4])
+def test_the_nulls_after_the_values_come_on_the_page_where_the_values_end(
+    all_programmes_funder, world: World, page_size
+):
+    # The values are one indexed range; the NULLs (applications not decided) a read of their own
+    # on the page where the range ends: at every page size, in order, nothing twice or lost.
+    client = all_programmes_funder.client
+    url = "/api/v1/applications/?ordering=-awarded_amount"
+    whole = client.get(f"{url}&page_size=100").json()["results"]
+    amounts = [row["awarded_amount"] for row in whole]
+    assert None in amounts and amounts[0] is not None, amounts  # values, then NULLs
+    assert walk(client, f"{url}&page_size={page_size}") == [row["id"] for row in whole]
+
+
 def test_previous_links_lead_back_page_by_page(all_programmes_funder, world: World):
     client = all_programmes_funder.client
     first = client.get("/api/v1/applications/?page_size=2&ordering=-requested_amount").json()

@@ -196,18 +196,27 @@ class SortKey:
     def equal(self, value: Any) -> Q:
         return Q(**{f"{self.name}__isnull": True}) if value is None else Q(**{self.name: value})
 
-    def beyond(self, value: Any, *, reverse: bool) -> Q | None:
-        """Rows strictly after `value` in reading order (before it when `reverse`)."""
+    def beyond(self, value: Any, *, reverse: bool, nulls: bool = True) -> Q | None:
+        """Rows strictly after `value` in reading order (before it when `reverse`); without
+        `nulls`, leave out the NULLs that follow a value (the caller reads them apart)."""
         if not reverse:
             if value is None:
                 return None  # NULLs come last: nothing after them on this key
             lookup = "lt" if self.descending else "gt"
             after = Q(**{f"{self.name}__{lookup}": value})
-            return after | Q(**{f"{self.name}__isnull": True}) if self.nullable else after
+            if self.nullable and nulls:
+                return after | Q(**{f"{self.name}__isnull": True})
+            return after
         if value is None:
             return Q(**{f"{self.name}__isnull": False})
         lookup = "gt" if self.descending else "lt"
         return Q(**{f"{self.name}__{lookup}": value})
+
+    def bound(self, value: Any, *, reverse: bool) -> Q:
+        """Redundant with `beyond` on a first key: the value itself and beyond it, as one range
+        an index on the key can start from (`beyond` alone is an OR it cannot)."""
+        forward_down = self.descending != reverse
+        return Q(**{f"{self.name}__{'lte' if forward_down else 'gte'}": value})
 
 
 def sort_keys(queryset: QuerySet[Any]) -> list[SortKey]:
@@ -275,10 +284,24 @@ class KeysetPagination(BasePagination):
         signature = [key.label for key in keys]
         cursor = self.decode_cursor(request, signature, keys)
         reverse = bool(cursor and cursor[1])
-        page = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
+        ordered = queryset.order_by(*(key.order(reverse=reverse) for key in keys))
+        page, tail = ordered, None
         if cursor is not None:
-            page = page.filter(self.beyond(keys, cursor[0], reverse=reverse))
+            values = cursor[0]
+            first = keys[0]
+            if values[0] is not None:
+                # One index range from the cursor on: `first <= X AND (first < X OR ...)`.
+                # The NULLs of a nullable first key follow every value in reading order: they
+                # are read apart, only when the range ends before the page is full.
+                if first.nullable and not reverse:
+                    tail = ordered.filter(**{f"{first.name}__isnull": True})
+                condition = self.beyond(keys, values, reverse=reverse, nulls=False)
+                page = ordered.filter(first.bound(values[0], reverse=reverse) & condition)
+            else:
+                page = ordered.filter(self.beyond(keys, values, reverse=reverse))
         rows = list(page[: size + 1])
+        if tail is not None and len(rows) <= size:
+            rows += list(tail[: size + 1 - len(rows)])
         more = len(rows) > size
         rows = rows[:size]
         if reverse:
@@ -307,11 +330,14 @@ class KeysetPagination(BasePagination):
         return int(raw)
 
     @staticmethod
-    def beyond(keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool) -> Q:
+    def beyond(
+        keys: Sequence[SortKey], values: Sequence[Any], *, reverse: bool, nulls: bool = True
+    ) -> Q:
+        """Rows after the cursor's; without `nulls`, not those whose first key is NULL."""
         condition: Q | None = None
         prefix = Q()
-        for key, value in zip(keys, values, strict=True):
-            step = key.beyond(value, reverse=reverse)
+        for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+            step = key.beyond(value, reverse=reverse, nulls=nulls or index > 0)
             if step is not None:
                 term = prefix & step
                 condition = term if condition is None else condition | term
@@ -340,7 +366,10 @@ class KeysetPagination(BasePagination):
             raise invalid from None
 
     def encode_cursor(self, row: Any, *, reverse: bool) -> str:
-        values = [_plain(getattr(row, key.attname)) for key in self.keys]
+        if isinstance(row, dict):  # a page of .values()
+            values = [_plain(row[key.attname]) for key in self.keys]
+        else:
+            values = [_plain(getattr(row, key.attname)) for key in self.keys]
         payload = {"o": self.signature, "v": values, "r": reverse}
         return signing.dumps(payload, salt=self.signing_salt, compress=True)
 
