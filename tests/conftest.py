@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -43,6 +45,30 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL with real row locks (set DATABASE_URL=postgres://...)",
 )
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
+    """`with committed(): ...` runs what would run after the commit (the tasks' side effects:
+    review tasks, documents, e-mails and their sending)."""
+
+    @contextmanager
+    def block() -> Iterator[None]:
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    return block
+
+
+@pytest.fixture
+def drive(cast: demo.Cast, committed: Callable[..., Any]) -> Callable[..., Any]:
+    """demo.drive with the side effects of every step, as in production."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with committed():
+            return demo.drive(cast, *args, **kwargs)
+
+    return run
 
 
 @pytest.fixture(autouse=True)

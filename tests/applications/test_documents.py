@@ -7,8 +7,6 @@ Rendering a PDF takes 60-400 ms: the tests render few and read them back with py
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,18 +43,6 @@ STATIC = Path(settings.STATICFILES_DIRS[0])
 RENDERS_PDF = True
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    """`with committed(): ...` runs what would run after the commit (the side effects)."""
-
-    @contextmanager
-    def block() -> Iterator[None]:
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 class InLanguage(demo.StepHooks):

@@ -4,8 +4,6 @@ application's language, to the organisation's active members, sent after the com
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,19 +22,6 @@ from workflows.models import OutboxMessage, TransitionLog
 from workflows.tasks import run_transition_effects, send_outbox_message
 
 APPLICANT = "applicant@example.org"
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    """`with committed(): ...` runs what would run after the commit: the side effects, then
-    the sending of what they queued."""
-
-    @contextmanager
-    def block() -> Iterator[None]:
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 @pytest.fixture

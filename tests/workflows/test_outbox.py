@@ -7,7 +7,6 @@ import io
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
 from typing import Any
@@ -63,18 +62,6 @@ def server(settings: Any) -> Iterator[type[FlakyBackend]]:
     FlakyBackend.failures, FlakyBackend.sent, FlakyBackend.delay = 0, [], 0.0
     yield FlakyBackend
     FlakyBackend.failures, FlakyBackend.sent, FlakyBackend.delay = 0, [], 0.0
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
-    """`with committed(): ...` runs what would run after the commit (the send task)."""
-
-    @contextmanager
-    def block() -> Iterator[None]:
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 def invitation(key: str = "invitation:1", *, language: str = "de", **extra: Any) -> Any:
