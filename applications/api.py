@@ -7,14 +7,16 @@ private persons); staff read the working fields too. Statistics are one grouped 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -47,7 +49,7 @@ from grants.api.auth import HasApiAccess, programme_scope
 from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
 from grants.api.views import ApiReadViewSet, in_scope
 from grants.models import LedgerEntry, LedgerKind
-from workflows.api import ConditionalGetMixin
+from workflows.api import ConditionalGetMixin, datetime_text, money_text
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)
@@ -63,7 +65,6 @@ FUNDER_ANNOTATIONS = (
     "grant_pk",
     *(f"organisation_{n}" for n in FUNDER_ORGANISATION),
 )
-LAST_CHANGE = ("last_application_change", "last_organisation_change")
 CENT = Decimal("0.01")
 
 # --- serializers ----------------------------------------------------------------------------------
@@ -126,11 +127,15 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         grant = getattr(application, "grant", None)
         return grant.pk if grant is not None else None
 
+    @cached_property
+    def output_zone(self) -> tzinfo:
+        """The time zone the times are written in (DRF's: the current one), read once."""
+        return timezone.get_current_timezone()
+
     def to_representation(self, instance: Application) -> dict[str, Any]:
         """What DRF's field machinery writes for these fields, read straight off the attributes
         (a list page writes 100 of them; the generic path costs several times the query).
         tests/api/test_fields.py compares it with the generic output."""
-        fields = self.fields
         a: Any = instance
         if isinstance(instance, dict):  # a row of the funder's list (ApplicationViewSet.list)
             a = SimpleNamespace(**instance)
@@ -161,9 +166,8 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         if category is _UNSET:
             programme = a.programme
             category = programme.category if programme is not None else None
-        requested, awarded = a.requested_amount, a.awarded_amount
         start, end = a.start_date, a.end_date
-        submitted, decided = a.submitted_at, a.decided_at
+        zone = self.output_zone
         return {
             "id": a.id,
             "reference": a.reference,
@@ -176,20 +180,12 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
             "call": a.call_id,
             "themes": themes,
             "places": a.places,
-            "requested_amount": None
-            if requested is None
-            else fields["requested_amount"].to_representation(requested),
-            "awarded_amount": None
-            if awarded is None
-            else fields["awarded_amount"].to_representation(awarded),
+            "requested_amount": money_text(a.requested_amount),
+            "awarded_amount": money_text(a.awarded_amount),
             "start_date": None if start is None else start.isoformat(),
             "end_date": None if end is None else end.isoformat(),
-            "submitted_at": None
-            if submitted is None
-            else fields["submitted_at"].to_representation(submitted),
-            "decided_at": None
-            if decided is None
-            else fields["decided_at"].to_representation(decided),
+            "submitted_at": datetime_text(a.submitted_at, zone),
+            "decided_at": datetime_text(a.decided_at, zone),
             "organisation": organisation,
             "partner_countries": self.get_partner_countries(a),
             "grant": self.get_grant(a),
@@ -237,21 +233,19 @@ def applications_for(user: Any, scope: Collection[int] | None) -> QuerySet[Appli
     return in_scope(Application.objects.visible_to(user), scope)
 
 
-def last_change_columns(applications: QuerySet[Application]) -> dict[str, Subquery]:
+def last_change_column(applications: QuerySet[Application]) -> Greatest:
     """The latest change of any of these applications, and of any organisation with one of them,
-    as two scalar subqueries: each walks an index on updated_at from its end (an aggregate over
-    the join reads every row). Annotated on the list's query, they cost no query of their own."""
+    as one column: two scalar subqueries, each walking an index on updated_at from its end (an
+    aggregate over the join reads every row). Annotated on the list's query, it costs no query
+    of its own. NULL only when there is no application (then neither has a time)."""
     plain = applications.order_by()
-    latest_application = plain.order_by("-updated_at").values("updated_at")[:1]
-    latest_organisation = (
+    latest_application = Subquery(plain.order_by("-updated_at").values("updated_at")[:1])
+    latest_organisation = Subquery(
         Organisation.objects.filter(Exists(plain.filter(organisation=OuterRef("pk"))))
         .order_by("-updated_at")
         .values("updated_at")[:1]
     )
-    return {
-        "last_application_change": Subquery(latest_application),
-        "last_organisation_change": Subquery(latest_organisation),
-    }
+    return Greatest(latest_application, latest_organisation)
 
 
 def latest(*times: datetime | None) -> datetime | None:
@@ -296,8 +290,13 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
     def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Application:
         return run_application_transition(obj, name, by=by, **data)
 
+    @cached_property
+    def visible(self) -> QuerySet[Application]:
+        """What the caller may read (a view serves one request)."""
+        return applications_for(self.request.user, programme_scope(self.request))
+
     def get_queryset(self) -> QuerySet[Application]:
-        applications = applications_for(self.request.user, programme_scope(self.request))
+        applications = self.visible
         if self.action != "list" or rules.sees_internal_api_fields(self.request.user):
             return (
                 applications.select_related("organisation", "programme", "grant")
@@ -321,13 +320,13 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Last-Modified covers every application the caller may read (not only the filtered
-        # ones): its two times come along with the page's rows, as scalar subqueries.
-        visible = applications_for(request.user, programme_scope(request))
+        # ones): its time comes along with the page's rows, as a column of subqueries.
+        visible = self.visible
         queryset = self.filter_queryset(self.get_queryset())
-        queryset = queryset.annotate(**last_change_columns(visible))
+        queryset = queryset.annotate(last_change=last_change_column(visible))
         if self.funder_rows:
             # A funder's page as plain rows (no model instances): the serializer reads them.
-            queryset = queryset.values(*FUNDER_COLUMNS, *FUNDER_ANNOTATIONS, *LAST_CHANGE)
+            queryset = queryset.values(*FUNDER_COLUMNS, *FUNDER_ANNOTATIONS, "last_change")
         page: Any = self.paginate_queryset(queryset)
         assert page is not None  # always paginated (KeysetPagination)
         if page and self.funder_rows:
@@ -340,8 +339,8 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
             for row in page:
                 row["partner_country_list"] = sorted(countries[row["id"]])
         if page:
-            top = SimpleNamespace(**page[0]) if isinstance(page[0], dict) else page[0]
-            self.last_modified = latest(top.last_application_change, top.last_organisation_change)
+            top = page[0]
+            self.last_modified = top["last_change"] if isinstance(top, dict) else top.last_change
         else:
             self.last_modified = last_change(visible)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -12,6 +12,7 @@ from applications.models import Application, ApplicationStatus, Region, Theme
 from grants.filters import (
     CountryFilter,
     IdFilter,
+    QueryFilterSet,
     SearchFilter,
     category_filter,
     date_range,
@@ -23,7 +24,7 @@ from grants.filters import (
 LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(QueryFilterSet):
     status = status_filter(ApplicationStatus.choices)
     programme = IdFilter(field_name="programme", label=_("Programme"))
     category = category_filter("programme__category")

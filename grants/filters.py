@@ -56,6 +56,44 @@ def documented(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
     extend_schema_field({**schema, "description": label} if label else schema)(filter_)
 
 
+class QueryFilterSet(django_filters.FilterSet):
+    """A FilterSet for query strings that copies and validates only the filters the query
+    names. django-filter deep-copies every filter and builds and copies a form field of each
+    on every request: a third of the Python time of an API list page with two filters.
+
+    Results and errors are the same: a parameter that is absent filters nothing. Unbound (no
+    data), the FilterSet keeps every filter, so a page that renders its form shows them all.
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Any] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
+        if data is not None:
+            named = self.filters_named_in(data, prefix)
+            if len(named) < len(self.base_filters):
+                # An attribute of this instance: the class keeps every filter (the schema and
+                # other requests read those).
+                self.base_filters = named
+        super().__init__(data, queryset, request=request, prefix=prefix)
+
+    @classmethod
+    def filters_named_in(cls, data: Any, prefix: str | None) -> dict[str, Any]:
+        """The filters with a parameter in `data`. A filter with a widget of several inputs
+        reads `<name>_<suffix>` (range widgets): those keep it too."""
+        keys = list(data.keys())
+        named = {}
+        for name, filter_ in cls.base_filters.items():
+            param = f"{prefix}-{name}" if prefix else name
+            if any(key == param or key.startswith(f"{param}_") for key in keys):
+                named[name] = filter_
+        return named
+
+
 class IdFilter(django_filters.Filter):
     """A primary key: a whole number from 1 to the largest BIGINT."""
 
@@ -192,7 +230,7 @@ def status_filter(choices: Any) -> django_filters.MultipleChoiceFilter:
 # --- programmes and calls --------------------------------------------------------------------------
 
 
-class ProgrammeFilter(django_filters.FilterSet):
+class ProgrammeFilter(QueryFilterSet):
     active = BooleanFilter(field_name="is_active", label=_("Active"))
     category = category_filter("category")
     intake = django_filters.ChoiceFilter(choices=Intake.choices, label=_("Intake"))
@@ -203,7 +241,7 @@ class ProgrammeFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class CallFilter(django_filters.FilterSet):
+class CallFilter(QueryFilterSet):
     programme = IdFilter(field_name="programme", label=_("Programme"))
     open_on = django_filters.DateFilter(
         method="filter_open_on", label=_("Open on"), help_text=_("calls open on this day")
@@ -224,7 +262,7 @@ class CallFilter(django_filters.FilterSet):
 # --- grants and payments ---------------------------------------------------------------------------
 
 
-class GrantFilter(django_filters.FilterSet):
+class GrantFilter(QueryFilterSet):
     status = status_filter(GrantStatus.choices)
     programme = IdFilter(field_name="programme", label=_("Programme"))
     category = category_filter("programme__category")
@@ -262,7 +300,7 @@ class GrantFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class PaymentFilter(django_filters.FilterSet):
+class PaymentFilter(QueryFilterSet):
     status = status_filter(PaymentStatus.choices)
     kind = django_filters.ChoiceFilter(choices=PaymentKind.choices, label=_("Kind"))
     grant = IdFilter(field_name="grant", label=_("Grant"))
