@@ -12,7 +12,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import models
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
@@ -65,7 +66,8 @@ FUNDER_ANNOTATIONS = (
     "grant_pk",
     *(f"organisation_{n}" for n in FUNDER_ORGANISATION),
 )
-CENT = Decimal("0.01")
+# Columns a funder's page may carry besides: the Last-Modified time, the partners' countries.
+PAGE_EXTRAS = ("last_change", "partner_country_list")
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -305,13 +307,23 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
             )
         # A funder's page: the columns the serializer writes, the programme's category and the
         # grant's id as values (no rows of theirs), the partners' countries only.
-        # list() adds the partners' countries with one query of (application, country) pairs.
         self.funder_rows = True  # list() reads the page as .values()
-        return applications.annotate(
-            category_value=F("programme__category"),
-            grant_pk=F("grant__id"),
+        annotations: dict[str, Any] = {
+            "category_value": F("programme__category"),
+            "grant_pk": F("grant__id"),
             **{f"organisation_{name}": F(f"organisation__{name}") for name in FUNDER_ORGANISATION},
-        ).order_by("-submitted_at", "-id")
+        }
+        if connections[applications.db].vendor == "postgresql":
+            # The partners' countries as an array column of the page's query; on other
+            # databases list() reads them in a query of its own.
+            countries = (
+                Partner.objects.filter(application=OuterRef("pk"))
+                .values("country")
+                .distinct()
+                .order_by("country")
+            )
+            annotations["partner_country_list"] = ArraySubquery(countries)
+        return applications.annotate(**annotations).order_by("-submitted_at", "-id")
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if rules.sees_internal_api_fields(self.request.user):
@@ -326,10 +338,11 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
         queryset = queryset.annotate(last_change=last_change_column(visible))
         if self.funder_rows:
             # A funder's page as plain rows (no model instances): the serializer reads them.
-            queryset = queryset.values(*FUNDER_COLUMNS, *FUNDER_ANNOTATIONS, "last_change")
+            read_along = [n for n in PAGE_EXTRAS if n in queryset.query.annotations]
+            queryset = queryset.values(*FUNDER_COLUMNS, *FUNDER_ANNOTATIONS, *read_along)
         page: Any = self.paginate_queryset(queryset)
         assert page is not None  # always paginated (KeysetPagination)
-        if page and self.funder_rows:
+        if page and self.funder_rows and "partner_country_list" not in page[0]:
             countries: dict[int, set[str]] = {row["id"]: set() for row in page}
             pairs = Partner.objects.filter(application_id__in=list(countries)).values_list(
                 "application_id", "country"

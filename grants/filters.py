@@ -65,6 +65,8 @@ class QueryFilterSet(django_filters.FilterSet):
     data), the FilterSet keeps every filter, so a page that renders its form shows them all.
     """
 
+    base_filters: dict[str, Any]  # set on the class by django-filter's metaclass
+
     def __init__(
         self,
         data: Any = None,
@@ -81,13 +83,12 @@ class QueryFilterSet(django_filters.FilterSet):
                 self.base_filters = named
         super().__init__(data, queryset, request=request, prefix=prefix)
 
-    @classmethod
-    def filters_named_in(cls, data: Any, prefix: str | None) -> dict[str, Any]:
+    def filters_named_in(self, data: Any, prefix: str | None) -> dict[str, Any]:
         """The filters with a parameter in `data`. A filter with a widget of several inputs
         reads `<name>_<suffix>` (range widgets): those keep it too."""
         keys = list(data.keys())
         named = {}
-        for name, filter_ in cls.base_filters.items():
+        for name, filter_ in self.base_filters.items():
             param = f"{prefix}-{name}" if prefix else name
             if any(key == param or key.startswith(f"{param}_") for key in keys):
                 named[name] = filter_

@@ -208,6 +208,40 @@ def test_a_page_costs_the_same_queries_whatever_its_size(finance_token, world: W
     assert counts[0] <= 6, counts
 
 
+def test_a_funder_page_costs_the_same_few_queries_whatever_its_size_and_filters(
+    all_programmes_funder, world: World
+):
+    # The token with the roles, the page (with Last-Modified and, on PostgreSQL, the partners'
+    # countries as columns), and elsewhere the partners' countries.
+    client = all_programmes_funder.client
+    client.get("/api/v1/applications/")  # records the token's first use
+    expected = 2 if connection.vendor == "postgresql" else 3
+    for query in ("page_size=1", "page_size=100", "status=approved&country=de&page_size=5"):
+        with CaptureQueriesContext(connection) as captured:
+            assert ids(client.get(f"/api/v1/applications/?{query}"))
+        assert len(captured) == expected, (query, [q["sql"][:120] for q in captured])
+
+
+def test_a_filterset_copies_and_checks_only_the_filters_its_query_names(db):
+    from django.http import QueryDict
+
+    from applications.filters import ApplicationFilter
+    from applications.models import Application
+
+    applications = Application.objects.all()
+    named = ApplicationFilter(QueryDict("status=approved&country=de"), queryset=applications)
+    assert set(named.filters) == {"status", "country"}
+    assert named.is_valid()
+    assert "country" in str(named.qs.query) and "status" in str(named.qs.query)
+    unbound = ApplicationFilter(queryset=applications)  # a page that shows the whole form
+    assert set(unbound.filters) == set(ApplicationFilter.base_filters)
+    wrong = ApplicationFilter(QueryDict("year=soon&requested_min=-1"), queryset=applications)
+    assert not wrong.is_valid()
+    assert set(wrong.errors) == {"year", "requested_min"}
+    # The class keeps every filter for the next request and for the schema.
+    assert len(ApplicationFilter.base_filters) > 10
+
+
 # --- conditional GET --------------------------------------------------------------------------------
 
 
