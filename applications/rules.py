@@ -94,8 +94,9 @@ def applications_visible_to(queryset: QuerySet[Application], user: Any) -> Query
     if sees_all_applications(user):
         # The status first, the memberships as a correlated EXISTS: PostgreSQL then drops the
         # whole condition when a status filter implies it and walks the (status, order) index.
-        # As `IN (memberships)` it tested a hashed set on every row it skipped (a funder's list
-        # filtered by status: 3 ms of a 4 ms query at 100,000 applications).
+        # As `IN (memberships)` the planner chose the order index and tested every row it
+        # skipped (a funder's list filtered by status at 100,000 applications: 7.5 ms in the
+        # server; now under 1 ms).
         own = Exists(_organisations_of(user).filter(organisation_id=OuterRef("organisation_id")))
         return queryset.filter(~Q(status="draft") | own)
     return queryset.filter(organisation__in=_organisations_of(user))
