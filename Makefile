@@ -110,7 +110,7 @@ check-graph: $(STAMP) ## fail if docs/state-machines.md differs from the models
 	$(MANAGE) graph_transitions --check
 
 check-deploy: $(STAMP) ## Django's deployment checks with production-like settings
-	DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=grants.example.org \
+	DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=grants.example.org CACHE_URL=redis://127.0.0.1:6379/1 \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 

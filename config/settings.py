@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,6 +123,30 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
         "DATABASE_OPTIONS", "-c jit=off"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+# The API's per-token rate limits count here. In memory is right for one process (development,
+# `make run`, tests); several gunicorn workers or machines must share the counts, or each
+# worker grants the full rate: CACHE_URL=redis://host:6379/1, or CACHE_URL=database (a table,
+# made once by `manage.py createcachetable`). `check --deploy` warns about the in-memory cache.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "microgrants_cache",
+        }
+    }
+elif CACHE_URL in ("", "memory"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, database, or leave it empty."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +40,21 @@ def other_organisation(other_applicant: Any) -> Organisation:
 @pytest.fixture
 def draft(cast: demo.Cast) -> Any:
     return demo.make_ready_draft(cast.organisation, fund=cast.fund, by=cast.applicant)
+
+
+def reachable_redis(url: str) -> Any:
+    """A client of the Redis at `url`, emptied; skips the test when Redis is not running, and
+    fails it under CI=true, where Redis must be there."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url}; CI must run this test.")
+        pytest.skip(f"Redis is not reachable at {url}")
+    client.flushdb()
+    return client
 
 
 on_postgresql = pytest.mark.skipif(

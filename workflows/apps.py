@@ -6,5 +6,6 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Workflows"
 
     def ready(self) -> None:
-        # Registers the deadline job that deletes expired Idempotency-Key rows.
-        import workflows.api.idempotency  # noqa: F401
+        # Registers the deadline job that deletes expired Idempotency-Key rows, and the checks.
+        import workflows.api.idempotency
+        import workflows.checks  # noqa: F401

@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import caches
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -14,6 +16,7 @@ from applications import demo
 from grants.api.tokens import issue_token, revoke_token
 from grants.models import ApiToken
 from tests.api.conftest import issue, session_client, token_client
+from tests.conftest import reachable_redis
 from workflows import clock
 from workflows.roles import Role
 
@@ -172,6 +175,44 @@ def test_each_token_has_its_own_rate_limit(settings, cast, fiona, all_programmes
     assert_problem(throttled, 429, "throttled")
     assert int(throttled["Retry-After"]) > 0
     assert all_programmes_funder.client.get(PROGRAMMES).status_code == 200
+
+
+SHARED_CACHES = {
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/14",  # a database of its own, emptied by the test
+    },
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "microgrants_cache",
+    },
+}
+
+
+@pytest.fixture(params=list(SHARED_CACHES))
+def shared_cache(request: Any, settings: Any, db: Any) -> Any:
+    """The default cache as production runs it with several workers (CACHE_URL)."""
+    config = SHARED_CACHES[request.param]
+    redis = reachable_redis(config["LOCATION"]) if request.param == "redis" else None
+    settings.CACHES = {"default": dict(config)}
+    if request.param == "database":
+        call_command("createcachetable", verbosity=0)
+    yield request.param
+    if redis is not None:
+        redis.flushdb()
+
+
+def test_workers_share_the_rate_limit_through_the_shared_cache(settings, fiona, shared_cache):
+    # Each web worker has a cache client of its own. A new client (another worker, or this one
+    # after a restart) still sees the requests counted before: the limit holds across workers.
+    settings.MICROGRANTS_API_RATE = "3/minute"
+    assert fiona.client.get(PROGRAMMES).status_code == 200
+    assert fiona.client.get(PROGRAMMES).status_code == 200
+    settings.CACHES = {"default": dict(SHARED_CACHES[shared_cache])}  # a fresh client
+    assert caches["default"].get(f"throttle_api_token-{fiona.token.pk}") is not None
+    assert fiona.client.get(PROGRAMMES).status_code == 200
+    settings.CACHES = {"default": dict(SHARED_CACHES[shared_cache])}
+    assert_problem(fiona.client.get(PROGRAMMES), 429, "throttled")
 
 
 # --- the admin creates, shows once, revokes --------------------------------------------------------

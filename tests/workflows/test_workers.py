@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from applications import demo
 from reviews.models import ReviewTask
-from tests.conftest import on_postgresql
+from tests.conftest import on_postgresql, reachable_redis
 
 pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -59,15 +59,7 @@ def database_backend(settings: Any) -> None:
 
 @pytest.fixture
 def rq_backend(settings: Any) -> Any:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis is not reachable at 127.0.0.1:6379; CI must run the RQ worker test.")  # fmt: skip
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    client.flushdb()
+    client = reachable_redis(REDIS_URL)
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     yield client
