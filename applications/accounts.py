@@ -17,14 +17,18 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from workflows import clock
 from workflows.mail import send_on_commit
@@ -41,6 +45,7 @@ class SignUpOutcome(StrEnum):
     CREATED = "created"  # a new account, confirmation link sent
     PENDING = "pending"  # an account was already waiting: name and password updated, new link
     EXISTS = "exists"  # a confirmed account: the owner gets a notice instead
+    LIMITED = "limited"  # the address had its mails for this hour: nothing done
 
 
 class ConfirmationLinkError(Exception):
@@ -145,6 +150,53 @@ def read_confirmation_token(token: str) -> Confirmation:
     return Confirmation(user=user, next_url=next_url)
 
 
+# --- Limits -----------------------------------------------------------------------------------
+# Anyone may make the fund mail any address: a sign-up, a new confirmation link, a new password.
+# Counted per hour in the (shared) cache: per address, so that nobody floods someone's inbox
+# through the fund (over the limit no mail goes out and the page looks the same, so it tells
+# nothing about the address); per client, so that one machine cannot go through many addresses
+# (over the limit the form says so, and keeps what was typed).
+
+MAIL_LIMIT_WINDOW = timedelta(hours=1)
+
+
+class TooManyMails(Exception):
+    """The client asked for more account mails than allowed in this hour."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Too many e-mails have been asked for from your connection in the last hour. "
+                "Please try again in an hour."
+            )
+        )
+
+
+def _count_this_hour(name: str) -> int:
+    """Add one to the counter `name` of the current hour; its new value."""
+    window = int(MAIL_LIMIT_WINDOW.total_seconds())
+    key = f"account-mails:{name}:{int(clock.now().timestamp()) // window}"
+    cache.add(key, 0, timeout=2 * window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the counter expired between add and incr
+        cache.set(key, 1, timeout=2 * window)
+        return 1
+
+
+def reserve_account_mail(email: str, request: HttpRequest) -> bool:
+    """Count one account mail to `email` asked for by this request's client.
+
+    Raises TooManyMails when the client is over its limit (nothing counted for the address);
+    False when the address is over its limit: then send nothing and show the usual page.
+    """
+    client = get_client_ip_address(request) or "unknown"
+    if _count_this_hour(f"client:{client}") > settings.MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT:
+        raise TooManyMails
+    address = _email_fingerprint(email)  # no address in clear in the cache
+    return _count_this_hour(f"address:{address}") <= settings.MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS
+
+
 # --- Writing ----------------------------------------------------------------------------------
 
 
@@ -172,9 +224,12 @@ def create_unconfirmed_user(email: str, *, full_name: str, password: str) -> Any
 def sign_up(
     email: str, *, full_name: str, password: str, request: HttpRequest, next_url: str = ""
 ) -> SignUpOutcome:
-    """Create an inactive account and mail its link, or mail the known address a notice."""
+    """Create an inactive account and mail its link, or mail the known address a notice.
+    Raises TooManyMails (see reserve_account_mail); over the address's limit it does nothing."""
     # The outcome never shows on the page, so nobody learns which addresses have an account.
     email = normalise_email(email)
+    if not reserve_account_mail(email, request):
+        return SignUpOutcome.LIMITED
     existing = account_for_email(email)
     if existing is None:
         try:
@@ -216,7 +271,10 @@ def confirm_email(token: str) -> Confirmation:
 
 
 def resend_confirmation(email: str, *, request: HttpRequest, next_url: str = "") -> bool:
-    """Mail a new confirmation link if an account at `email` waits for one; True if sent."""
+    """Mail a new confirmation link if an account at `email` waits for one; True if sent.
+    Raises TooManyMails (see reserve_account_mail)."""
+    if not reserve_account_mail(email, request):
+        return False
     user = account_for_email(email)
     if user is None or not awaits_confirmation(user):
         return False

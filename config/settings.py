@@ -290,6 +290,16 @@ AXES_RESET_ON_SUCCESS = True
 # A readable page in the visitor's language (how long, how to set a new password), status 429.
 AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
 
+# --- Account mails ---------------------------------------------------------------------------
+# Sign-ups, new confirmation links and new passwords per hour: per address (more are silently
+# not sent) and per client address (more are refused with a message). See applications.accounts.
+MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = int(
+    os.environ.get("MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS", "5")
+)
+MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = int(
+    os.environ.get("MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT", "20")
+)
+
 # --- Uploads --------------------------------------------------------------------------------
 MICROGRANTS_ATTACHMENT_MAX_BYTES = (
     int(os.environ.get("MICROGRANTS_ATTACHMENT_MAX_MB", "10")) * 2**20

@@ -18,7 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(**_reset_mail),
+        accounts.PasswordResetView.as_view(**_reset_mail),
         name="password_reset",
     ),
     path(

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from applications import demo
@@ -85,6 +86,13 @@ def drive(cast: demo.Cast, committed: Callable[..., Any]) -> Callable[..., Any]:
             return demo.drive(cast, *args, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Rate-limit counts (API tokens, account mails) live in the cache, which outlives a test's
+    transaction."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

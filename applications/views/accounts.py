@@ -64,14 +64,18 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST) if request.method == "POST" else SignUpForm()
     if form.is_valid():
         data = form.cleaned_data
-        accounts.sign_up(
-            data["email"],
-            full_name=data["full_name"],
-            password=data["password1"],
-            request=request,
-            next_url=next_url,
-        )
-        return _show_inbox(request, data["email"], kind="signup", next_url=next_url)
+        try:
+            accounts.sign_up(
+                data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                request=request,
+                next_url=next_url,
+            )
+        except accounts.TooManyMails as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _show_inbox(request, data["email"], kind="signup", next_url=next_url)
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
@@ -127,12 +131,30 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
         form = ResendConfirmationForm(request.POST)
         if form.is_valid():
             email = form.cleaned_data["email"]
-            accounts.resend_confirmation(email, request=request, next_url=next_url)
-            return _show_inbox(request, email, kind="resend", next_url=next_url)
+            try:
+                accounts.resend_confirmation(email, request=request, next_url=next_url)
+            except accounts.TooManyMails as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                return _show_inbox(request, email, kind="resend", next_url=next_url)
     else:
         initial = request.GET.get("email", "")
         form = ResendConfirmationForm(initial={"email": initial if "\x00" not in initial else ""})
     return render(request, "accounts/resend.html", {"form": form, "next": next_url})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's page, with the limits of every account mail (accounts.reserve_account_mail)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            allowed = accounts.reserve_account_mail(form.cleaned_data["email"], self.request)
+        except accounts.TooManyMails as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        if not allowed:  # the same page as when a mail went out
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class SignInView(auth_views.LoginView):

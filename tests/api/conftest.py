@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from applications import demo, services
@@ -27,12 +26,6 @@ from workflows.roles import Role
 @pytest.fixture(autouse=True)
 def english(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts() -> None:
-    """Throttle counts live in the cache, which outlives a test's transaction."""
-    cache.clear()
 
 
 @pytest.fixture

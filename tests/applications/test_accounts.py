@@ -446,6 +446,79 @@ def test_asking_for_a_new_link_looks_the_same_whether_or_not_an_account_waits(
     assert [m.to for m in mailoutbox] == [["waiting@example.org"]]
 
 
+# --- Limits on account mails ------------------------------------------------------------------
+
+
+def test_asking_for_links_again_and_again_mails_an_address_five_times_an_hour(
+    client, committed, mailoutbox, db
+):
+    accounts.create_unconfirmed_user(EMAIL, full_name="Marie Dupont", password=PASSWORD)
+    url = reverse("accounts:resend_confirmation")
+    # From several connections, as someone flooding Marie's inbox would.
+    responses = [
+        committed(client.post, url, {"email": EMAIL}, REMOTE_ADDR=f"192.0.2.{number}")
+        for number in range(7)
+    ]
+    # The page looks the same every time: it tells nobody that the limit was reached.
+    assert {r["Location"] for r in responses} == {reverse("accounts:check_inbox")}
+    assert len(mailoutbox) == 5
+    with clock.travel_to(timezone.localdate() + timedelta(days=1)):
+        committed(client.post, url, {"email": EMAIL})
+    assert len(mailoutbox) == 6
+
+
+def test_one_connection_cannot_sign_up_more_than_twenty_addresses_an_hour(
+    client, committed, mailoutbox, db
+):
+    signup = reverse("accounts:signup")
+    for number in range(20):
+        response = committed(client.post, signup, sign_up_data(email=f"v{number}@example.org"))
+        assert response["Location"] == reverse("accounts:check_inbox")
+    assert len(mailoutbox) == 20
+
+    typed = sign_up_data(email="paul.martin@example.org", full_name="Paul Martin")
+    response = committed(client.post, signup, typed)
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    page = response.content.decode()
+    assert 'id="error-summary"' in page
+    assert "paul.martin@example.org" in page and "Paul Martin" in page  # nothing typed is lost
+    assert not get_user_model().objects.filter(username="paul.martin@example.org").exists()
+    assert len(mailoutbox) == 20
+
+    # Another connection signs up as usual.
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert committed(other.post, signup, typed)["Location"] == reverse("accounts:check_inbox")
+    assert mailoutbox[-1].to == ["paul.martin@example.org"]
+
+
+def test_new_passwords_count_like_every_account_mail(client, volunteer, mailoutbox, settings):
+    settings.MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = 2
+    settings.MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = 3
+    url = reverse("password_reset")
+    for _attempt in range(3):
+        response = client.post(url, {"email": EMAIL})
+        assert response["Location"] == reverse("password_reset_done")
+    assert [mail.to for mail in mailoutbox] == [[EMAIL], [EMAIL]]
+    refused = client.post(url, {"email": "someone.else@example.org"})
+    assert refused.status_code == 200
+    assert refused.context["form"].non_field_errors()
+    assert len(mailoutbox) == 2
+
+
+def test_the_limit_message_speaks_the_visitors_language(client, committed, db, settings):
+    settings.MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = 0
+    for language, words in {"de": "Stunde", "fr": "heure", "en": "hour"}.items():
+        response = committed(
+            client.post,
+            reverse("accounts:resend_confirmation"),
+            {"email": EMAIL},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        [message] = response.context["form"].non_field_errors()
+        assert words in message, (language, message)
+
+
 # --- Signing in and out ------------------------------------------------------------------------
 
 
