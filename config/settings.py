@@ -289,6 +289,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A readable page in the visitor's language (how long, how to set a new password), status 429.
 AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
+# Reverse proxies in front of the app (nginx: 1). Each appends to X-Forwarded-For the address
+# it was reached from; with 0 the client is REMOTE_ADDR and the header is ignored. The sign-in
+# and account-mail limits count per client (workflows.http.client_ip).
+MICROGRANTS_TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "workflows.http.client_ip"
 
 # --- Account mails ---------------------------------------------------------------------------
 # Sign-ups, new confirmation links and new passwords per hour: per address (more are silently

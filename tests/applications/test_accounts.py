@@ -492,6 +492,36 @@ def test_one_connection_cannot_sign_up_more_than_twenty_addresses_an_hour(
     assert mailoutbox[-1].to == ["paul.martin@example.org"]
 
 
+def test_behind_the_proxy_each_visitor_has_a_limit_of_their_own(
+    client, committed, mailoutbox, db, settings
+):
+    # nginx in front: every request comes from its address, the visitor's is in the header.
+    settings.MICROGRANTS_TRUSTED_PROXIES = 1
+    settings.MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = 2
+    signup = reverse("accounts:signup")
+    behind_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for number in range(2):
+        data = sign_up_data(email=f"first{number}@example.org")
+        committed(client.post, signup, data, HTTP_X_FORWARDED_FOR="203.0.113.5", **behind_proxy)
+    forged = committed(
+        client.post,
+        signup,
+        sign_up_data(email="first2@example.org"),
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5",  # a forged entry changes nothing
+        **behind_proxy,
+    )
+    assert forged.status_code == 200 and forged.context["form"].non_field_errors()
+    neighbour = committed(
+        client.post,
+        signup,
+        sign_up_data(email="second@example.org"),
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+        **behind_proxy,
+    )
+    assert neighbour["Location"] == reverse("accounts:check_inbox")
+    assert len(mailoutbox) == 3
+
+
 def test_new_passwords_count_like_every_account_mail(client, volunteer, mailoutbox, settings):
     settings.MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = 2
     settings.MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = 3
