@@ -15,6 +15,8 @@ STAMP := $(VENV)/.installed-stamp
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address the printed logins and the links in mails point to.
+export MICROGRANTS_SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= 60
 BENCH_SIZE ?= 200
 PYTEST_ARGS ?=

@@ -33,12 +33,12 @@ from schwifty import IBAN
 from tqdm import tqdm
 
 from applications import demo, demo_copies
+from applications.emails import SITE_URL
 from applications.models import ApplicationStatus, LegalForm, Organisation
 from grants.models import BudgetAllocation, GrantStatus
 from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from workflows import clock, effects
 
-SITE_URL = "http://127.0.0.1:8000/"
 # Histories start at most this many days ago.
 HISTORY_DAYS = 730
 # Applications per transaction: one write transaction per chunk instead of one per service call.
@@ -520,7 +520,7 @@ class Command(BaseCommand):
         rows = [("role", "username", "password"), *cast.logins()]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         rule = "+".join("-" * (w + 2) for w in widths)
-        lines = [f"Demo logins, sign in at {SITE_URL} (staff also at {SITE_URL}admin/)", rule]
+        lines = [f"Demo logins, sign in at {SITE_URL}/ (staff also at {SITE_URL}/admin/)", rule]
         for n, row in enumerate(rows):
             cells = " | ".join(value.ljust(widths[i]) for i, value in enumerate(row))
             lines.append(f" {cells}".rstrip())
