@@ -349,6 +349,8 @@ def measure(args: argparse.Namespace, matching: int) -> None:
     print_plans(cases, floor_sql, floor_params, tuned)
     print_table(cases)
     print_goals(cases, depth)
+    if args.size < 100_000:
+        print(f"  note  the goals are set for 100,000 applications; at {args.size} the fixed costs of a request dominate and they say little")  # fmt: skip
     if args.explain:
         explain(cases)
 
