@@ -363,8 +363,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 fields=["organisation", "updated_at", "id"], name="application_org_recent"
             ),
             # The latest change of all applications (the API list's Last-Modified). The list's
-            # order (submitted_at DESC NULLS LAST, id DESC) has its indexes in migration 0008:
-            # an Index here cannot say NULLS LAST on PostgreSQL and plain DESC on SQLite.
+            # order (submitted_at DESC NULLS LAST, id DESC) has its indexes in migration 0008,
+            # its other orderings in 0009: an Index here cannot say NULLS LAST on PostgreSQL
+            # and plain DESC on SQLite.
             models.Index(fields=["updated_at"], name="application_updated"),
         ]
         constraints = [
