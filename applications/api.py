@@ -250,23 +250,15 @@ def last_change_column(applications: QuerySet[Application]) -> Greatest:
     return Greatest(latest_application, latest_organisation)
 
 
-def latest(*times: datetime | None) -> datetime | None:
-    known = [t for t in times if t is not None]
-    return max(known) if known else None
-
-
 def last_change(applications: QuerySet[Application]) -> datetime | None:
     """The latest change of any of these applications or their organisations: everything the
-    representation shows is theirs (themes and partners change with the application)."""
+    representation shows is theirs (themes and partners change with the application). The
+    column a list's page carries, read in a query of its own for a page without rows."""
     plain = applications.order_by()
-    application = plain.order_by("-updated_at").values_list("updated_at", flat=True).first()
-    organisation = (
-        Organisation.objects.filter(Exists(plain.filter(organisation=OuterRef("pk"))))
-        .order_by("-updated_at")
-        .values_list("updated_at", flat=True)
-        .first()
+    times = plain.annotate(last_change=last_change_column(plain)).values_list(
+        "last_change", flat=True
     )
-    return latest(application, organisation)
+    return next(iter(times[:1]), None)
 
 
 # --- the endpoints --------------------------------------------------------------------------------

@@ -281,6 +281,26 @@ def test_detail_answers_304_to_etag_and_to_if_modified_since(
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
+def test_a_list_is_modified_when_any_application_or_organisation_it_covers_changes(
+    all_programmes_funder, world: World
+):
+    # Last-Modified covers all the caller may read, also on a page that a filter left empty.
+    client = all_programmes_funder.client
+    organisation = world.submitted_a.organisation
+    later = max(a.updated_at for a in world.in_a + world.in_b) + timedelta(seconds=5)
+    type(organisation).objects.filter(pk=organisation.pk).update(updated_at=later)
+    expected = http_date(int(later.timestamp()))
+    for query in ("page_size=2", "q=no-such-words-anywhere"):
+        response = client.get(f"/api/v1/applications/?{query}")
+        assert response.status_code == 200
+        assert response["Last-Modified"] == expected, query
+    assert ids(client.get("/api/v1/applications/?q=no-such-words-anywhere")) == []
+    newest = later + timedelta(seconds=5)
+    type(world.accepted_b).objects.filter(pk=world.accepted_b.pk).update(updated_at=newest)
+    empty = client.get("/api/v1/applications/?q=no-such-words-anywhere")
+    assert empty["Last-Modified"] == http_date(int(newest.timestamp()))
+
+
 @pytest.mark.parametrize("name", LISTS)
 def test_every_list_and_detail_carries_an_etag(finance_token, world: World, name):
     client = finance_token.client
