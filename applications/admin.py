@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from applications import rules
 from applications.models import (
     Application,
     ApplicationStatus,
@@ -47,7 +46,7 @@ from workflows.admin import (
     TransitionSpec,
     transition_actions,
 )
-from workflows.roles import Role, has_role
+from workflows.roles import Role
 
 # --- organisations ------------------------------------------------------------------------------
 
@@ -81,12 +80,11 @@ class OrganisationAdmin(RoleAdmin):
     )
     inlines = (MembershipInline,)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
-        return rules.organisations_visible_to(super().get_queryset(request), request.user)
 
 
 @admin.register(Membership)
 class MembershipAdmin(RoleAdmin):
+    view_roles = (Role.ADMINISTRATOR,)
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = ("user", "organisation", "role", "is_active", "joined_at")
     list_filter = ("role", "is_active")
@@ -207,7 +205,7 @@ class ThemeRowInline(ReadOnlyTabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(TransitionAdmin):
-    """Administrators also see drafts (to help applicants); other staff see what the portal shows."""
+    """Staff see what the rule set lets them see (drafts stay private to their organisation)."""
 
     transitions = APPLICATION_TRANSITION_SPECS
     transition_services = APPLICATION_TRANSITIONS
@@ -286,10 +284,7 @@ class ApplicationAdmin(TransitionAdmin):
     inlines = (BudgetLineInline, PartnerInline, AttachmentInline, ThemeRowInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        queryset = super().get_queryset(request).select_related("organisation", "fund", "programme")
-        if has_role(request.user, Role.ADMINISTRATOR):
-            return queryset
-        return rules.applications_visible_to(queryset, request.user)
+        return super().get_queryset(request).select_related("organisation", "fund", "programme")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # applications start in the portal, by a member of the organisation
@@ -323,6 +318,7 @@ class ApplicationAdmin(TransitionAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
+    view_roles = (Role.ADMINISTRATOR,)
     list_display = ("email", "organisation", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")  # fmt: skip
     list_select_related = ("organisation", "invited_by")
     search_fields = ("email", "organisation__name")

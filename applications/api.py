@@ -6,7 +6,6 @@ private persons); staff read the working fields too. Statistics are one grouped 
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from types import SimpleNamespace
@@ -46,9 +45,9 @@ from applications.models import (
 )
 from applications.services import APPLICATION_TRANSITIONS, run_application_transition
 from grants import rules
-from grants.api.auth import HasApiAccess, programme_scope
+from grants.api.auth import HasApiAccess
 from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
-from grants.api.views import ApiReadViewSet, in_scope
+from grants.api.views import ApiReadViewSet
 from grants.models import LedgerEntry, LedgerKind
 from workflows.api import ConditionalGetMixin, datetime_text, money_text
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
@@ -230,9 +229,10 @@ class StaffApplicationSerializer(ApplicationSerializer):
 # --- selectors ------------------------------------------------------------------------------------
 
 
-def applications_for(user: Any, scope: Collection[int] | None) -> QuerySet[Application]:
-    """What the caller may read (no drafts of others), within the token's programmes."""
-    return in_scope(Application.objects.visible_to(user), scope)
+def applications_for(user: Any) -> QuerySet[Application]:
+    """What the caller may read (the rule set: no drafts of others, the token's programmes,
+    no conflicts)."""
+    return Application.objects.visible_to(user)
 
 
 def last_change_column(applications: QuerySet[Application]) -> Greatest:
@@ -287,7 +287,7 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
     @cached_property
     def visible(self) -> QuerySet[Application]:
         """What the caller may read (a view serves one request)."""
-        return applications_for(self.request.user, programme_scope(self.request))
+        return applications_for(self.request.user)
 
     def get_queryset(self) -> QuerySet[Application]:
         applications = self.visible
@@ -457,7 +457,7 @@ class StatisticsView(ConditionalGetMixin, GenericAPIView[Application]):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Application]:
-        return applications_for(self.request.user, programme_scope(self.request))
+        return applications_for(self.request.user)
 
     @extend_schema(
         summary="Statistics: counts and sums grouped by programme, year, status, country, "

@@ -129,12 +129,12 @@ def may_change_attachments(application: Application, user: Any, purpose: str) ->
 
 
 def attachment_for(user: Any, pk: int) -> Attachment | None:
-    """One attachment if `user` may read the files of its application, else None (-> 404)."""
-    attachment = Attachment.objects.filter(pk=pk).first()
+    """One attachment if `user` may read it (rules.attachments_visible_to), else None (-> 404)."""
+    attachment = Attachment.objects.visible_to(user).filter(pk=pk).first()
     if attachment is None:
         return None
     application = application_for(user, attachment.application_id)
-    if application is None or not rules.may_read_attachments(application, user):
+    if application is None:
         return None
     attachment.application = application
     return attachment

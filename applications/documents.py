@@ -38,7 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from applications import reporting, rules, selectors
+from applications import reporting, selectors
 from applications.models import (
     Application,
     BudgetLine,
@@ -567,13 +567,14 @@ def issue_for_ids(
 
 
 def document_for(user: Any, pk: int) -> Document | None:
-    """One document if `user` may read it (members and staff who handle files), else None: the
-    caller answers 404, so nobody learns that it exists."""
-    document = Document.objects.filter(pk=pk).first()
+    """One document if `user` may read it (rules.documents_visible_to: members and staff who
+    see the application, never funders), else None: the caller answers 404, so nobody learns
+    that it exists."""
+    document = Document.objects.visible_to(user).filter(pk=pk).first()
     if document is None:
         return None
     application = selectors.application_for(user, document.application_id)
-    if application is None or not rules.may_read_documents(application, user):
+    if application is None:
         return None
     document.application = application
     return document

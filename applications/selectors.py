@@ -191,5 +191,6 @@ def _grant_step(grant: Grant) -> NextStep:
     return NextStep(_("Nothing more to do."))
 
 
-def payments_of(grant: Grant) -> list[Payment]:
-    return list(grant.payments.order_by("sequence"))
+def payments_of(grant: Grant, user: Any) -> list[Payment]:
+    """The grant's payments `user` may see (grants.rules.payments_visible_to), in order."""
+    return list(Payment.objects.visible_to(user).filter(grant=grant).order_by("sequence"))

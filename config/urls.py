@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
 
 from applications.views import accounts
@@ -11,7 +12,14 @@ _reset_mail = {
     "extra_email_context": {"site_name": "microgrants"},
 }
 
+def no_object_link(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """The admin's "view on site" address (/admin/r/<type>/<id>/): no model here has a public
+    page, and Django's view answers 500 for a model without a table; so it is always 404."""
+    raise Http404
+
+
 urlpatterns = [
+    path("admin/r/<int:content_type_id>/<path:object_id>/", no_object_link),
     path("admin/", admin.site.urls),
     path("api/", include("config.api")),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),

@@ -479,7 +479,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=GrantStatus.REPORT_SUBMITTED,
         target=GrantStatus.REPORT_DUE,
-        permission=rules.is_reviewer,
+        permission=rules.can_check_report,
     )
     def request_report_changes(self, *, by: Any, message: str, reply_by: date) -> None:
         self.report_change_message = _require_text(
@@ -503,7 +503,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=GrantStatus.REPORT_DUE,
         target=GrantStatus.REVOKED,
-        permission=rules.is_manager,
+        permission=rules.can_revoke_grant,
         conditions=[_report_overdue],
     )
     def revoke(self, *, by: Any, reason: str) -> None:
@@ -547,6 +547,11 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class PaymentQuerySet(models.QuerySet["Payment"]):
+    def visible_to(self, user: Any) -> models.QuerySet[Payment]:
+        return rules.payments_visible_to(self, user)
+
+
 class Payment(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=PaymentKind)
@@ -572,6 +577,8 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     failure_reason = CleanTextField(_("reason of the failure"), blank=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
@@ -594,6 +601,11 @@ class BatchStatus(models.TextChoices):
     DRAFT = "draft", _("being put together")
     EXPORTED = "exported", _("exported")
     PAID = "paid", _("paid")
+
+
+class PaymentBatchQuerySet(models.QuerySet["PaymentBatch"]):
+    def visible_to(self, user: Any) -> models.QuerySet[PaymentBatch]:
+        return rules.batches_visible_to(self, user)
 
 
 class PaymentBatch(models.Model):
@@ -628,6 +640,8 @@ class PaymentBatch(models.Model):
     xlsx_file = models.FileField(upload_to="batches/", blank=True)
     xlsx_sha256 = models.CharField(max_length=64, blank=True)
 
+    objects = PaymentBatchQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("payment batch")
         verbose_name_plural = _("payment batches")
@@ -643,6 +657,11 @@ class RepaymentStatus(models.TextChoices):
     WAIVED = "waived", _("waived")
 
 
+class RepaymentClaimQuerySet(models.QuerySet["RepaymentClaim"]):
+    def visible_to(self, user: Any) -> models.QuerySet[RepaymentClaim]:
+        return rules.repayment_claims_visible_to(self, user)
+
+
 class RepaymentClaim(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="repayment_claims")
     amount = money_field(verbose_name=_("amount"))
@@ -654,6 +673,8 @@ class RepaymentClaim(models.Model):
     received_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = RepaymentClaimQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("repayment claim")

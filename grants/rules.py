@@ -1,19 +1,35 @@
-"""Who may see and do what on the funder side. One rule set for views, API, transitions, querysets.
+"""Who may see and do what on the funder side: grants, payments, batches, repayment claims, the
+API. One rule set for pages, API, admin, documents, exports, transitions and the scheduler.
 
 Predicates take (obj, user) in django-fsm's order; `user=None` is the system (scheduler).
+
+What a grant's staff may do also depends on its application (conflicts of interest, the
+reviewer's programmes, claims on review tasks). Those rules belong to the applicant side, which
+sits above this app: they are asked through the application object the grant points to
+(`grant.application.reviewable_by(user)`), never imported.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workflows.roles import Role, has_role
+from django.db.models import Q
+
+from workflows.roles import STAFF_ROLES, Role, has_role, is_active_user
 from workflows.roles import is_system as system_actor
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
 
-    from grants.models import Grant
+    from grants.models import Grant, Payment, PaymentBatch, RepaymentClaim
+
+# Set on the user by the API's token authentication: the token the request carries.
+TOKEN_ATTRIBUTE = "_microgrants_api_token"  # noqa: S105 - an attribute name, no secret
+_LIMIT_ATTRIBUTE = "_microgrants_programme_limit"
+_NOT_READ = object()
+
+
+# --- roles ----------------------------------------------------------------------------------------
 
 
 def is_reviewer(obj: Any, user: Any) -> bool:
@@ -33,42 +49,147 @@ def is_system(obj: Any, user: Any) -> bool:
     return system_actor(user)
 
 
+def is_funder_only(user: Any) -> bool:
+    """A funder's account without any staff role."""
+    return has_role(user, Role.FUNDER) and not has_role(user, *STAFF_ROLES)
+
+
+# --- the programmes a request may reach -----------------------------------------------------------
+
+
+def api_token(user: Any) -> Any | None:
+    """The API token the request authenticated with, if any."""
+    return getattr(user, TOKEN_ATTRIBUTE, None)
+
+
+def programme_limit(user: Any) -> frozenset[int] | None:
+    """The programmes whatever `user` does in this request may touch; None for every programme.
+
+    An API token limits everything reached through it to its programmes (a staff token too).
+    Read once per request (cached on the user object, which lives as long as the request).
+    """
+    cached = getattr(user, _LIMIT_ATTRIBUTE, _NOT_READ)
+    if cached is not _NOT_READ:
+        return cached  # type: ignore[no-any-return]
+    token = api_token(user)
+    limit: frozenset[int] | None = None
+    if token is not None and not token.all_programmes:
+        limit = frozenset(token.programmes.values_list("pk", flat=True))
+    if user is not None:
+        setattr(user, _LIMIT_ATTRIBUTE, limit)
+    return limit
+
+
+def reads_as_funder(user: Any) -> bool:
+    """A funder reading through an API token. A funder's scope lives in their tokens: signed in
+    on the website, without one, a funder sees no application, grant or payment."""
+    return has_role(user, Role.FUNDER) and api_token(user) is not None
+
+
+def within_limit(programme_id: int | None, user: Any) -> bool:
+    limit = programme_limit(user)
+    return limit is None or programme_id in limit
+
+
+def limit_filter(user: Any, field: str = "programme") -> Q:
+    """Rows of the programmes `user` may reach (`field` names the programme from the rows)."""
+    limit = programme_limit(user)
+    return Q() if limit is None else Q(**{f"{field}__in": sorted(limit)})
+
+
+# --- grants ---------------------------------------------------------------------------------------
+
+
+def _application_model(model: type[Model]) -> Any:
+    """The application model a grant points to (the applicant side, above this app)."""
+    return model._meta.get_field("application").related_model
+
+
+def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
+    """A grant is seen by whoever sees its application (members of the grantee organisation,
+    staff in their scope and without a conflict, funders in their token's programmes)."""
+    condition = _application_model(queryset.model).visibility(user, prefix="application__")
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
 def can_act_for_grantee(grant: Any, user: Any) -> bool:
     """A member of the grantee organisation (never anyone else, not even staff)."""
     return user is not None and grant.application.organisation.has_member(user)
 
 
-def can_accept_report(grant: Any, user: Any) -> bool:
-    """A reviewer who has not handled this grant's money (four-eyes with the payer)."""
-    return (
-        has_role(user, Role.REVIEWER) and not grant.payments.filter(recorded_paid_by=user).exists()
+def can_check_report(grant: Any, user: Any) -> bool:
+    """A reviewer who may review the application (programmes, no conflict), unless another
+    reviewer holds the report check."""
+    application = grant.application
+    return application.reviewable_by(user) and not application.claimed_by_other(
+        user, "report_check"
     )
+
+
+def can_accept_report(grant: Any, user: Any) -> bool:
+    """A reviewer who may check the report and has not handled this grant's money (four-eyes
+    with the payer)."""
+    return (
+        can_check_report(grant, user) and not grant.payments.filter(recorded_paid_by=user).exists()
+    )
+
+
+def can_revoke_grant(grant: Any, user: Any) -> bool:
+    """A programme manager without a conflict with the application."""
+    return grant.application.manageable_by(user)
 
 
 def can_cancel_grant(grant: Any, user: Any) -> bool:
-    return can_act_for_grantee(grant, user) or has_role(user, Role.MANAGER)
+    return can_act_for_grantee(grant, user) or grant.application.manageable_by(user)
 
 
 def can_close_grant(grant: Any, user: Any) -> bool:
-    return user is None or has_role(user, Role.FINANCE)
+    return user is None or (has_role(user, Role.FINANCE) and within_limit(grant.programme_id, user))
 
 
-def sees_all_grants(user: Any) -> bool:
-    return has_role(
-        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.FUNDER, Role.ADMINISTRATOR
-    )
+# --- money: payments, batches, repayment claims ---------------------------------------------------
 
 
-def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+def handles_money(user: Any) -> bool:
+    """Finance officers and administrators: every payment, batch and repayment claim."""
+    return is_finance(None, user)
+
+
+def _money_visible_to(queryset: QuerySet[Any], user: Any, grant_path: str) -> QuerySet[Any]:
+    """Money rows of a grant: finance sees all (in its programmes), the grantee its own, staff
+    who see the grant theirs (a report check settles against them); funders none."""
+    if not is_active_user(user):
         return queryset.none()
-    if sees_all_grants(user):
-        return queryset
-    from django.apps import apps
+    if handles_money(user):
+        return queryset.filter(limit_filter(user, f"{grant_path}__programme"))
+    application_model = _application_model(queryset.model._meta.get_field(grant_path).related_model)
+    condition = application_model.visibility(
+        user, prefix=f"{grant_path}__application__", include_funders=False
+    )
+    return queryset.none() if condition is None else queryset.filter(condition)
 
-    memberships = apps.get_model("applications", "Membership").objects
-    own = memberships.filter(user=user, is_active=True).values("organisation_id")
-    return queryset.filter(application__organisation__in=own)
+
+def payments_visible_to(queryset: QuerySet[Payment], user: Any) -> QuerySet[Payment]:
+    return _money_visible_to(queryset, user, "grant")
+
+
+def repayment_claims_visible_to(
+    queryset: QuerySet[RepaymentClaim], user: Any
+) -> QuerySet[RepaymentClaim]:
+    return _money_visible_to(queryset, user, "grant")
+
+
+def batches_visible_to(queryset: QuerySet[PaymentBatch], user: Any) -> QuerySet[PaymentBatch]:
+    """Batches mix programmes and carry bank data: finance officers and administrators only."""
+    return queryset if handles_money(user) else queryset.none()
+
+
+# --- policy: funds, programmes, calls, budgets ----------------------------------------------------
+
+
+def sees_policy(user: Any) -> bool:
+    """Staff read the fund's policy and budgets (administrators change them)."""
+    return has_role(user, *STAFF_ROLES)
 
 
 # --- the REST API ---------------------------------------------------------------------------------
@@ -76,21 +197,21 @@ def grants_visible_to(queryset: QuerySet[Grant], user: Any) -> QuerySet[Grant]:
 
 def may_use_api_token(user: Any) -> bool:
     """A token reads the API for funders and staff; an applicant's account has no API."""
-    return has_role(
-        user, Role.FUNDER, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
-    )
+    return has_role(user, Role.FUNDER, *STAFF_ROLES)
 
 
 def may_use_api_session(user: Any) -> bool:
     """Signed-in staff may read the API in the browser. Funders use their token: its programmes
     are the limit of what they read, and a session has none."""
-    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+    return has_role(user, *STAFF_ROLES)
 
 
 def sees_internal_api_fields(user: Any) -> bool:
     """Staff see the working fields (addresses, notes, scores); funders the public ones."""
-    return has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+    return has_role(user, *STAFF_ROLES)
 
 
 def may_read_payments(user: Any) -> bool:
-    return is_finance(None, user)
+    """Whether the payments endpoint lists anything for `user` (payments_visible_to decides
+    which): finance, and staff for the grants they see; never funders."""
+    return has_role(user, *STAFF_ROLES)

@@ -14,6 +14,7 @@ from workflows.roles import Role
 
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(RoleAdmin):
+    view_roles = (Role.ADMINISTRATOR, Role.MANAGER)
     edit_roles = (Role.ADMINISTRATOR, Role.MANAGER)
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = ("user", "languages", "max_open_tasks")

@@ -78,6 +78,13 @@ def check_decider(application: Application, by: Any) -> None:
     """
     if not has_role(by, Role.MANAGER):
         raise TransitionForbidden(_("Only programme managers decide applications."))
+    if not application_rules.may_manage(application, by):
+        raise TransitionForbidden(
+            _(
+                "You may not decide this application (a conflict of interest, or outside the "
+                "programmes of this access)."
+            )
+        )
     if application_rules.has_reviewed(application, by):
         raise FourEyesRefusal()
 
@@ -283,15 +290,17 @@ class DecisionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def awaiting_decision() -> QuerySet[Application]:
-    """Reviewed and waitlisted applications, earliest project start first, with what a row shows:
-    the average weighted score, the recommendations counted, the average proposed amount."""
+def awaiting_decision(user: Any) -> QuerySet[Application]:
+    """Reviewed and waitlisted applications `user` may see, earliest project start first, with
+    what a row shows: the average weighted score, the recommendations counted, the average
+    proposed amount."""
     recommended = {
         f"n_{value}": Count("reviews", filter=Q(reviews__recommendation=value))
         for value in Recommendation.values
     }
     return (
-        Application.objects.filter(status__in=AWAITING)
+        Application.objects.visible_to(user)
+        .filter(status__in=AWAITING)
         .select_related("organisation", "programme")
         .annotate(
             n_reviews=Count("reviews"),
@@ -313,18 +322,22 @@ def row_amount(application: Any) -> Decimal:
     return application.requested_amount
 
 
-def chosen_for_bulk(pks: list[int]) -> QuerySet[Application]:
-    """The applications ticked for a bulk decision, in the order decisions go out."""
+def chosen_for_bulk(pks: list[int], user: Any) -> QuerySet[Application]:
+    """The applications ticked for a bulk decision that `user` may see, in the order decisions
+    go out."""
     return (
-        Application.objects.filter(pk__in=pks)
+        Application.objects.visible_to(user)
+        .filter(pk__in=pks)
         .select_related("organisation", "programme")
         .order_by("start_date", "id")
     )
 
 
-def application_for_decision(pk: int) -> Application | None:
+def application_for_decision(pk: int, user: Any) -> Application | None:
+    """The application if `user` may see it (never a draft)."""
     return (
-        Application.objects.filter(pk=pk)
+        Application.objects.visible_to(user)
+        .filter(pk=pk)
         .exclude(status=ApplicationStatus.DRAFT)
         .select_related("organisation", "programme")
         .first()

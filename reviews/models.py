@@ -9,6 +9,7 @@ state machine stays the record of where the application is.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grants.money import money_field
+from reviews import rules
 from workflows import clock
 from workflows.fields import CleanTextField
 
@@ -63,6 +65,11 @@ class ReviewerProfile(models.Model):
         return str(self.user)
 
 
+class ReviewTaskQuerySet(models.QuerySet["ReviewTask"]):
+    def visible_to(self, user: Any) -> models.QuerySet[ReviewTask]:
+        return rules.tasks_visible_to(self, user)
+
+
 class ReviewTask(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=TaskKind)
     application = models.ForeignKey(
@@ -101,6 +108,8 @@ class ReviewTask(models.Model):
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
 
+    objects = ReviewTaskQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("review task")
         verbose_name_plural = _("review tasks")
@@ -138,6 +147,11 @@ class ReviewTask(models.Model):
         return self.status in ACTIVE_TASK_STATES
 
 
+class ConflictQuerySet(models.QuerySet["Conflict"]):
+    def visible_to(self, user: Any) -> models.QuerySet[Conflict]:
+        return rules.conflicts_visible_to(self, user)
+
+
 class Conflict(models.Model):
     """A reviewer who must not see or judge an application: declared or found automatically."""
 
@@ -157,6 +171,8 @@ class Conflict(models.Model):
     note = CleanTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
+    objects = ConflictQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("conflict of interest")
         verbose_name_plural = _("conflicts of interest")
@@ -172,6 +188,11 @@ class Recommendation(models.TextChoices):
     APPROVE = "approve", _("approve")
     APPROVE_LOWER = "approve_lower", _("approve a lower amount")
     REJECT = "reject", _("reject")
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def visible_to(self, user: Any) -> models.QuerySet[Review]:
+        return rules.reviews_visible_to(self, user)
 
 
 class Review(models.Model):
@@ -196,6 +217,8 @@ class Review(models.Model):
     comment_internal = CleanTextField(_("internal comment"), blank=True)
     comment_for_applicant = CleanTextField(_("comment for the applicant"), blank=True)
     submitted_at = models.DateTimeField(default=clock.now)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review")

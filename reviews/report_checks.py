@@ -150,10 +150,12 @@ class ReportCheckDetails:
         return pk is not None and any(p.recorded_paid_by_id == pk for p in self.payments)
 
 
-def report_check_task(pk: int) -> ReviewTask | None:
-    """The report check task `pk` with what its page shows of the application and grant."""
+def report_check_task(pk: int, user: Any) -> ReviewTask | None:
+    """The report check task `pk` with what its page shows of the application and grant, if
+    `user` may see it (reviews.rules.tasks_visible_to)."""
     return (
-        ReviewTask.objects.filter(pk=pk, kind=TaskKind.REPORT_CHECK, grant__isnull=False)
+        ReviewTask.objects.visible_to(user)
+        .filter(pk=pk, kind=TaskKind.REPORT_CHECK, grant__isnull=False)
         .select_related("application__organisation", "programme", "assignee", "grant")
         .first()
     )

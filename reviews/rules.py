@@ -1,9 +1,10 @@
-"""Who may work on which review task; conflicts of interest.
+"""Who may see and work on review tasks, reviews and conflicts.
 
-A reviewer may take a task of a programme in their scope, on an application they are not in
-conflict with. Conflicts are declared (a `Conflict` row) or found: the reviewer belongs to the
-applying organisation, or shares its e-mail domain or a partner's (public mail providers such as
-gmx.de or orange.fr do not count: sharing them says nothing).
+A reviewer may take a task of a programme in their scope, on an application they may review
+(no conflict: declared, member of the applying organisation, or sharing its e-mail domain or a
+partner's; public mail providers such as gmx.de or orange.fr do not count). Only the holder of a
+claimed task works on it; a manager may release or reassign it. The application's rules
+(`applications.rules`) decide conflicts and programmes; this module applies them to the tasks.
 """
 
 from __future__ import annotations
@@ -12,89 +13,46 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from applications.models import Membership, Partner
-from grants.rules import is_manager, is_reviewer
-from workflows.roles import Role, has_role
+from applications.rules import (
+    PUBLIC_MAIL_DOMAINS,
+    conflict_filter,
+    conflict_reasons,
+    email_domain,
+    in_reviewer_scope,
+    may_review,
+    reviewer_programmes,
+)
+from grants.rules import is_manager, is_reviewer, limit_filter
+from workflows.roles import Role, has_role, is_active_user
 
 if TYPE_CHECKING:
-    from reviews.models import ReviewTask
+    from django.db.models import QuerySet
 
-__all__ = ["is_manager", "is_reviewer"]
+    from reviews.models import Conflict, Review, ReviewTask
 
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com", "googlemail.com", "gmx.de", "gmx.net", "gmx.fr", "web.de", "t-online.de",
-        "freenet.de", "posteo.de", "mailbox.org", "yahoo.com", "yahoo.de", "yahoo.fr",
-        "hotmail.com", "hotmail.de", "hotmail.fr", "outlook.com", "outlook.de", "outlook.fr",
-        "live.com", "live.de", "live.fr", "icloud.com", "me.com", "aol.com", "orange.fr",
-        "wanadoo.fr", "free.fr", "laposte.net", "sfr.fr", "neuf.fr", "bbox.fr", "proton.me",
-        "protonmail.com", "example.org", "example.com",
-    }
-)  # fmt: skip
-
-
-def email_domain(user: Any) -> str:
-    """The reviewer's e-mail domain if it identifies an organisation, else ""."""
-    email = (getattr(user, "email", "") or "").strip().lower()
-    domain = email.rpartition("@")[2]
-    return "" if not domain or domain in PUBLIC_MAIL_DOMAINS else domain
+__all__ = [
+    "PUBLIC_MAIL_DOMAINS",
+    "conflict_reasons",
+    "email_domain",
+    "in_scope",
+    "is_manager",
+    "is_reviewer",
+]
 
 
 def conflicting_applications(user: Any) -> Q:
-    """A filter on applications (`application__...` from a task) that selects conflicts."""
-    from reviews.models import Conflict
-
-    found = Q(application__in=Conflict.objects.filter(reviewer=user).values("application_id"))
-    found |= Q(
-        application__organisation__in=Membership.objects.filter(user=user).values("organisation_id")
-    )
-    domain = email_domain(user)
-    if domain:
-        found |= Q(application__organisation__email__iendswith=f"@{domain}")
-        found |= Q(
-            application__in=Partner.objects.filter(contact_email__iendswith=f"@{domain}").values(
-                "application_id"
-            )
-        )
-    return found
-
-
-def conflict_reasons(user: Any, application: Any) -> list[str]:
-    """Why `user` must keep out of `application` (reason codes of `Conflict.Reason`)."""
-    from reviews.models import Conflict
-
-    reasons = list(
-        Conflict.objects.filter(reviewer=user, application=application).values_list(
-            "reason", flat=True
-        )
-    )
-    if application.organisation.memberships.filter(user=user).exists():
-        reasons.append(Conflict.Reason.MEMBER)
-    domain = email_domain(user)
-    if domain:
-        if (application.organisation.email or "").lower().endswith(f"@{domain}"):
-            reasons.append(Conflict.Reason.EMAIL_DOMAIN)
-        if application.partners.filter(contact_email__iendswith=f"@{domain}").exists():
-            reasons.append(Conflict.Reason.PARTNER)
-    return reasons
+    """A filter on rows with an `application` (tasks, reviews) that selects conflicts."""
+    return conflict_filter(user, "application__")
 
 
 def in_scope(user: Any, programme_id: int | None) -> bool:
     """The programme is one the reviewer works for (an empty scope means every programme)."""
-    profile = getattr(user, "reviewer_profile", None)
-    if profile is None or programme_id is None:
-        return True
-    scope = set(profile.programmes.values_list("pk", flat=True))
-    return not scope or programme_id in scope
+    return in_reviewer_scope(user, programme_id)
 
 
 def may_work_on(task: ReviewTask, user: Any) -> bool:
-    """A reviewer in scope and without a conflict."""
-    return (
-        has_role(user, Role.REVIEWER)
-        and in_scope(user, task.programme_id)
-        and not conflict_reasons(user, task.application)
-    )
+    """A reviewer who may review the task's application (programmes, no conflict)."""
+    return may_review(task.application, user)
 
 
 def may_manage_tasks(user: Any) -> bool:
@@ -104,3 +62,45 @@ def may_manage_tasks(user: Any) -> bool:
 
 def sees_review_work(user: Any) -> bool:
     return has_role(user, Role.REVIEWER, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+# --- what each may see ------------------------------------------------------------------------
+
+
+def tasks_visible_to(queryset: QuerySet[ReviewTask], user: Any) -> QuerySet[ReviewTask]:
+    """Administrators see every task, managers those without a conflict, reviewers those of
+    their programmes without a conflict; nobody else any."""
+    if not is_active_user(user):
+        return queryset.none()
+    limited = queryset.filter(limit_filter(user, "programme"))
+    if has_role(user, Role.ADMINISTRATOR):
+        return limited
+    if has_role(user, Role.MANAGER):
+        return limited.exclude(conflicting_applications(user))
+    if not has_role(user, Role.REVIEWER):
+        return queryset.none()
+    visible = limited.exclude(conflicting_applications(user))
+    scope = reviewer_programmes(user)
+    return visible.filter(programme__in=sorted(scope)) if scope else visible
+
+
+def reviews_visible_to(queryset: QuerySet[Review], user: Any) -> QuerySet[Review]:
+    """Managers and administrators read the reviews (managers none of an application they are
+    in conflict with); a reviewer reads their own only: reviewers judge independently."""
+    if not is_active_user(user):
+        return queryset.none()
+    limited = queryset.filter(limit_filter(user, "application__programme"))
+    if has_role(user, Role.ADMINISTRATOR):
+        return limited
+    if has_role(user, Role.MANAGER):
+        return limited.filter(Q(reviewer=user) | ~conflicting_applications(user))
+    return limited.filter(reviewer=user)
+
+
+def conflicts_visible_to(queryset: QuerySet[Conflict], user: Any) -> QuerySet[Conflict]:
+    """Managers and administrators see every declared conflict; anybody their own."""
+    if may_manage_tasks(user):
+        return queryset
+    if not is_active_user(user):
+        return queryset.none()
+    return queryset.filter(reviewer=user)

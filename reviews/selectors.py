@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 
 from applications.models import Application
-from reviews import rules, services
+from reviews import services
 from reviews.models import ReviewTask, TaskKind, TaskStatus
 
 PAGE_SIZE = 50
@@ -33,32 +33,35 @@ SORTS = {
 
 def queue(kind: str, user: Any) -> QuerySet[ReviewTask]:
     """The active tasks of one queue that `user` may see, with what a row shows."""
-    tasks = (
+    # Reviewers see the tasks of their programmes they could take or hold, never one in conflict.
+    return (
         services.waiting_tasks(kind)
+        .visible_to(user)
         .select_related("application__organisation", "programme", "assignee")
         .defer(*(f"application__{name}" for name in LIST_DEFERRED))
     )
-    if not rules.may_manage_tasks(user):
-        # Reviewers see what they could take and what they hold, never tasks in conflict.
-        tasks = tasks.exclude(rules.conflicting_applications(user))
-    return tasks
 
 
 def queue_counts(user: Any, kinds: tuple[str, ...] = tuple(TaskKind.values)) -> dict[str, dict[str, int]]:  # fmt: skip
     """Per queue: open tasks, claimed tasks, and those claimed by `user` (one query a queue)."""
     counts = {}
     for kind in kinds:
-        counts[kind] = services.waiting_tasks(kind).aggregate(
-            open=Count("pk", filter=Q(status=TaskStatus.OPEN)),
-            claimed=Count("pk", filter=Q(status=TaskStatus.CLAIMED)),
-            mine=Count("pk", filter=Q(status=TaskStatus.CLAIMED, assignee=user)),
+        counts[kind] = (
+            services.waiting_tasks(kind)
+            .visible_to(user)
+            .aggregate(
+                open=Count("pk", filter=Q(status=TaskStatus.OPEN)),
+                claimed=Count("pk", filter=Q(status=TaskStatus.CLAIMED)),
+                mine=Count("pk", filter=Q(status=TaskStatus.CLAIMED, assignee=user)),
+            )
         )
     return counts
 
 
 def my_tasks(user: Any) -> QuerySet[ReviewTask]:
     return (
-        ReviewTask.objects.filter(assignee=user, status=TaskStatus.CLAIMED)
+        ReviewTask.objects.visible_to(user)
+        .filter(assignee=user, status=TaskStatus.CLAIMED)
         .select_related("application__organisation", "programme")
         .order_by("project_start", "id")
     )

@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from workflows import clock
+from workflows import admin_jobs, clock
 from workflows.api import idempotency  # (also registers the deadline job that prunes the keys)
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
@@ -64,7 +64,8 @@ def readable_error(exc: Exception) -> str:
 
 
 class RolePermissions:
-    """Who may view, add/change and delete, by staff role; superusers count as administrators.
+    """Who may view, add/change and delete, by staff role; superusers count as administrators;
+    which rows, by the model's rule set (`Model.objects.visible_to(user)`).
 
     Mixed into ModelAdmin and InlineModelAdmin; `obj` is the object (or, for an inline, its parent).
     """
@@ -72,6 +73,13 @@ class RolePermissions:
     view_roles: tuple[Role, ...] = STAFF_ROLES
     edit_roles: tuple[Role, ...] = (Role.ADMINISTRATOR,)
     delete_roles: tuple[Role, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """Only the rows the user may see: the model's rule (`visible_to`), where it has one.
+        Changelists, change pages, inlines, actions and transition buttons all start here."""
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
+        visible_to = getattr(queryset, "visible_to", None)
+        return visible_to(request.user) if visible_to is not None else queryset
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return has_role(request.user, *self.view_roles) or self._may_edit(request, obj)
@@ -504,3 +512,8 @@ class IdempotentRequestAdmin(ReadOnlyAdmin):
     @admin.display(description=_("expired"), boolean=True)
     def expired(self, obj: IdempotentRequest) -> bool:
         return obj.created_at <= clock.now() - idempotency.KEY_LIFETIME
+
+
+# --- the background job pages (django-rq, django-tasks-db): administrators only ----------------
+
+admin_jobs.register()

@@ -15,9 +15,14 @@ class Role(StrEnum):
 STAFF_ROLES = (Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
 
 
+def is_active_user(user: Any) -> bool:
+    """Signed in (or authenticated by a token) with an account that is not disabled."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
 def role_names(user: Any) -> frozenset[str]:
     """The user's role names, cached on the user object for the length of a request."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_active_user(user):
         return frozenset()
     cached = getattr(user, "_microgrants_roles", None)
     if cached is None:

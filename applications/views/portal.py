@@ -14,8 +14,10 @@ from applications import rules, selectors, services
 from applications.models import WITHDRAWABLE, Application, ApplicationStatus
 from applications.services import EDITABLE_STATES
 from applications.views.common import visible_application_or_404
+from grants import rules as grant_rules
 from grants import services as grant_services
-from grants.models import Grant, GrantStatus
+from grants.models import ApiToken, Grant, GrantStatus
+from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.roles import role_names
 
@@ -33,6 +35,8 @@ REPORT_STATES = (
 def home(request: HttpRequest) -> HttpResponse:
     """Applicants: their organisation's applications with the next step; staff: the newest."""
     organisation = selectors.current_organisation(request)
+    if organisation is None and grant_rules.is_funder_only(request.user):
+        return _funder_home(request)
     staff_roles = sorted(role_names(request.user))
     if organisation is not None:
         applications = list(
@@ -50,6 +54,17 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _funder_home(request: HttpRequest) -> HttpResponse:
+    """Funders read the fund's data through the API, within their tokens' programmes and with
+    the public field set; the website shows them how, and which tokens they hold."""
+    tokens = (
+        ApiToken.objects.filter(user=request.user)
+        .prefetch_related("programmes")
+        .order_by("-created_at", "-id")
+    )
+    return render(request, "applications/funder_home.html", {"tokens": tokens, "now": clock.now()})
+
+
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = visible_application_or_404(request, pk)
@@ -61,7 +76,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "application": application,
             "grant": grant,
-            "payments": selectors.payments_of(grant) if grant else [],
+            "payments": selectors.payments_of(grant, request.user) if grant else [],
             "timeline": selectors.timeline_for_applicant(application),
             "next_step": selectors.next_step(application),
             "is_applicant": is_applicant,
@@ -176,7 +191,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "application": application,
             "grant": found,
-            "payments": selectors.payments_of(found),
+            "payments": selectors.payments_of(found, request.user),
             "accept_form": accept_form,
             "decline_form": decline_form,
             "form": accept_form if accept_form.is_bound else decline_form,

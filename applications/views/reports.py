@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from applications import reporting, selectors
+from applications import reporting, rules, selectors
 from applications.forms.reports import ReportEditForms
 from applications.models import Application
 from grants.models import Grant
@@ -33,8 +33,9 @@ PROBLEM_ANCHORS = {
 
 
 def _grant_of(user: Any, pk: int) -> tuple[Application, Grant]:
+    """The application and its grant, if `user` may read its final report (else 404)."""
     application = selectors.application_for(user, pk)
-    if application is None:
+    if application is None or not rules.may_read_report(application, user):
         raise Http404
     try:
         grant = application.grant

@@ -55,6 +55,8 @@ class ApiTokenAuthentication(BaseAuthentication):
                 _("The account of this token is disabled."), code="user_inactive"
             )
         tokens.record_use(token)
+        # The token's programmes limit whatever the request reaches (grants.rules.programme_limit).
+        setattr(token.user, rules.TOKEN_ATTRIBUTE, token)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -83,14 +85,8 @@ def token_of(request: Request) -> ApiToken | None:
 
 def programme_scope(request: Request) -> frozenset[int] | None:
     """The programme ids the caller may read (a token's choice), or None for all (staff
-    session, all-programmes token). Read once per request."""
-    if hasattr(request, "_microgrants_programmes"):
-        cached: frozenset[int] | None = request._microgrants_programmes
-        return cached
-    token = token_of(request)
-    scope = tokens.programme_ids(token) if token is not None else None
-    request._microgrants_programmes = scope  # type: ignore[attr-defined]
-    return scope
+    session, all-programmes token); the rule set's `programme_limit`, read once per request."""
+    return rules.programme_limit(request.user)
 
 
 class HasApiAccess(BasePermission):

@@ -83,20 +83,18 @@ def ledger_sum(kind: str) -> Coalesce:
     )
 
 
-def grants_for(user: Any, scope: Collection[int] | None) -> QuerySet[Grant]:
+def grants_for(user: Any) -> QuerySet[Grant]:
     return (
-        in_scope(Grant.objects.visible_to(user), scope)
+        Grant.objects.visible_to(user)
         .select_related("application__organisation", "programme")
         .annotate(paid=ledger_sum(LedgerKind.PAY), repaid=ledger_sum(LedgerKind.REPAY))
         .order_by("-offered_at", "-id")
     )
 
 
-def payments_for(user: Any, scope: Collection[int] | None) -> QuerySet[Payment]:
-    if not rules.may_read_payments(user):
-        return Payment.objects.none()
+def payments_for(user: Any) -> QuerySet[Payment]:
     return (
-        in_scope(Payment.objects.all(), scope, "grant__programme")
+        Payment.objects.visible_to(user)
         .select_related("grant__application", "grant", "batch")
         .order_by("due_on", "id")
     )
@@ -148,7 +146,7 @@ class GrantViewSet(TransitionViewSetMixin, ApiReadViewSet[Grant]):
         return run_grant_transition(obj, name, by=by, **data)
 
     def get_queryset(self) -> QuerySet[Grant]:
-        return grants_for(self.request.user, programme_scope(self.request))
+        return grants_for(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if rules.sees_internal_api_fields(self.request.user):
@@ -166,7 +164,7 @@ class PaymentViewSet(ApiReadViewSet[Payment]):
     permission_classes = [HasApiAccess, MayReadPayments]
 
     def get_queryset(self) -> QuerySet[Payment]:
-        return payments_for(self.request.user, programme_scope(self.request))
+        return payments_for(self.request.user)
 
 
 # --- 360Giving export (grants.open_data writes the documents) --------------------------------------

@@ -49,10 +49,12 @@ from workflows.roles import Role, has_role
 CATEGORY_LABELS = dict(ExpenseCategory.choices + IncomeCategory.choices)
 
 
-def _task(pk: int) -> ReviewTask:
-    """The task with everything its page shows, in a constant number of queries."""
+def _task(pk: int, user: Any) -> ReviewTask:
+    """The task with everything its page shows, in a constant number of queries; 404 unless
+    `user` may see it (reviews.rules.tasks_visible_to: no conflicts, the reviewer's programmes)."""
     task = (
-        ReviewTask.objects.select_related(
+        ReviewTask.objects.visible_to(user)
+        .select_related(
             "application__organisation",
             "application__programme",
             "application__call",
@@ -74,12 +76,6 @@ def _task(pk: int) -> ReviewTask:
     if task is None:
         raise Http404
     return task
-
-
-def _refuse_conflicts(task: ReviewTask, user: Any) -> None:
-    """Whoever is in conflict with the application keeps out of its pages entirely."""
-    if rules.conflict_reasons(user, task.application):
-        raise PermissionDenied
 
 
 def _attempt(form: Any, call: Callable[[], Any]) -> tuple[Any, int]:
@@ -164,8 +160,7 @@ def _page_context(request: HttpRequest, task: ReviewTask) -> dict[str, Any]:
     )
     programme, violations = check_application(application, on=submitted_on)
     _field, waiting_state = WAITING_STATE[TaskKind(task.kind)]
-    # No conflict here (checked before), so "may work on" is role and scope.
-    may_work = has_role(user, Role.REVIEWER) and rules.in_scope(user, task.programme_id)
+    may_work = rules.may_work_on(task, user)
     holds = task.status == TaskStatus.CLAIMED and task.assignee_id == user.pk
     waiting = application.status == waiting_state
     return {
@@ -202,10 +197,9 @@ def _page_context(request: HttpRequest, task: ReviewTask) -> dict[str, Any]:
 @staff_only()
 @require_http_methods(["GET", "HEAD", "POST"])
 def formal_check(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(pk)
+    task = _task(pk, request.user)
     if task.kind != TaskKind.FORMAL_CHECK:
         return redirect(TASK_PAGES[TaskKind(task.kind)], pk=task.pk)
-    _refuse_conflicts(task, request.user)
     form = FormalCheckForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -272,10 +266,9 @@ def _decide_formal_check(task: ReviewTask, by: Any, form: FormalCheckForm) -> st
 @staff_only()
 @require_http_methods(["GET", "HEAD", "POST"])
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task(pk)
+    task = _task(pk, request.user)
     if task.kind != TaskKind.ASSESSMENT:
         return redirect(TASK_PAGES[TaskKind(task.kind)], pk=task.pk)
-    _refuse_conflicts(task, request.user)
     application = task.application
     rubric = checks.rubric_of(application)
     form = AssessmentForm(request.POST if request.method == "POST" else None, rubric=rubric)

@@ -125,7 +125,7 @@ def decide_many(request: HttpRequest) -> HttpResponse:
         return render(request, "reviews/decisions.html", _list_context(request, form), status=400)
     data = form.cleaned_data
     outcomes = decisions.decide_many(
-        decisions.chosen_for_bulk(pks),
+        decisions.chosen_for_bulk(pks, request.user),
         by=request.user,
         decision=data["decision"],
         amount_rule=data["amount_rule"] or "requested",
@@ -144,7 +144,9 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _list_context(request: HttpRequest, bulk_form: BulkForm) -> dict[str, Any]:
-    filters = decisions.DecisionFilter(request.GET, queryset=decisions.awaiting_decision())
+    filters = decisions.DecisionFilter(
+        request.GET, queryset=decisions.awaiting_decision(request.user)
+    )
     found = filters.qs if filters.is_valid() else Application.objects.none()
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -172,7 +174,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 @staff_only(decisions.may_decide)
 @require_http_methods(["GET", "POST"])
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
-    application = decisions.application_for_decision(pk)
+    application = decisions.application_for_decision(pk, request.user)
     if application is None:
         raise Http404
     if request.method != "POST":

@@ -55,8 +55,9 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _task(pk: int) -> ReviewTask:
-    task = ReviewTask.objects.select_related("application__organisation", "programme", "assignee").filter(pk=pk).first()  # fmt: skip
+def _task(pk: int, user: Any) -> ReviewTask:
+    """The task if `user` may see it (reviews.rules.tasks_visible_to), else 404."""
+    task = ReviewTask.objects.visible_to(user).select_related("application__organisation", "programme", "assignee").filter(pk=pk).first()  # fmt: skip
     if task is None:
         raise Http404
     return task
@@ -143,14 +144,14 @@ def claim_next(request: HttpRequest, kind: str) -> HttpResponse:
 @staff_only()
 def task(request: HttpRequest, pk: int) -> HttpResponse:
     """A task's address: the page where its kind of work is done."""
-    found = _task(pk)
+    found = _task(pk, request.user)
     return redirect(TASK_PAGES[TaskKind(found.kind)], pk=found.pk)
 
 
 @staff_only(lambda user: has_role(user, Role.REVIEWER))
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _task(pk)
+    found = _task(pk, request.user)
     try:
         services.claim(found, by=request.user)
     except WorkflowError as error:
@@ -162,7 +163,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only()
 @require_POST
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _task(pk)
+    found = _task(pk, request.user)
     try:
         services.release(found, by=request.user)
     except WorkflowError as error:
@@ -175,7 +176,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only(rules.may_manage_tasks)
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _task(pk)
+    found = _task(pk, request.user)
     target = _reviewer_or_none(request.POST.get("reviewer", ""))
     if target is None:
         messages.error(request, _("Please choose a reviewer."))
@@ -203,7 +204,9 @@ def _reviewer_or_none(value: str) -> Any | None:
 @require_POST
 def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
     """Declared before seeing any score: the reviewer keeps out of the application from now on."""
-    application = Application.objects.filter(pk=pk).exclude(status="draft").first()
+    application = (
+        Application.objects.visible_to(request.user).filter(pk=pk).exclude(status="draft").first()
+    )
     if application is None:
         raise Http404
     note = request.POST.get("note", "")[:2000]

@@ -74,12 +74,9 @@ class ReportChangesForm(forms.Form):
 @staff_only()
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_check(request: HttpRequest, pk: int) -> HttpResponse:
-    task = report_checks.report_check_task(pk)
+    task = report_checks.report_check_task(pk, request.user)
     if task is None:
-        raise Http404
-    in_conflict = bool(rules.conflict_reasons(request.user, task.application))
-    if in_conflict and not rules.may_manage_tasks(request.user):
-        raise Http404  # a reviewer in conflict does not see the work, as in the queues
+        raise Http404  # not there, or in conflict, or outside the reviewer's programmes
     accept_form = AcceptReportForm(prefix="accept")
     changes_form = ReportChangesForm(prefix="changes")
     if request.method == "POST":
@@ -114,7 +111,7 @@ def report_check(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("Please choose what to do with the report."))
             return redirect("reviews:report_check", pk=task.pk)
-    return _page(request, task, accept_form, changes_form, in_conflict=in_conflict)
+    return _page(request, task, accept_form, changes_form)
 
 
 def _act(
@@ -135,18 +132,13 @@ def _page(
     task: ReviewTask,
     accept_form: AcceptReportForm,
     changes_form: ReportChangesForm,
-    *,
-    in_conflict: bool,
 ) -> HttpResponse:
     details = report_checks.report_check_details(task)
     user = request.user
     is_reviewer = has_role(user, Role.REVIEWER)
     waiting = task.is_active and details.grant.status == GrantStatus.REPORT_SUBMITTED
     mine = task.status == TaskStatus.CLAIMED and task.assignee_id == user.pk
-    may_act = waiting and is_reviewer and (task.status == TaskStatus.OPEN or mine)
-    # As `rules.may_work_on`, with the conflict already looked up: in conflict or out of the
-    # reviewer's programmes, they read and somebody else acts.
-    may_act = may_act and not in_conflict and rules.in_scope(user, task.programme_id)
+    may_act = waiting and (task.status == TaskStatus.OPEN or mine) and rules.may_work_on(task, user)
     payer = details.paid_by(user)
     return render(
         request,

@@ -232,7 +232,7 @@ def test_a_bulk_decision_decides_the_others_when_one_breaks_four_eyes_and_one_do
     leave_in_budget(a, Decimal("12500.00"))
     with translation.override("en"):
         outcomes = decisions.decide_many(
-            decisions.chosen_for_bulk([x.pk for x in reversed(apps)]), by=manager2, decision="approve"
+            decisions.chosen_for_bulk([x.pk for x in reversed(apps)], manager2), by=manager2, decision="approve"
         )  # fmt: skip
         left = str(format_eur(Decimal("4500.00")))
     assert [o.application.pk for o in outcomes] == [x.pk for x in apps]  # in order of project start
