@@ -304,6 +304,11 @@ def _behind_application(queryset: QuerySet[Any], user: Any, prefix: str) -> Quer
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
+def applications_opened_to(queryset: QuerySet[Application], user: Any) -> QuerySet[Application]:
+    """The applications whose files, letters and final report `user` may open."""
+    return _behind_application(queryset, user, "")
+
+
 def attachments_visible_to(queryset: QuerySet[Attachment], user: Any) -> QuerySet[Attachment]:
     return _behind_application(queryset, user, "application__")
 
@@ -317,7 +322,8 @@ def reports_visible_to(queryset: QuerySet[Report], user: Any) -> QuerySet[Report
 
 
 def may_read_attachments(application: Any, user: Any) -> bool:
-    """Files may hold personal data: the applicants and the staff who see the application."""
+    """Files may hold personal data: the applicants and the staff who see the application (the
+    same answer as `attachments_visible_to` for the application's files)."""
     return is_applicant(application, user) or sees_behind(application, user)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+from applications import rules
 from applications.models import Application, ApplicationStatus, Organisation
 from grants.models import Grant, GrantStatus, Payment
 from workflows.models import TransitionLog
@@ -30,6 +31,16 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 def application_for(user: Any, pk: int) -> Application | None:
     """One application if `user` may see it, else None (the caller answers 404, never 403)."""
     return applications_visible_to(user).filter(pk=pk).first()
+
+
+def application_opened_to(user: Any, pk: int) -> Application | None:
+    """One application if `user` may open its files, letters and final report, else None."""
+    return (
+        rules.applications_opened_to(Application.objects.all(), user)
+        .select_related("organisation", "programme", "grant")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def timeline_of(application: Application) -> QuerySet[TransitionLog]:

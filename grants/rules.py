@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.db.models import Q
 
 from workflows.roles import STAFF_ROLES, Role, has_role, is_active_user
@@ -156,17 +157,16 @@ def handles_money(user: Any) -> bool:
 
 
 def _money_visible_to(queryset: QuerySet[Any], user: Any, grant_path: str) -> QuerySet[Any]:
-    """Money rows of a grant: finance sees all (in its programmes), the grantee its own, staff
-    who see the grant theirs (a report check settles against them); funders none."""
+    """Money rows of a grant (bank details, amounts, dates): finance officers and administrators
+    see them all (within the request's programmes), the grantee's members their own; other
+    staff read a grant's paid and repaid sums, not its payments; funders nothing."""
     if not is_active_user(user):
         return queryset.none()
     if handles_money(user):
         return queryset.filter(limit_filter(user, f"{grant_path}__programme"))
-    application_model = _application_model(queryset.model._meta.get_field(grant_path).related_model)
-    condition = application_model.visibility(
-        user, prefix=f"{grant_path}__application__", include_funders=False
-    )
-    return queryset.none() if condition is None else queryset.filter(condition)
+    memberships = apps.get_model("applications", "Membership").objects
+    own = memberships.filter(user=user, is_active=True).values("organisation_id")
+    return queryset.filter(**{f"{grant_path}__application__organisation__in": own})
 
 
 def payments_visible_to(queryset: QuerySet[Payment], user: Any) -> QuerySet[Payment]:
@@ -212,6 +212,5 @@ def sees_internal_api_fields(user: Any) -> bool:
 
 
 def may_read_payments(user: Any) -> bool:
-    """Whether the payments endpoint lists anything for `user` (payments_visible_to decides
-    which): finance, and staff for the grants they see; never funders."""
-    return has_role(user, *STAFF_ROLES)
+    """The payments endpoint: finance officers and administrators (applicants have no API)."""
+    return handles_money(user)

@@ -11,6 +11,7 @@ from typing import Any
 from applications.models import Application
 from grants.models import Grant
 from reviews import services
+from reviews.report_checks import ACCEPTED, CHANGES_REQUESTED
 from reviews.models import TaskKind
 from workflows import effects
 
@@ -31,13 +32,20 @@ def open_formal_check(log: Any) -> None:
 @effects.register(APPLICATION, "pass_formal_check")
 def open_assessments(log: Any) -> None:
     application = _application(log)
-    services.cancel_open_tasks(application, kinds=(TaskKind.FORMAL_CHECK,))
+    services.cancel_open_tasks(
+        application, kinds=(TaskKind.FORMAL_CHECK,), done_by=log.actor, outcome="passed"
+    )
     services.open_assessments(application)
 
 
 @effects.register(APPLICATION, "request_changes")
 def close_formal_checks(log: Any) -> None:
-    services.cancel_open_tasks(_application(log), kinds=(TaskKind.FORMAL_CHECK,))
+    services.cancel_open_tasks(
+        _application(log),
+        kinds=(TaskKind.FORMAL_CHECK,),
+        done_by=log.actor,
+        outcome="changes_requested",
+    )
 
 
 @effects.register(APPLICATION, "complete_review")
@@ -61,4 +69,7 @@ def open_report_check(log: Any) -> None:
 @effects.register(GRANT, "request_report_changes")
 def close_report_checks(log: Any) -> None:
     grant = Grant.objects.get(pk=log.object_id)
-    services.cancel_open_tasks(grant.application, kinds=(TaskKind.REPORT_CHECK,))
+    outcome = ACCEPTED if log.transition == "accept_report" else CHANGES_REQUESTED
+    services.cancel_open_tasks(
+        grant.application, kinds=(TaskKind.REPORT_CHECK,), done_by=log.actor, outcome=outcome
+    )

@@ -143,12 +143,27 @@ def _get_or_create(
     return task, True
 
 
-def cancel_open_tasks(application: Application, *, kinds: tuple[str, ...] | None = None) -> int:
-    """The application left the state the tasks were waiting for (withdrawn, rejected...)."""
+def cancel_open_tasks(
+    application: Application,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    done_by: Any = None,
+    outcome: str = "",
+) -> int:
+    """The application left the state the tasks were waiting for (withdrawn, rejected...).
+
+    With `done_by`, the task that person holds is the work that moved the application on
+    (through the admin or the API, not the task's page): it is marked done with `outcome`."""
     tasks = ReviewTask.objects.filter(application=application, status__in=ACTIVE_TASK_STATES)
     if kinds:
         tasks = tasks.filter(kind__in=kinds)
-    return tasks.update(status=TaskStatus.CANCELLED, done_at=clock.now())
+    now = clock.now()
+    done = 0
+    if done_by is not None:
+        done = tasks.filter(status=TaskStatus.CLAIMED, assignee=done_by).update(
+            status=TaskStatus.DONE, done_at=now, outcome=outcome
+        )
+    return done + tasks.update(status=TaskStatus.CANCELLED, done_at=now)
 
 
 def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | None = None) -> ReviewTask:  # type: ignore[type-arg]  # fmt: skip

@@ -70,6 +70,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = visible_application_or_404(request, pk)
     grant = _grant_of(application)
     is_applicant = rules.is_applicant(application, request.user)
+    # Files and letters: the organisation's members and the staff who see it, never funders.
+    opened = rules.may_read_attachments(application, request.user)
     return render(
         request,
         "applications/detail.html",
@@ -83,15 +85,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": is_applicant and application.status in EDITABLE_STATES,
             "can_withdraw": is_applicant and application.status in WITHDRAWABLE,
             "attachments": (
-                list(application.attachments.filter(purpose="application"))
-                if rules.may_read_attachments(application, request.user)
-                else []
+                list(application.attachments.filter(purpose="application")) if opened else []
             ),
-            "documents": (
-                list(application.documents.order_by("created_at", "id"))
-                if rules.may_read_documents(application, request.user)
-                else []
-            ),
+            "documents": list(application.documents.order_by("created_at", "id")) if opened else [],
             "content": application.submitted_content or None,
             "report_available": grant is not None and grant.status in REPORT_STATES,
         },

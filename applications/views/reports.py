@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from applications import reporting, rules, selectors
+from applications import reporting, selectors
 from applications.forms.reports import ReportEditForms
 from applications.models import Application
 from grants.models import Grant
@@ -34,8 +34,8 @@ PROBLEM_ANCHORS = {
 
 def _grant_of(user: Any, pk: int) -> tuple[Application, Grant]:
     """The application and its grant, if `user` may read its final report (else 404)."""
-    application = selectors.application_for(user, pk)
-    if application is None or not rules.may_read_report(application, user):
+    application = selectors.application_opened_to(user, pk)
+    if application is None:
         raise Http404
     try:
         grant = application.grant

@@ -114,9 +114,10 @@ def ledger_total(kind: str) -> Coalesce:
     return Coalesce(Subquery(entries, output_field=_MONEY), ZERO, output_field=_MONEY)
 
 
-def approval_rows(filters: ApprovalFilters) -> models.QuerySet[Grant, tuple[Any, ...]]:
-    """One tuple per approved application with its grant, in APPROVAL_COLUMNS order."""
-    grants = Grant.objects.all()
+def approval_rows(filters: ApprovalFilters, user: Any) -> models.QuerySet[Grant, tuple[Any, ...]]:
+    """One tuple per approved application with its grant `user` may see, in APPROVAL_COLUMNS
+    order."""
+    grants = Grant.objects.visible_to(user)
     if filters.decided_from is not None:
         grants = grants.filter(application__decided_at__date__gte=filters.decided_from)
     if filters.decided_to is not None:

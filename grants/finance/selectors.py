@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
@@ -48,10 +50,12 @@ class PaymentFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-def payments_due() -> QuerySet[Payment]:
-    """Scheduled and approved payments not yet sent, earliest due first, with what a row shows."""
+def payments_due(user: Any) -> QuerySet[Payment]:
+    """Scheduled and approved payments not yet sent that `user` may see, earliest due first,
+    with what a row shows."""
     return (
-        Payment.objects.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED])
+        Payment.objects.visible_to(user)
+        .filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED])
         .select_related(
             "grant__application__organisation", "grant__programme", "approved_by", "batch"
         )
@@ -59,8 +63,8 @@ def payments_due() -> QuerySet[Payment]:
     )
 
 
-def batches() -> QuerySet[PaymentBatch]:
-    return PaymentBatch.objects.select_related("created_by", "exported_by")
+def batches(user: Any) -> QuerySet[PaymentBatch]:
+    return PaymentBatch.objects.visible_to(user).select_related("created_by", "exported_by")
 
 
 def batch_payments(batch: PaymentBatch) -> QuerySet[Payment]:
@@ -69,9 +73,10 @@ def batch_payments(batch: PaymentBatch) -> QuerySet[Payment]:
     ).order_by("pk")
 
 
-def open_repayment_claims() -> QuerySet[RepaymentClaim]:
+def open_repayment_claims(user: Any) -> QuerySet[RepaymentClaim]:
     return (
-        RepaymentClaim.objects.filter(status=RepaymentStatus.OPEN)
+        RepaymentClaim.objects.visible_to(user)
+        .filter(status=RepaymentStatus.OPEN)
         .select_related("grant__application__organisation", "grant__programme")
         .order_by("due_on", "pk")
     )

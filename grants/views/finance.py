@@ -71,7 +71,7 @@ def _payments_url(request: HttpRequest) -> str:
 def _payments_context(
     request: HttpRequest, *, outcomes: list[finance.Outcome] | None = None
 ) -> dict[str, Any]:
-    filters = finance.PaymentFilter(request.GET or None, queryset=finance.payments_due())
+    filters = finance.PaymentFilter(request.GET or None, queryset=finance.payments_due(request.user))
     found = filters.qs if not filters.is_bound or filters.is_valid() else Payment.objects.none()
     found_rows = list(found[: PAGE_LIMIT + 1])
     rows = found_rows[:PAGE_LIMIT]
@@ -117,7 +117,7 @@ def approve(request: HttpRequest) -> HttpResponse:
             _("Please approve at most %(n)s payments at once.") % {"n": finance.BULK_LIMIT},
         )
         return redirect(_payments_url(request))
-    chosen = Payment.objects.filter(pk__in=pks).order_by("due_on", "pk")
+    chosen = Payment.objects.visible_to(request.user).filter(pk__in=pks).order_by("due_on", "pk")
     outcomes = finance.approve_payments(chosen, by=request.user)
     return render(
         request, "grants/finance/payments.html", _payments_context(request, outcomes=outcomes)
@@ -132,7 +132,9 @@ def create_batch(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return redirect(_payments_url(request))
-    chosen = Payment.objects.filter(pk__in=_ids(request.POST.getlist("payment")))
+    chosen = Payment.objects.visible_to(request.user).filter(
+        pk__in=_ids(request.POST.getlist("payment"))
+    )
     try:
         batch = finance.create_batch(
             chosen, by=request.user, execution_date=form.cleaned_data["execution_date"]
@@ -158,7 +160,7 @@ def create_batch(request: HttpRequest) -> HttpResponse:
 @finance_only
 @require_safe
 def batch_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(finance.batches(), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(finance.batches(request.user), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request, "grants/finance/batches.html", {"page": page, "finance_section": "batches"}
     )
@@ -167,7 +169,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @finance_only
 @require_safe
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(finance.batches(), pk=pk)
+    found = get_object_or_404(finance.batches(request.user), pk=pk)
     lines = [(payment, finance.sepa_line(payment)) for payment in finance.batch_payments(found)]
     return render(
         request,
@@ -198,7 +200,7 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> None:
 @finance_only
 @require_POST
 def export(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(PaymentBatch, pk=pk)
+    found = get_object_or_404(PaymentBatch.objects.visible_to(request.user), pk=pk)
     form = ExecutionDateForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -216,7 +218,7 @@ def export(request: HttpRequest, pk: int) -> HttpResponse:
 @finance_only
 @require_POST
 def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_object_or_404(PaymentBatch, pk=pk)
+    found = get_object_or_404(PaymentBatch.objects.visible_to(request.user), pk=pk)
     _run(
         request,
         lambda: finance.mark_batch_paid(found, by=request.user),
@@ -228,7 +230,7 @@ def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @finance_only
 @require_POST
 def payment_failed(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.select_related("batch"), pk=pk)
+    payment = get_object_or_404(Payment.objects.visible_to(request.user).select_related("batch"), pk=pk)
     back = (
         reverse("finance:batch", args=[payment.batch_id])
         if payment.batch_id
@@ -253,7 +255,7 @@ def payment_failed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The file exactly as stored at export (its SHA-256 is checked before it is served)."""
-    found = get_object_or_404(PaymentBatch, pk=pk)
+    found = get_object_or_404(PaymentBatch.objects.visible_to(request.user), pk=pk)
     try:
         name, content, content_type = finance.batch_file(found, kind)
     except finance.BatchFileError as error:
@@ -274,7 +276,7 @@ def download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @finance_only
 @require_safe
 def repayments(request: HttpRequest) -> HttpResponse:
-    claims = list(finance.open_repayment_claims()[:PAGE_LIMIT])
+    claims = list(finance.open_repayment_claims(request.user)[:PAGE_LIMIT])
     return render(
         request,
         "grants/finance/repayments.html",
@@ -285,7 +287,9 @@ def repayments(request: HttpRequest) -> HttpResponse:
 @finance_only
 @require_POST
 def repayment_received(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(RepaymentClaim.objects.select_related("grant__application"), pk=pk)
+    claim = get_object_or_404(
+        RepaymentClaim.objects.visible_to(request.user).select_related("grant__application"), pk=pk
+    )
     _run(
         request,
         lambda: finance.record_repayment_received(claim, by=request.user),

@@ -118,7 +118,7 @@ def approvals_csv(request: HttpRequest) -> HttpResponseBase:
     if filters is None:
         return _export_page(request, form, status=400)
     response = StreamingHttpResponse(
-        exports.csv_stream(exports.APPROVAL_COLUMNS, exports.approval_rows(filters)),
+        exports.csv_stream(exports.APPROVAL_COLUMNS, exports.approval_rows(filters, request.user)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_file_name("approvals", "csv")}"'
@@ -131,7 +131,7 @@ def approvals_xlsx(request: HttpRequest) -> HttpResponseBase:
     if filters is None:
         return _export_page(request, form, status=400)
     handle = exports.write_xlsx(
-        exports.APPROVAL_COLUMNS, exports.approval_rows(filters), title="approvals"
+        exports.APPROVAL_COLUMNS, exports.approval_rows(filters, request.user), title="approvals"
     )
     return FileResponse(
         handle, as_attachment=True, filename=_file_name("approvals", "xlsx"), content_type=XLSX_TYPE

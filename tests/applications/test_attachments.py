@@ -714,8 +714,11 @@ def test_files_left_without_a_row_are_swept_once_they_are_old(
     )
 
 
-def test_funders_see_applications_but_never_their_files(client, cast, draft, settings, tmp_path):
-    """Attachments may hold personal data; the funder API gives funders a non-personal view."""
+def test_funders_on_the_website_see_neither_applications_nor_their_files(
+    client, cast, draft, settings, tmp_path
+):
+    """Attachments may hold personal data; the funder API gives funders a non-personal view,
+    and the website none at all (their programmes live in their tokens)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from applications.attachments import add_attachment
@@ -726,5 +729,8 @@ def test_funders_see_applications_but_never_their_files(client, cast, draft, set
 
     services.submit_application(draft, by=cast.applicant)
     client.force_login(cast.funder)
-    assert client.get(reverse("applications:detail", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("applications:detail", args=[draft.pk])).status_code == 404
     assert client.get(reverse("applications:attachment_download", args=[attachment.pk])).status_code == 404  # fmt: skip
+    home = client.get(reverse("applications:home"))
+    assert home.status_code == 200
+    assert reverse("api:docs") in home.content.decode()

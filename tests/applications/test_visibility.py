@@ -47,12 +47,27 @@ def test_anonymous_sees_nothing(stories):
     assert not Application.objects.visible_to(None).exists()
 
 
-@pytest.mark.parametrize("role", ["reviewer", "manager", "finance", "funder", "admin"])
-def test_staff_and_funders_see_submitted_work_but_no_drafts(cast, stories, role):
+@pytest.mark.parametrize("role", ["reviewer", "manager", "finance", "admin"])
+def test_staff_see_submitted_work_but_no_drafts(cast, stories, role):
     _own_draft, own_granted, _other_draft, other_granted = stories
     user = getattr(cast, role)
     assert set(Application.objects.visible_to(user)) == {own_granted, other_granted}
     assert set(Grant.objects.visible_to(user)) == {own_granted.grant, other_granted.grant}
+
+
+def test_a_funder_sees_submitted_work_only_through_a_token(cast, stories):
+    """A funder's scope lives in their API tokens: signed in on the website, without one, they
+    see no application and no grant; with a token, the submitted work of its programmes."""
+    from grants import rules as grant_rules
+    from grants.models import ApiToken
+
+    _own_draft, own_granted, _other_draft, other_granted = stories
+    assert not Application.objects.visible_to(cast.funder).exists()
+    assert not Grant.objects.visible_to(cast.funder).exists()
+    token = ApiToken.objects.get(user=cast.funder)
+    setattr(cast.funder, grant_rules.TOKEN_ATTRIBUTE, token)
+    assert set(Application.objects.visible_to(cast.funder)) == {own_granted, other_granted}
+    assert set(Grant.objects.visible_to(cast.funder)) == {own_granted.grant, other_granted.grant}
 
 
 def test_a_former_member_loses_access(cast, stories):

@@ -102,7 +102,7 @@ def main() -> None:
         client = Client()
         client.force_login(finance)
         rows = Grant.objects.count()
-        raw_seconds, _raw_rss = run_raw(exports.approval_rows(exports.ApprovalFilters()))
+        raw_seconds, _raw_rss = run_raw(exports.approval_rows(exports.ApprovalFilters(), finance))
         report("approvals: raw query", rows, raw_seconds, None, None, _raw_rss)
         for name, label in (("approvals_csv", "approvals CSV (streamed)"), ("approvals_xlsx", "approvals XLSX (write-only)")):  # fmt: skip
             url_name = reverse(f"finance:{name}")
