@@ -240,3 +240,19 @@ def test_unknown_ids_in_the_admin_answer_404_never_500(cast: demo.Cast) -> None:
         content_type = ContentType.objects.filter(model=model).first()
         assert content_type is not None
         assert admin.get(f"/admin/r/{content_type.pk}/1/").status_code == 404
+
+
+def test_the_audit_log_shows_a_manager_only_the_records_they_may_see(
+    cast: demo.Cast, submitted: Application, drive: Any
+) -> None:
+    from workflows.models import TransitionLog
+
+    other = drive("submitted")
+    Conflict.objects.create(reviewer=cast.manager, application=submitted, reason="declared")
+    rows = TransitionLog.objects.visible_to(cast.manager)
+    assert not rows.for_object(submitted).exists()
+    assert rows.for_object(other).exists()
+    assert TransitionLog.objects.visible_to(cast.admin).for_object(submitted).exists()
+    assert not TransitionLog.objects.visible_to(cast.reviewer).exists()
+    page = signed_in(cast.manager).get(reverse("admin:workflows_transitionlog_changelist"))
+    assert all(row.object_id != str(submitted.pk) for row in page.context["cl"].result_list)
