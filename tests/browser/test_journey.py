@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from applications import demo, services
 from applications.models import Application, Organisation
@@ -252,13 +253,14 @@ def test_an_unbalanced_budget_and_an_early_start_are_explained_and_nothing_typed
     page.goto(f"{page.base}/applications/{draft.pk}/edit/dates/")
     page.fill("#id_start_date", day(20))
     page.fill("#id_end_date", day(22))
-    page.wait_for_function("document.querySelector('#rule-start_date').innerText.length > 0")
+    # Polled by locator: a string for wait_for_function would be eval'ed, which the CSP refuses.
+    expect(page.locator("#rule-start_date")).to_have_text(re.compile(r"\S"))
     assert "20" in page.inner_text("#rule-start_date")  # "in 20 days; ... at least 42 days"
 
     page.goto(f"{page.base}/applications/{draft.pk}/edit/budget/")
     page.fill("#id_expenses-0-unit_cost", "4000")
     page.fill("#id_requested_amount", "4000")
-    page.wait_for_function("document.querySelector('#rule-budget').innerText.length > 0")
+    expect(page.locator("#rule-budget")).to_have_text(re.compile(r"\S"))
     assert page.locator("#totals dd[data-total=balance].off").count() == 1
     page.click("nav.steps button[value=review]")
     page.wait_for_url(re.compile(r"/check/$"))
