@@ -1,7 +1,7 @@
 """Applicant-side admin: organisations and members, applications with their transitions.
 
-An application's content can be corrected here only while it is a draft; from submission on it
-is frozen and changes only through its transitions, run by `run_application_transition`.
+An application's content is never edited here (its organisation's members edit their drafts in
+the portal); it changes only through its transitions, run by `run_application_transition`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from applications.formal_check import (
+    CHANGES_MESSAGE_MISSING,
+    CHECKLIST,
+    NOTHING_TICKED,
+    REJECTION_REASONS_MISSING,
+)
 from applications.models import (
     Application,
-    ApplicationStatus,
     ApplicationTheme,
     Attachment,
     BudgetLine,
@@ -46,6 +51,7 @@ from workflows.admin import (
     TransitionSpec,
     transition_actions,
 )
+from workflows.fields import StepTextField
 from workflows.roles import Role
 
 # --- organisations ------------------------------------------------------------------------------
@@ -81,7 +87,6 @@ class OrganisationAdmin(RoleAdmin):
     inlines = (MembershipInline,)
 
 
-
 @admin.register(Membership)
 class MembershipAdmin(RoleAdmin):
     view_roles = (Role.ADMINISTRATOR,)
@@ -96,9 +101,32 @@ class MembershipAdmin(RoleAdmin):
 # --- applications -----------------------------------------------------------------------------
 
 
+class RequestChangesForm(MessageWithDeadlineForm):
+    message = StepTextField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": CHANGES_MESSAGE_MISSING},
+    )
+
+
+class PassFormalCheckForm(forms.Form):
+    checklist = forms.MultipleChoiceField(
+        label=_("Checklist"),
+        choices=CHECKLIST,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": NOTHING_TICKED},
+        help_text=_(
+            "Tick what is met. The check passes only when every item is met; otherwise "
+            "request changes or reject."
+        ),
+    )
+
+
 class RejectForm(forms.Form):
-    reasons = forms.CharField(
-        label=_("Reasons for the rejection"), widget=forms.Textarea(attrs={"rows": 5})
+    reasons = StepTextField(
+        label=_("Reasons for the rejection"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": REJECTION_REASONS_MISSING},
     )
 
 
@@ -110,7 +138,7 @@ class ApproveForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount awarded (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
     )
-    conditions = forms.CharField(
+    conditions = StepTextField(
         label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
@@ -118,9 +146,9 @@ class ApproveForm(forms.Form):
 APPLICATION_TRANSITION_SPECS: dict[str, TransitionSpec] = {
     "submit": TransitionSpec(_("Submit"), ConfirmForm),
     "resubmit": TransitionSpec(_("Resubmit"), ConfirmForm),
-    "request_changes": TransitionSpec(_("Request changes"), MessageWithDeadlineForm),
+    "request_changes": TransitionSpec(_("Request changes"), RequestChangesForm),
     "pass_formal_check": TransitionSpec(
-        _("Pass the formal check"), ConfirmForm, _("The application goes to assessment.")
+        _("Pass the formal check"), PassFormalCheckForm, _("The application goes to assessment.")
     ),
     "reject": TransitionSpec(_("Reject"), RejectForm, _("A rejection letter is sent.")),
     "complete_review": TransitionSpec(_("Complete the review"), ScoreForm),
@@ -136,25 +164,8 @@ APPLICATION_TRANSITION_SPECS: dict[str, TransitionSpec] = {
 }
 
 
-class DraftContentPermissions(RolePermissions):
-    """The parent application's lines can be edited only while it is a draft."""
-
-    delete_roles = (Role.ADMINISTRATOR,)
-
-    def _may_edit(self, request: HttpRequest, obj: Any) -> bool:
-        return (
-            super()._may_edit(request, obj)
-            and obj is not None
-            and obj.status == ApplicationStatus.DRAFT
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may_edit(request, obj)
-
-
-class BudgetLineInline(DraftContentPermissions, admin.TabularInline):
+class BudgetLineInline(ReadOnlyTabularInline):
     model = BudgetLine
-    extra = 0
     fields = (
         "side",
         "category",
@@ -175,9 +186,8 @@ class BudgetLineInline(DraftContentPermissions, admin.TabularInline):
         return line.amount
 
 
-class PartnerInline(DraftContentPermissions, admin.TabularInline):
+class PartnerInline(ReadOnlyTabularInline):
     model = Partner
-    extra = 0
     fields = ("name", "country", "city", "contact_email")
 
 
@@ -191,7 +201,7 @@ class AttachmentInline(ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("uploaded_by")
 
 
-# What an administrator may still correct while the application is a draft.
+# What the applicant wrote (edited in the portal by the organisation's members only).
 DRAFT_CONTENT = DRAFT_FIELDS
 
 
@@ -205,11 +215,15 @@ class ThemeRowInline(ReadOnlyTabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(TransitionAdmin):
-    """Staff see what the rule set lets them see (drafts stay private to their organisation)."""
+    """Staff see what the rule set lets them see (drafts stay private to their organisation).
+    The content is the applicant's: only the organisation's members edit it, in the portal;
+    here it changes only through the transitions."""
 
+    edit_roles = ()
     transitions = APPLICATION_TRANSITION_SPECS
     transition_services = APPLICATION_TRANSITIONS
-    actions = transition_actions(APPLICATION_TRANSITION_SPECS, ["pass_formal_check", "reopen"])
+    # Only steps that need no data: a formal check needs its checklist, one application at a time.
+    actions = transition_actions(APPLICATION_TRANSITION_SPECS, ["reopen"])
     list_display = (
         "reference",
         "title",
@@ -288,11 +302,6 @@ class ApplicationAdmin(TransitionAdmin):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # applications start in the portal, by a member of the organisation
-
-    def _may_edit(self, request: HttpRequest, obj: Any) -> bool:
-        return super()._may_edit(request, obj) and (
-            obj is None or obj.status == ApplicationStatus.DRAFT
-        )
 
     def transition_initial(self, obj: Application, name: str) -> dict[str, Any]:
         if name == "approve":

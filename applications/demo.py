@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from applications import reporting, services
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import (
     REQUIRED_DECLARATIONS,
     Application,
@@ -418,6 +419,7 @@ def drive(
     }  # fmt: skip
     data: dict[str, dict[str, Any]] = {
         "request_changes": {"message": "Bitte Budget erläutern.", "reply_by": first + timedelta(days=17)},
+        "pass_formal_check": {"checklist": list(CHECKLIST_CODES)},
         "reject": {"reasons": "Nicht förderfähig / non éligible."},
         "complete_review": {"score": Decimal("72.50")},
         "approve": {"amount": requested},

@@ -15,13 +15,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from applications import rules
+from applications import formal_check, rules
 from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
 from grants.money import ZERO, cents, format_eur, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
-from workflows.guards import guard, text_value
+from workflows.guards import guard
+from workflows.text import clean_reply_date, clean_text
 
 
 class LegalForm(models.TextChoices):
@@ -272,9 +273,16 @@ class Declaration(models.TextChoices):
             "as open data."
         ),
     )
+    GROUP_NAME = (
+        "group_name",
+        _(
+            "Informal groups: we agree that the group's name is shown with the grant. Without "
+            "this, funders and the open data read “informal group in” and the region."
+        ),
+    )
 
 
-# Every declaration but the consent to publication is needed to submit.
+# Every declaration but the consents to publication is needed to submit.
 REQUIRED_DECLARATIONS = (
     Declaration.TRUTHFUL,
     Declaration.NO_EARLY_COSTS,
@@ -525,13 +533,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_check_formally,
     )
     def request_changes(self, *, by: Any, message: str, reply_by: date) -> None:
-        message = text_value(
-            message, required=_("Please tell the applicant what to change."), code="message_missing"
+        missing = formal_check.CHANGES_MESSAGE_MISSING
+        self.change_request_message = clean_text(
+            message, field="message", required=missing, code="message_missing"
         )
-        if not isinstance(reply_by, date) or reply_by <= clock.today():
-            raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
-        self.change_request_message = message
-        self.reply_deadline = reply_by
+        self.reply_deadline = clean_reply_date(reply_by)
 
     @transition(
         field=status,
@@ -549,8 +555,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         target=ApplicationStatus.IN_REVIEW,
         permission=rules.can_check_formally,
     )
-    def pass_formal_check(self, *, by: Any) -> None:
-        pass
+    def pass_formal_check(self, *, by: Any, checklist: formal_check.Checklist) -> None:
+        # Every item ticked, or refused; perform() keeps the checklist in the audit row.
+        formal_check.require_every_item(checklist)
 
     @transition(
         field=status,
@@ -563,10 +570,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_reject,
     )
     def reject(self, *, by: Any, reasons: str) -> None:
-        reasons = text_value(
-            reasons, required=_("Please give the reasons for the rejection."), code="no_reasons"
+        missing = formal_check.REJECTION_REASONS_MISSING
+        self.decision_note = clean_text(
+            reasons, field="reasons", required=missing, code="no_reasons"
         )
-        self.decision_note = reasons
         self.decided_at = clock.now()
         self.decided_by = by
 
@@ -600,7 +607,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 code="amount_out_of_range",
             )
         self.awarded_amount = amount
-        self.decision_note = text_value(conditions)
+        self.decision_note = clean_text(conditions, field="conditions")
         self.decided_at = clock.now()
         self.decided_by = by
 
@@ -611,7 +618,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_decide,
     )
     def waitlist(self, *, by: Any, reason: str = "") -> None:
-        self.decision_note = text_value(reason)
+        self.decision_note = clean_text(reason, field="reason")
 
     @transition(
         field=status,
@@ -629,7 +636,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=rules.is_applicant,
     )
     def withdraw(self, *, by: Any, reason: str = "") -> None:
-        self.decision_note = text_value(reason)
+        self.decision_note = clean_text(reason, field="reason")
 
     @transition(
         field=status,

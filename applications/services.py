@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from applications import budget_rules, rules
+from applications.formal_check import Checklist, as_recorded
 from applications.models import (
     REQUIRED_DECLARATIONS,
     Application,
@@ -467,8 +468,13 @@ def request_changes(
     )
 
 
-def pass_formal_check(application: Application, *, by: Any, note: str = "") -> Application:
-    return perform(application, "pass_formal_check", by=by, note=note)
+def pass_formal_check(
+    application: Application, *, by: Any, checklist: Checklist, note: str = ""
+) -> Application:
+    """Into review, every item of the checklist ticked (the audit row keeps it); the side effects
+    registered for the step (the assessment tasks) run after commit."""
+    ticked = as_recorded(checklist)
+    return perform(application, "pass_formal_check", by=by, note=note, checklist=ticked)
 
 
 def reject_application(
@@ -508,7 +514,11 @@ def approve_application(
     if programme is None:
         raise WorkflowError(_("The application has no programme."), code="no_programme")
     grant_services.offer_grant(
-        approved, programme=programme, amount=approved.awarded_amount, conditions=conditions, by=by
+        approved,
+        programme=programme,
+        amount=approved.awarded_amount,
+        conditions=approved.decision_note,  # cleaned by the transition
+        by=by,
     )
     return approved
 

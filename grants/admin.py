@@ -24,6 +24,8 @@ from django.utils.translation import ngettext
 from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
 from grants.api.tokens import issue_token, revoke_token
 from grants.models import (
+    NAME_MISSING,
+    REPORT_MESSAGE_MISSING,
     ApiToken,
     BudgetAllocation,
     Call,
@@ -53,7 +55,9 @@ from workflows.admin import (
     TransitionSpec,
     transition_actions,
 )
+from workflows.fields import StepTextField
 from workflows.roles import Role
+from workflows.text import NAME_TEXT
 
 # Budgets and their ledger: those who decide, pay and administer.
 MONEY_VIEWERS = (Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
@@ -254,7 +258,11 @@ class ReferenceCounterAdmin(ReadOnlyAdmin):
 
 
 class AcceptForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name of the person accepting"), max_length=200)
+    full_name = StepTextField(
+        label=_("Full name of the person accepting"),
+        max_length=NAME_TEXT,
+        error_messages={"required": NAME_MISSING},
+    )
     consent = forms.BooleanField(
         label=_("The grantee accepts the terms of the grant agreement"), required=False
     )
@@ -272,15 +280,21 @@ class ReportFiguresForm(forms.Form):
     )
 
 
+class ReportChangesForm(MessageWithDeadlineForm):
+    message = StepTextField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": REPORT_MESSAGE_MISSING},
+    )
+
+
 GRANT_TRANSITION_SPECS: dict[str, TransitionSpec] = {
     "accept": TransitionSpec(_("Accept the offer"), AcceptForm),
     "decline": TransitionSpec(_("Decline the offer"), OptionalReasonForm),
     "lapse": TransitionSpec(_("Let the offer lapse"), ConfirmForm),
     "end_project": TransitionSpec(_("End the project"), ConfirmForm),
     "submit_report": TransitionSpec(_("Submit the report figures"), ReportFiguresForm),
-    "request_report_changes": TransitionSpec(
-        _("Request changes to the report"), MessageWithDeadlineForm
-    ),
+    "request_report_changes": TransitionSpec(_("Request changes to the report"), ReportChangesForm),
     "accept_report": TransitionSpec(
         _("Accept the report and settle"),
         ConfirmForm,
@@ -383,7 +397,6 @@ class GrantAdmin(TransitionAdmin):
         (_("History"), {"fields": ("transition_history",)}),
     )
     inlines = (PaymentInline, RepaymentClaimInline, GrantLedgerInline)
-
 
     def run_transition(self, obj: Grant, name: str, *, by: Any, **data: Any) -> Grant:
         return run_grant_transition(obj, name, by=by, **data)

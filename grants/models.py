@@ -20,7 +20,8 @@ from grants.money import ZERO, cents, cents_down, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
-from workflows.guards import guard, text_value
+from workflows.guards import guard
+from workflows.text import NAME_TEXT, REASON_MISSING, clean_reply_date, clean_text
 
 
 class Fund(models.Model):
@@ -320,8 +321,9 @@ def _all_money_settled(grant: Grant) -> bool:
     return not open_payments.exists() and not open_claims.exists()
 
 
-def _require_text(value: str, message: object, code: str) -> str:
-    return text_value(value, required=message, code=code)
+# What the grantee types to accept, and what a request for changes to the report must say.
+NAME_MISSING = _("Please type your full name to accept.")
+REPORT_MESSAGE_MISSING = _("Please tell the grantee what to change.")
 
 
 class GrantQuerySet(models.QuerySet["Grant"]):
@@ -411,7 +413,13 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         conditions=[_grantee_has_valid_iban],
     )
     def accept(self, *, by: Any, full_name: str, consent: bool) -> None:
-        name = _require_text(full_name, _("Please type your full name to accept."), "name_missing")
+        name = clean_text(
+            full_name,
+            field="full_name",
+            max_length=NAME_TEXT,
+            required=NAME_MISSING,
+            code="name_missing",
+        )
         if consent is not True:
             raise WorkflowError(
                 _("Please confirm that you accept the terms of the grant agreement."),
@@ -428,7 +436,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_act_for_grantee,
     )
     def decline(self, *, by: Any, reason: str = "") -> None:
-        self.ended_reason = text_value(reason)
+        self.ended_reason = clean_text(reason, field="reason")
 
     @transition(
         field=status,
@@ -482,12 +490,10 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_check_report,
     )
     def request_report_changes(self, *, by: Any, message: str, reply_by: date) -> None:
-        self.report_change_message = _require_text(
-            message, _("Please tell the grantee what to change."), "message_missing"
+        self.report_change_message = clean_text(
+            message, field="message", required=REPORT_MESSAGE_MISSING, code="message_missing"
         )
-        if not isinstance(reply_by, date) or reply_by <= clock.today():
-            raise WorkflowError(_("The reply deadline must be a future date."), code="bad_deadline")
-        self.report_due_on = reply_by
+        self.report_due_on = clean_reply_date(reply_by)
 
     @transition(
         field=status,
@@ -507,7 +513,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         conditions=[_report_overdue],
     )
     def revoke(self, *, by: Any, reason: str) -> None:
-        self.ended_reason = _require_text(reason, _("Please give the reason."), "reason_missing")
+        self.ended_reason = clean_text(
+            reason, field="reason", required=REASON_MISSING, code="reason_missing"
+        )
         self.final_amount = ZERO
 
     @transition(
@@ -517,7 +525,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         permission=rules.can_cancel_grant,
     )
     def cancel(self, *, by: Any, reason: str) -> None:
-        self.ended_reason = _require_text(reason, _("Please give the reason."), "reason_missing")
+        self.ended_reason = clean_text(
+            reason, field="reason", required=REASON_MISSING, code="reason_missing"
+        )
         self.final_amount = ZERO
 
     @transition(

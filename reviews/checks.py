@@ -10,18 +10,20 @@ transition (assessments opened, checks closed) are side effects run after commit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from applications import services as application_services
+from applications.formal_check import CHECKLIST, Checklist, clean_checklist
 from applications.models import Application
 from grants.money import format_eur, parse_amount
 from reviews import rules, services
@@ -35,18 +37,8 @@ from reviews.models import (
     TaskStatus,
 )
 from workflows import clock
-from workflows.errors import TransitionForbidden, WorkflowError
-
-# What the formal check looks at; every item must be "yes" for the check to pass.
-CHECKLIST: tuple[tuple[str, Any], ...] = (
-    ("complete", _("Complete: every part filled in, the declarations confirmed and signed")),
-    ("applicant", _("Eligible applicant (legal form, country)")),
-    ("dates", _("The dates respect the lead time before the project start")),
-    ("budget", _("Budget balanced and within the maximum share of eligible costs")),
-    ("partners", _("Partners as the programme requires")),
-    ("attachments", _("Attachments readable")),
-)
-CHECKLIST_CODES = tuple(code for code, _label in CHECKLIST)
+from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
+from workflows.text import COMMENT_TEXT, LONG_TEXT, clean_text
 
 # The fund's assessment criteria; a programme's rubric names them by code.
 CRITERIA: dict[str, Any] = {
@@ -64,12 +56,10 @@ CRITERIA: dict[str, Any] = {
 }
 MIN_POINTS, MAX_POINTS = 0, 10
 # Days the applicant has to reply to a request for changes unless the reviewer says otherwise.
+# (The limits of the texts and of the reply date are the steps', in `workflows.text`.)
 REPLY_DAYS = 14
-# A reply deadline further away than this is a typing error.
-LONGEST_REPLY_DAYS = 365
-# Free text longer than this is refused rather than stored (pasted documents, attacks).
-MESSAGE_MAX, COMMENT_MAX = 5000, 10000
 
+T = TypeVar("T")
 _HUNDREDTH = Decimal("0.01")
 _EXACT = Context(prec=40)
 
@@ -133,66 +123,22 @@ def _take(task: ReviewTask, *, by: Any, kind: str) -> ReviewTask:
 # --- input ------------------------------------------------------------------------------------------
 
 
-def _text(
-    value: object,
-    *,
-    field: str,
-    errors: dict[str, list[Any]],
-    required: Any = None,
-    max_length: int = MESSAGE_MAX,
-) -> str:
-    """Free text stripped, or an error under `field` (not text, NUL bytes, too long, missing)."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(_("Please enter this as text."))
-        return ""
+def _collect(errors: dict[str, list[Any]], clean: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:  # fmt: skip
+    """`clean(...)`, or None with its refusal noted beside its field, to report all at once."""
     try:
-        value.encode("utf-8")
-        bad = "\x00" in value
-    except UnicodeEncodeError:
-        bad = True
-    if bad:
-        errors.setdefault(field, []).append(
-            _("The text contains an invalid character. Please retype it.")
-        )
-        return ""
-    value = value.strip()
-    if len(value) > max_length:
-        errors.setdefault(field, []).append(
-            _("Please keep this under %(count)s characters.") % {"count": max_length}
-        )
-    elif required is not None and not value:
-        errors.setdefault(field, []).append(required)
-    return value
-
-
-def clean_checklist(checklist: Mapping[str, object] | Iterable[str]) -> dict[str, bool]:
-    """Every item of the checklist as yes/no; given as {code: bool} or as the codes ticked."""
-    if isinstance(checklist, Mapping):
-        ticked = {code for code, value in checklist.items() if value is True}
-        given = set(checklist)
-    elif isinstance(checklist, Iterable) and not isinstance(checklist, str | bytes):
-        ticked = given = set(checklist)
-    else:
-        raise ValidationError({"checklist": _("Please tick the items of the checklist.")})
-    if not given <= set(CHECKLIST_CODES):
-        raise ValidationError({"checklist": _("Please choose from the items of the checklist.")})
-    return {code: code in ticked for code in CHECKLIST_CODES}
-
-
-def _reply_date(value: object, errors: dict[str, list[Any]]) -> date | None:
-    today = clock.today()
-    if not isinstance(value, date) or isinstance(value, datetime):
-        errors.setdefault("reply_by", []).append(_("Please give the date by which to reply."))
+        return clean(*args, **kwargs)
+    except InvalidInput as error:
+        errors.setdefault(error.field or NON_FIELD_ERRORS, []).append(error.message)
         return None
-    if value <= today:
-        errors.setdefault("reply_by", []).append(_("The reply deadline must be a future date."))
-    elif value > today + timedelta(days=LONGEST_REPLY_DAYS):
-        errors.setdefault("reply_by", []).append(
-            _("The reply deadline must be within a year from today.")
-        )
-    return value
+
+
+@contextmanager
+def _beside_fields() -> Iterator[None]:
+    """The step's refusal of a value (InvalidInput) as a form error beside that value's field."""
+    try:
+        yield
+    except InvalidInput as error:
+        raise ValidationError({error.field or NON_FIELD_ERRORS: [error.message]}) from error
 
 
 def _raise(errors: dict[str, list[Any]]) -> None:
@@ -204,24 +150,16 @@ def _raise(errors: dict[str, list[Any]]) -> None:
 
 
 @transaction.atomic
-def pass_formal_check(
-    task: ReviewTask, *, by: Any, checklist: Mapping[str, object] | Iterable[str]
-) -> Application:
+def pass_formal_check(task: ReviewTask, *, by: Any, checklist: Checklist) -> Application:
     """Pass the formal check: application in review, task done; after commit the open formal
     checks close and the assessment tasks open (reviews.effects)."""
     locked = _take(task, by=by, kind=TaskKind.FORMAL_CHECK)
-    items = clean_checklist(checklist)
-    missing = [str(capfirst(label)) for code, label in CHECKLIST if not items[code]]
-    if missing:
-        raise ValidationError(
-            {
-                "checklist": _(
-                    "The formal check passes only when every item is met. Not ticked: %(items)s."
-                )
-                % {"items": "; ".join(missing)}
-            }
+    with _beside_fields():  # the step refuses a checklist with an item not ticked
+        items = clean_checklist(checklist)
+        ticked = [code for code, met in items.items() if met]
+        application = application_services.pass_formal_check(
+            locked.application, by=by, checklist=ticked
         )
-    application = application_services.pass_formal_check(locked.application, by=by)
     services.complete_task(locked, by=by, outcome="passed", checklist=items)
     return application
 
@@ -231,7 +169,7 @@ def request_changes(
     task: ReviewTask,
     *,
     by: Any,
-    checklist: Mapping[str, object] | Iterable[str],
+    checklist: Checklist,
     message: str,
     reply_by: date,
 ) -> Application:
@@ -239,20 +177,11 @@ def request_changes(
     e-mail goes out and the open formal checks close after commit. The resubmission comes back
     to `by` (reviews.services.open_formal_check)."""
     locked = _take(task, by=by, kind=TaskKind.FORMAL_CHECK)
-    items = clean_checklist(checklist)
-    errors: dict[str, list[Any]] = {}
-    message = _text(
-        message,
-        field="message",
-        errors=errors,
-        required=_("Please tell the applicant what to change or add."),
-    )
-    deadline = _reply_date(reply_by, errors)
-    _raise(errors)
-    assert deadline is not None
-    application = application_services.request_changes(
-        locked.application, by=by, message=message, reply_by=deadline
-    )
+    with _beside_fields():  # the step judges the message and the reply date
+        items = clean_checklist(checklist)
+        application = application_services.request_changes(
+            locked.application, by=by, message=message, reply_by=reply_by
+        )
     services.complete_task(locked, by=by, outcome="changes_requested", checklist=items)
     return application
 
@@ -269,7 +198,7 @@ def reject_as_ineligible(
     task: ReviewTask,
     *,
     by: Any,
-    checklist: Mapping[str, object] | Iterable[str],
+    checklist: Checklist,
     reasons: list[str],
     text: str,
 ) -> Application:
@@ -277,25 +206,27 @@ def reject_as_ineligible(
     rejected, task done (reason codes kept in its checklist); after commit the rejection letter
     goes out and every open task of the application closes."""
     locked = _take(task, by=by, kind=TaskKind.FORMAL_CHECK)
-    items = clean_checklist(checklist)
+    language = locked.application.language
     errors: dict[str, list[Any]] = {}
+    items = _collect(errors, clean_checklist, checklist)
     codes: list[str] = []
     if isinstance(reasons, list | tuple) and all(isinstance(code, str) for code in reasons):
         codes = list(dict.fromkeys(reasons))
     if not codes or not set(codes) <= set(IneligibilityReason.values):
         errors["reasons"] = [_("Please choose at least one reason from the list.")]
-    text = _text(
-        text,
-        field="text",
-        errors=errors,
-        required=_("Please explain the reasons to the applicant."),
-    )
+        codes = []
+    # The letter's reasons are the labels of the codes, then the text: both within the limit.
+    room = LONG_TEXT - len(ineligibility_text(codes, "", language=language))
+    required = _("Please explain the reasons to the applicant.")
+    explained = _collect(errors, clean_text, text, field="text", max_length=room, required=required)  # fmt: skip
     _raise(errors)
-    application = application_services.reject_application(
-        locked.application,
-        by=by,
-        reasons=ineligibility_text(codes, text, language=locked.application.language),
-    )
+    assert items is not None and explained is not None
+    with _beside_fields():
+        application = application_services.reject_application(
+            locked.application,
+            by=by,
+            reasons=ineligibility_text(codes, explained, language=language),
+        )
     services.complete_task(
         locked, by=by, outcome="ineligible", checklist={**items, "reasons": codes}
     )
@@ -425,9 +356,10 @@ def submit_review(
     amount = _proposed_amount(
         proposed_amount, str(recommendation), application.requested_amount, errors
     )
-    internal = _text(comment_internal, field="comment_internal", errors=errors, max_length=COMMENT_MAX)  # fmt: skip
-    for_applicant = _text(comment_for_applicant, field="comment_for_applicant", errors=errors, max_length=COMMENT_MAX)  # fmt: skip
+    internal = _collect(errors, clean_text, comment_internal, field="comment_internal", max_length=COMMENT_TEXT)  # fmt: skip
+    for_applicant = _collect(errors, clean_text, comment_for_applicant, field="comment_for_applicant", max_length=COMMENT_TEXT)  # fmt: skip
     _raise(errors)
+    assert internal is not None and for_applicant is not None
     review = Review.objects.create(
         task=locked,
         application=application,

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from applications import demo
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application
 from grants.models import Grant
 from reviews import checks, report_checks, services
@@ -40,10 +41,10 @@ class ReviewSteps(demo.StepHooks):
         if isinstance(obj, Application):
             if step == "pass_formal_check":
                 task = self._task(obj, TaskKind.FORMAL_CHECK)
-                return checks.pass_formal_check(task, by=by, checklist=checks.CHECKLIST_CODES)
+                return checks.pass_formal_check(task, by=by, **data)
             if step == "request_changes":
                 task = self._task(obj, TaskKind.FORMAL_CHECK)
-                checks.request_changes(task, by=by, checklist=checks.CHECKLIST_CODES, **data)
+                checks.request_changes(task, by=by, checklist=CHECKLIST_CODES, **data)
                 return Application.objects.get(pk=obj.pk)
             if step == "complete_review":
                 return self._assess(obj)

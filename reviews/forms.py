@@ -11,18 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from applications.formal_check import CHANGES_MESSAGE_MISSING, CHECKLIST
 from applications.forms.fields import AmountField, DayField
-from reviews.checks import (
-    CHECKLIST,
-    COMMENT_MAX,
-    MAX_POINTS,
-    MESSAGE_MAX,
-    MIN_POINTS,
-    REPLY_DAYS,
-    criterion_label,
-)
+from reviews.checks import MAX_POINTS, MIN_POINTS, REPLY_DAYS, criterion_label
 from reviews.models import IneligibilityReason, Recommendation
 from workflows import clock
+from workflows.errors import InvalidInput
+from workflows.fields import StepTextField, as_validation_error
+from workflows.text import COMMENT_TEXT, LONG_TEXT, clean_reply_date
 
 SCORE_CHOICES = [(str(points), str(points)) for points in range(MIN_POINTS, MAX_POINTS + 1)]
 
@@ -72,11 +68,11 @@ class FormalCheckForm(forms.Form):
         ],
         error_messages={"required": _("Please choose an outcome.")},
     )
-    message = forms.CharField(
+    message = StepTextField(
         label=_("What the applicant should change or add"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        max_length=MESSAGE_MAX,
+        max_length=LONG_TEXT,
     )
     reply_by = DayField(label=_("Reply by"), required=False)
     reasons = forms.MultipleChoiceField(
@@ -85,11 +81,11 @@ class FormalCheckForm(forms.Form):
         widget=Checkboxes,
         required=False,
     )
-    text = forms.CharField(
+    text = StepTextField(
         label=_("Explanation for the applicant"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        max_length=MESSAGE_MAX,
+        max_length=LONG_TEXT,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -97,6 +93,20 @@ class FormalCheckForm(forms.Form):
             "reply_by", clock.today() + timedelta(days=REPLY_DAYS)
         )
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        """A request for changes needs what its step needs (a message; a reply date after today,
+        within a year), each said beside its field at once. The step checks them again."""
+        data = super().clean() or {}
+        if data.get("action") == self.CHANGES:
+            if "message" in data and not data["message"]:
+                self.add_error("message", CHANGES_MESSAGE_MISSING)
+            if "reply_by" in data:  # not there when the field refused what was typed
+                try:
+                    clean_reply_date(data["reply_by"])
+                except InvalidInput as error:
+                    self.add_error("reply_by", as_validation_error(error))
+        return data
 
 
 class AssessmentForm(forms.Form):
@@ -113,18 +123,18 @@ class AssessmentForm(forms.Form):
         required=False,
         help_text=_("Required when you recommend a lower amount; optional otherwise."),
     )
-    comment_internal = forms.CharField(
+    comment_internal = StepTextField(
         label=_("Internal comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=COMMENT_MAX,
+        max_length=COMMENT_TEXT,
         help_text=_("Read by the fund's staff only."),
     )
-    comment_for_applicant = forms.CharField(
+    comment_for_applicant = StepTextField(
         label=_("Comment for the applicant"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=COMMENT_MAX,
+        max_length=COMMENT_TEXT,
         help_text=_("May be quoted in the decision letter."),
     )
 

@@ -11,13 +11,36 @@ from django.urls import reverse
 
 from applications import demo, services
 from applications.admin import APPLICATION_TRANSITION_SPECS, ApplicationAdmin
+from applications.formal_check import (
+    CHANGES_MESSAGE_MISSING,
+    CHECKLIST_CODES,
+    NOTHING_TICKED,
+    REJECTION_REASONS_MISSING,
+    require_every_item,
+)
 from applications.models import Application
 from applications.services import APPLICATION_TRANSITIONS
 from grants.admin import GRANT_TRANSITION_SPECS, BudgetAllocationAdmin, GrantAdmin
-from grants.models import BudgetAllocation, Grant, LedgerEntry, Payment, RepaymentClaim
+from grants.models import (
+    REPORT_MESSAGE_MISSING,
+    BudgetAllocation,
+    Grant,
+    LedgerEntry,
+    Payment,
+    RepaymentClaim,
+)
 from grants.services import GRANT_TRANSITIONS, record_payment_paid
+from tests.support import unchanged
 from workflows import clock
+from workflows.errors import InvalidInput
 from workflows.models import TransitionLog
+from workflows.text import (
+    LONG_TEXT,
+    LONGEST_REPLY_DAYS,
+    REASON_MISSING,
+    clean_reply_date,
+    clean_text,
+)
 
 OWN_APPS = {"applications", "grants", "workflows", "reviews"}
 
@@ -114,9 +137,9 @@ def test_applications_and_grants_in_every_demo_state_render(client, cast, demo_d
         client.force_login(user)
         for application in demo_data.values():
             url = admin_url(Application, "change", application.pk)
-            # Drafts are hidden from staff but the administrator; Django answers "not found" with
-            # a redirect to the index.
-            expected = 302 if application.status == "draft" and user != cast.admin else 200
+            # A draft is private to its organisation, administrators included; Django answers
+            # "not found" with a redirect to the index.
+            expected = 302 if application.status == "draft" else 200
             assert client.get(url).status_code == expected, (user, application.status)
         for grant in grants:
             assert client.get(admin_url(Grant, "change", grant.pk)).status_code == 200
@@ -208,43 +231,26 @@ def test_staff_may_view_policy_but_only_the_administrator_changes_it(client, cas
 # --- the status is never a form field ------------------------------------------------------------
 
 
-def test_draft_is_editable_by_the_administrator_but_its_status_is_not(client, cast, draft, rf):
+def test_the_status_is_never_a_form_field(client, cast, demo_data, rf):
     request = rf.get("/")
     request.user = cast.admin
-    form = ApplicationAdmin(Application, admin.site).get_form(request, draft, change=True)
+    form = ApplicationAdmin(Application, admin.site).get_form(
+        request, demo_data["submitted"], change=True
+    )
     assert "status" not in form.base_fields
-    assert "title" in form.base_fields
 
 
-def change_form_data(response):
-    """What the browser would post back from a change page, inline formsets included."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is True:
-                data[form.add_prefix(name)] = "on"
-            elif value is not None and value is not False:
-                data[form.add_prefix(name)] = str(value)
-    return data
-
-
-def test_administrator_corrects_a_draft_but_cannot_post_a_status(client, cast, draft):
+def test_nobody_reads_or_corrects_another_organisations_draft_in_the_admin(client, cast, draft):
+    """The draft is the organisation's own: its members edit it in the portal. An administrator
+    neither reads it here nor posts a title or a status to it."""
     url = admin_url(Application, "change", draft.pk)
     client.force_login(cast.admin)
-    data = change_form_data(client.get(url))
-    data.update({"title": "Begegnungswoche 2026", "status": "approved", "_save": "Save"})
-
-    response = client.post(url, data)
-
-    assert response.status_code == 302, response.context and response.context["errors"]
+    assert client.get(url).status_code == 302  # "not found": back to the admin's index
+    assert draft not in client.get(admin_url(Application, "changelist")).context["cl"].result_list
+    client.post(url, {"title": "Begegnungswoche 2026", "status": "approved", "_save": "Save"})
     draft.refresh_from_db()
-    assert draft.title == "Begegnungswoche 2026"
+    assert draft.title != "Begegnungswoche 2026"
     assert draft.status == "draft"
-    assert draft.budget_lines.count() == 2
 
 
 def test_submitted_application_is_read_only(client, cast, demo_data):
@@ -392,17 +398,14 @@ def test_admins_run_the_transitions_of_their_own_machine():
 # --- bulk actions -------------------------------------------------------------------------------
 
 
-def test_bulk_formal_check_reports_each_application(client, cast, demo_data):
-    first, second = demo_data["submitted"], demo.drive(cast, "submitted")
-    reviewed = demo_data["reviewed"]
-    client.force_login(cast.reviewer)
+def test_bulk_reopen_reports_each_application(client, cast):
+    first, second = demo.drive(cast, "waitlisted"), demo.drive(cast, "waitlisted")
+    reviewed = demo.drive(cast, "reviewed")
+    client.force_login(cast.manager)
 
     response = client.post(
         admin_url(Application, "changelist"),
-        {
-            "action": "transition_pass_formal_check",
-            "_selected_action": [first.pk, second.pk, reviewed.pk],
-        },
+        {"action": "transition_reopen", "_selected_action": [first.pk, second.pk, reviewed.pk]},
         follow=True,
     )
 
@@ -415,9 +418,8 @@ def test_bulk_formal_check_reports_each_application(client, cast, demo_data):
     assert reviewed.reference in messages["error"][0]
     for application in (first, second):
         application.refresh_from_db()
-        assert application.status == "in_review"
-    reviewed.refresh_from_db()
-    assert reviewed.status == "reviewed"
+        assert application.status == "reviewed"
+    assert log_rows(first, "reopen").get().actor == cast.manager
 
 
 def test_bulk_close_closes_settled_grants_and_names_the_open_money(client, cast):
@@ -443,10 +445,24 @@ def test_bulk_close_closes_settled_grants_and_names_the_open_money(client, cast)
 
 
 def test_bulk_actions_are_offered_to_staff_only_by_their_names(client, cast, demo_data):
-    client.force_login(cast.reviewer)
+    client.force_login(cast.manager)
     page = client.get(admin_url(Application, "changelist")).content.decode()
-    assert "transition_pass_formal_check" in page
+    assert "transition_reopen" in page
     assert "delete_selected" not in page
+
+
+def test_the_formal_check_is_no_bulk_action_it_needs_its_checklist(client, cast):
+    """A formal check in bulk would pass applications nobody checked item by item."""
+    application = demo.drive(cast, "submitted")
+    client.force_login(cast.reviewer)
+    assert "transition_pass_formal_check" not in client.get(admin_url(Application, "changelist")).content.decode()  # fmt: skip
+    response = client.post(
+        admin_url(Application, "changelist"),
+        {"action": "transition_pass_formal_check", "_selected_action": [application.pk]},
+    )
+    assert response.status_code in (200, 302)
+    application.refresh_from_db()
+    assert application.status == "submitted"
 
 
 # --- the audit log ------------------------------------------------------------------------------
@@ -509,3 +525,87 @@ def test_every_transition_form_asks_for_a_note():
     grant_admin = GrantAdmin(Grant, admin.site)
     for name in GRANT_TRANSITIONS:
         assert "note" in grant_admin.transition_form_class(name).base_fields
+
+
+# --- the step's limits in the transition forms, in the step's words -------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+FAR = LONGEST_REPLY_DAYS + 1
+
+
+def refusal(rule, *args, **kwargs):
+    """What the step's own rule says to this input (the transition method calls the same)."""
+    with pytest.raises(InvalidInput) as refused:
+        rule(*args, **kwargs)
+    return str(refused.value.message)
+
+
+def far_date_words():
+    return refusal(clean_reply_date, clock.today() + timedelta(days=FAR))
+
+
+def too_long_words():
+    return refusal(clean_text, TOO_LONG)
+
+
+def record_in(cast, application_state, grant_state):
+    application = demo.drive(cast, application_state, grant_state)
+    return Grant.objects.get(application=application) if grant_state else application
+
+
+# (application state, grant state, transition, who, posted, field, the step's words); a number
+# posted as `reply_by` is that many days from today.
+STEP_REFUSALS = [
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": TOO_LONG, "reply_by": 14}, "message", too_long_words, id="changes-message-too-long"),
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": " ", "reply_by": 14}, "message", lambda: str(CHANGES_MESSAGE_MISSING), id="changes-message-missing"),
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": "Budget?", "reply_by": FAR}, "reply_by", far_date_words, id="changes-reply-after-a-year"),
+    pytest.param("submitted", None, "pass_formal_check", "reviewer", {"checklist": ["complete", "dates"]}, "checklist", lambda: refusal(require_every_item, ["complete", "dates"]), id="checklist-partial"),
+    pytest.param("submitted", None, "pass_formal_check", "reviewer", {}, "checklist", lambda: str(NOTHING_TICKED), id="checklist-missing"),
+    pytest.param("submitted", None, "reject", "reviewer", {"reasons": " "}, "reasons", lambda: str(REJECTION_REASONS_MISSING), id="formal-rejection-without-reasons"),
+    pytest.param("reviewed", None, "reject", "manager", {"reasons": TOO_LONG}, "reasons", too_long_words, id="rejection-reasons-too-long"),
+    pytest.param("reviewed", None, "approve", "manager", {"amount": "4000.00", "conditions": TOO_LONG}, "conditions", too_long_words, id="approval-conditions-too-long"),
+    pytest.param("reviewed", None, "waitlist", "manager", {"reason": TOO_LONG}, "reason", too_long_words, id="waitlist-reason-too-long"),
+    pytest.param("reviewed", None, "waitlist", "manager", {"reason": "ok", "note": TOO_LONG}, "note", too_long_words, id="note-too-long"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": TOO_LONG, "reply_by": 14}, "message", too_long_words, id="report-message-too-long"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": "", "reply_by": 14}, "message", lambda: str(REPORT_MESSAGE_MISSING), id="report-message-missing"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": "Belege?", "reply_by": FAR}, "reply_by", far_date_words, id="report-reply-after-a-year"),
+    pytest.param("approved", "accepted", "cancel", "manager", {"reason": ""}, "reason", lambda: str(REASON_MISSING), id="cancel-without-reason"),
+    pytest.param("approved", "accepted", "cancel", "manager", {"reason": TOO_LONG}, "reason", too_long_words, id="cancel-reason-too-long"),
+]  # fmt: skip
+
+
+def admin_says(response, field):
+    """What the transition page says about `field`: the form's errors beside it and the error
+    messages of a refused step (“…was refused: <why>”)."""
+    beside = [str(error) for error in response.context["form"].errors.get(field, [])]
+    return beside + texts(response)
+
+
+@pytest.mark.parametrize(("app_state", "grant_state", "name", "who", "posted", "field", "words"), STEP_REFUSALS)  # fmt: skip
+def test_the_transition_form_refuses_what_the_step_refuses_in_its_words(client, cast, app_state, grant_state, name, who, posted, field, words):  # fmt: skip
+    record = record_in(cast, app_state, grant_state)
+    data = dict(posted)
+    if "reply_by" in data:
+        data["reply_by"] = (clock.today() + timedelta(days=data["reply_by"])).isoformat()
+    client.force_login(getattr(cast, who))
+    with unchanged(record):
+        response = client.post(transition_url(record, name), data)
+    assert response.status_code == 200
+    assert any(words() in said for said in admin_says(response, field)), admin_says(response, field)
+
+
+def test_the_formal_check_form_lists_the_checklist_and_the_audit_row_keeps_it(client, cast):
+    application = demo.drive(cast, "submitted")
+    client.force_login(cast.reviewer)
+    url = transition_url(application, "pass_formal_check")
+    page = client.get(url).content.decode()
+    assert all(f'value="{code}"' in page for code in CHECKLIST_CODES)
+    response = client.post(url, {"checklist": list(CHECKLIST_CODES), "note": "alles da"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == "in_review"
+    row = log_rows(application, "pass_formal_check").get()
+    assert (row.note, row.payload) == (
+        "alles da",
+        {"checklist": dict.fromkeys(CHECKLIST_CODES, True)},
+    )

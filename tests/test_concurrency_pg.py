@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from applications import demo, services
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
 from grants.models import (
     BudgetAllocation,
@@ -190,7 +191,9 @@ def test_two_reviewers_passing_the_same_formal_check_one_wins(cast):
     def check(reviewer_pk: int) -> Callable[[], Any]:
         def job() -> Any:
             return services.pass_formal_check(
-                Application.objects.get(pk=application.pk), by=user(reviewer_pk)
+                Application.objects.get(pk=application.pk),
+                by=user(reviewer_pk),
+                checklist=CHECKLIST_CODES,
             )
 
         return job

@@ -33,8 +33,10 @@ from workflows import admin_jobs, clock
 from workflows.api import idempotency  # (also registers the deadline job that prunes the keys)
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
+from workflows.fields import ReplyDateField, StepTextField
 from workflows.models import IdempotentRequest, OutboxMessage, OutboxStatus, TransitionLog
 from workflows.roles import STAFF_ROLES, Role, has_role
+from workflows.text import REASON_MISSING
 
 admin.site.site_header = _("microgrants administration")
 admin.site.site_title = _("microgrants")
@@ -130,24 +132,30 @@ class ConfirmForm(forms.Form):
 
 
 class MessageWithDeadlineForm(forms.Form):
-    """Ask for changes: what to change and by when."""
+    """Ask for changes: what to change and by when (a future date, at most a year ahead).
 
-    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
-    reply_by = forms.DateField(label=_("Reply by"), widget=AdminDateWidget)
+    A machine's subclass gives `message` its step's words for an empty message."""
+
+    message = StepTextField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    reply_by = ReplyDateField(label=_("Reply by"), widget=AdminDateWidget)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = StepTextField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": REASON_MISSING},
+    )
 
 
 class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = StepTextField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(
+    note = StepTextField(
         label=_("Note for the record"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

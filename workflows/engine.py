@@ -18,6 +18,7 @@ from workflows.errors import (
     WorkflowError,
 )
 from workflows.models import TransitionLog
+from workflows.text import LONG_TEXT, clean_text
 
 M = TypeVar("M", bound=models.Model)
 
@@ -48,7 +49,7 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
     """
     model = type(obj)
     transition_meta(model, transition)  # unknown names are refused before anything else
-    _refuse_nul_bytes(note, *data.values())
+    note = _clean_note(note, data)
     field = state_field(model)
     with transaction.atomic():
         locked = _locked_copy(model, obj.pk)
@@ -117,22 +118,13 @@ def starting_step(obj: models.Model, transition: str) -> Any:
     return step
 
 
-def _refuse_nul_bytes(*values: Any) -> None:
-    """Refuse text no database can store (NUL, lone surrogates) with words, not a 500 later."""
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            bad = True
-        else:
-            bad = "\x00" in value
-        if bad:
-            raise WorkflowError(
-                _("The text contains an invalid character. Please retype it."),
-                code="invalid_text",
-            )
+def _clean_note(note: Any, data: dict[str, Any]) -> str:
+    """The note for the log, within the long-text limit; any text of the data storable (no NUL,
+    no lone surrogate: refused in words, not a 500 later). The step judges the rest of its data."""
+    for name, value in data.items():
+        if isinstance(value, str):
+            clean_text(value, field=name, max_length=None)
+    return clean_text(note, field="note", max_length=LONG_TEXT)
 
 
 def _check_signature(method: Any, by: Any, data: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
 """Errors of the workflow engine: each carries a stable code and a message a volunteer can read."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,3 +60,26 @@ class RuleViolation(WorkflowError):
         self.violations = list(violations)
         first = self.violations[0].message if self.violations else None
         super().__init__(message if message is not None else first, code=self.code)
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One refused value: a stable code, the field it was given in, a readable message."""
+
+    code: str
+    field: str
+    message: object
+
+
+class InvalidInput(RuleViolation):
+    """A value given to a step is refused (not text, too long, missing, a date out of range...).
+
+    It names its field, so a page shows the message beside it and the API lists it in `errors`;
+    `code` is the problem's own (`text_too_long`, `bad_deadline`, ...)."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: object, *, code: str, field: str = "") -> None:
+        self.field = field
+        super().__init__([FieldProblem(code, field, message)])
+        self.code = code

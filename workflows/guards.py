@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from workflows.text import clean_text
+
 Condition = Callable[[Any], bool]
 
 
@@ -18,19 +20,6 @@ def guard(code: str, message: object) -> Callable[[Condition], Condition]:
 
 
 def text_value(value: Any, *, required: object = None, code: str = "text_missing") -> str:
-    """Free text sent with a transition, stripped; refused unless it is a string.
-
-    `required` is the message for an empty value; without it, empty text is allowed.
-    """
-    from django.utils.translation import gettext_lazy as _
-
-    from workflows.errors import WorkflowError
-
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise WorkflowError(_("Please enter this as text."), code="invalid_text")
-    value = value.strip()
-    if required is not None and not value:
-        raise WorkflowError(required, code=code)
-    return value
+    """Free text without a length limit. Superseded by `workflows.text.clean_text`, which this
+    calls; kept for `grants.finance.services` until it calls that itself."""
+    return clean_text(value, max_length=None, required=required, code=code)

@@ -8,13 +8,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from grants.money import parse_amount
-from workflows.errors import WorkflowError
+from workflows.errors import InvalidInput, WorkflowError
+from workflows.fields import ReplyDateField, as_validation_error
+from workflows.text import clean_text
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
@@ -47,7 +48,6 @@ class AmountField(forms.Field):
     def __init__(self, *, minimum: Decimal | None = None, **kwargs: Any) -> None:
         self.minimum = minimum
         super().__init__(**kwargs)
-        self.validators.append(ProhibitNullCharactersValidator())
         self.widget.attrs.update(
             {"inputmode": "decimal", "autocomplete": "off", "maxlength": self.MAX_CHARACTERS}
         )
@@ -62,11 +62,12 @@ class AmountField(forms.Field):
             return None
         if isinstance(value, Decimal):
             return value
-        text = str(value).strip()
+        try:
+            text = clean_text(str(value), max_length=None)
+        except InvalidInput as error:
+            raise as_validation_error(error) from error
         if not text:
             return None
-        if "\x00" in text:
-            raise ValidationError(_("The text contains an invalid character. Please retype it."))
         if len(text) > self.MAX_CHARACTERS:
             raise ValidationError(_("Please enter an amount in euros, e.g. 1234.56."))
         try:
@@ -90,3 +91,8 @@ class DayField(forms.DateField):
     default_error_messages = {
         "invalid": _("Please enter a date such as 31.12.2026."),
     }
+
+
+class ReplyDayField(DayField, ReplyDateField):
+    """A reply deadline typed or picked as a day, held to the step's rule: after today, at most
+    a year ahead (`workflows.text.clean_reply_date`)."""

@@ -28,7 +28,8 @@ from applications.reporting.totals import (
 )
 from grants.models import Grant
 from grants.money import ZERO, parse_amount
-from workflows.errors import WorkflowError
+from workflows.errors import InvalidInput, WorkflowError
+from workflows.text import clean_text
 
 
 @dataclass
@@ -68,30 +69,11 @@ def clean_input(
 
 
 def _text(value: Any, key: str, errors: Errors, *, max_length: int, required: object = None) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[key].append(_("Please enter this as text."))
-        return ""
     try:
-        value.encode("utf-8")
-        bad = "\x00" in value
-    except UnicodeEncodeError:
-        bad = True
-    if bad:
-        errors[key].append(
-            _("The text contains an invalid character (a NUL byte). Please retype it.")
-        )
+        return clean_text(value, field=key, max_length=max_length, required=required)
+    except InvalidInput as error:
+        errors[key].append(error.message)
         return ""
-    value = value.strip()
-    if required is not None and not value:
-        errors[key].append(required)
-    elif len(value) > max_length:
-        errors[key].append(
-            _("Please shorten this to at most %(max)d characters (it has %(length)d).")
-            % {"max": max_length, "length": len(value)}
-        )
-    return value
 
 
 def _amount(value: Any, key: str, errors: Errors, *, label: object) -> Decimal | None:

@@ -19,7 +19,9 @@ from grants import services as grant_services
 from grants.models import ApiToken, Grant, GrantStatus
 from workflows import clock
 from workflows.errors import WorkflowError
+from workflows.fields import StepTextField
 from workflows.roles import role_names
+from workflows.text import NAME_TEXT
 
 PAGE_SIZE = 50
 # Grant states in which a final report exists or is due.
@@ -101,10 +103,9 @@ def _grant_of(application: Application) -> Grant | None:
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = StepTextField(
         label=gettext_lazy("Why do you withdraw? (optional)"),
         required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(
@@ -131,9 +132,9 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class AcceptForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = StepTextField(
         label=gettext_lazy("Your full name"),
-        max_length=200,
+        max_length=NAME_TEXT,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text=gettext_lazy("Typing your name counts as your signature for the organisation."),
     )
@@ -146,10 +147,9 @@ class AcceptForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(
+    reason = StepTextField(
         label=gettext_lazy("Why do you decline? (optional)"),
         required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     confirm = forms.BooleanField(

@@ -18,44 +18,46 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import rules as application_rules
+from applications.formal_check import REJECTION_REASONS_MISSING
 from applications.forms.fields import AmountField
 from applications.models import Application, ApplicationStatus
 from applications.services import reopen_application
 from reviews import decisions
 from reviews.views.queues import staff_only
 from workflows.errors import WorkflowError
+from workflows.fields import StepTextField
 from workflows.roles import Role, has_role
+from workflows.text import LONG_TEXT
 
 PAGE_SIZE = 50
 # A bulk decision covers at most this many applications (one page and a half of the list).
 BULK_LIMIT = 100
-TEXT_LIMIT = 5000
 
 
 class ApproveForm(forms.Form):
     amount = AmountField(label=gettext_lazy("Amount awarded (EUR)"))
-    conditions = forms.CharField(
+    conditions = StepTextField(
         label=gettext_lazy("Conditions (shown in the decision letter)"),
         required=False,
-        max_length=TEXT_LIMIT,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class RejectForm(forms.Form):
-    reasons = forms.CharField(
+    reasons = StepTextField(
         label=gettext_lazy("Reasons (shown in the rejection letter)"),
-        max_length=TEXT_LIMIT,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": gettext_lazy("Please give the reasons for the rejection.")},
+        error_messages={"required": REJECTION_REASONS_MISSING},
     )
 
 
 class WaitlistForm(forms.Form):
-    reasons = forms.CharField(
+    reasons = StepTextField(
         label=gettext_lazy("Note (optional)"),
         required=False,
-        max_length=TEXT_LIMIT,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -78,16 +80,16 @@ class BulkForm(forms.Form):
         initial="requested",
         widget=forms.RadioSelect,
     )
-    conditions = forms.CharField(
+    conditions = StepTextField(
         label=gettext_lazy("Conditions (approvals)"),
         required=False,
-        max_length=TEXT_LIMIT,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    reasons = forms.CharField(
+    reasons = StepTextField(
         label=gettext_lazy("Reasons (rejections) or note (waiting list)"),
         required=False,
-        max_length=TEXT_LIMIT,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -7,7 +7,7 @@ Managers and administrators may read the page; only reviewers act on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -20,18 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from applications.forms.fields import DayField
-from grants.models import GrantStatus
+from applications.forms.fields import ReplyDayField
+from grants.models import REPORT_MESSAGE_MISSING, GrantStatus
 from reviews import report_checks, rules
 from reviews.models import ReviewTask, TaskKind, TaskStatus
 from reviews.views.queues import staff_only
 from workflows import clock
 from workflows.errors import WorkflowError
+from workflows.fields import StepTextField
 from workflows.roles import Role, has_role
+from workflows.text import LONG_TEXT
 
 # Days the grantee gets to send the report again, unless the reviewer chooses otherwise.
 REPLY_DAYS = 21
-MAX_MESSAGE = 5000
 
 
 class AcceptReportForm(forms.Form):
@@ -43,32 +44,26 @@ class AcceptReportForm(forms.Form):
             )
         },
     )
-    note = forms.CharField(
+    note = StepTextField(
         label=gettext_lazy("Internal note (optional)"),
         required=False,
-        max_length=MAX_MESSAGE,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReportChangesForm(forms.Form):
-    message = forms.CharField(
+    message = StepTextField(
         label=gettext_lazy("What should the grantee change or add?"),
-        max_length=MAX_MESSAGE,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": gettext_lazy("Please tell the grantee what to change.")},
+        error_messages={"required": REPORT_MESSAGE_MISSING},
     )
-    reply_by = DayField(label=gettext_lazy("Reply by"))
+    reply_by = ReplyDayField(label=gettext_lazy("Reply by"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reply_by"].initial = clock.today() + timedelta(days=REPLY_DAYS)
-
-    def clean_reply_by(self) -> date:
-        day: date = self.cleaned_data["reply_by"]
-        if day <= clock.today():
-            raise forms.ValidationError(_("The reply deadline must be a future date."))
-        return day
 
 
 @staff_only()

@@ -3,6 +3,7 @@ admin: the manager approves, funders and applicants are refused, every refusal i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +11,29 @@ import pytest
 from rest_framework.test import APIClient
 
 from applications import demo
+from applications.formal_check import (
+    CHANGES_MESSAGE_MISSING,
+    CHECKLIST_CODES,
+    NOTHING_TICKED,
+    REJECTION_REASONS_MISSING,
+    require_every_item,
+)
 from applications.models import Application, ApplicationStatus
-from grants.models import BudgetAllocation, Grant, GrantStatus, Programme
+from grants.models import REPORT_MESSAGE_MISSING, BudgetAllocation, Grant, GrantStatus, Programme
 from tests.api.conftest import issue, session_client
 from tests.api.test_auth import assert_problem
+from tests.support import unchanged
+from workflows import clock
+from workflows.errors import InvalidInput
 from workflows.models import TransitionLog
+from workflows.text import (
+    LONG_TEXT,
+    LONGEST_REPLY_DAYS,
+    NAME_TEXT,
+    REASON_MISSING,
+    clean_reply_date,
+    clean_text,
+)
 
 
 def transition_url(kind: str, pk: int, name: str) -> str:
@@ -300,3 +319,139 @@ def test_every_transition_has_an_api_body_matching_its_service() -> None:
                 if p.kind is p.KEYWORD_ONLY and p.default is p.empty and p.name != "by"
             }
             assert required <= set(fields), name
+
+
+# --- the step's limits, in the step's words ---------------------------------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+FAR = LONGEST_REPLY_DAYS + 1
+
+
+def refusal(rule: Any, *args: Any, **kwargs: Any) -> str:
+    """What the step's own rule says to this input (the transition method calls the same)."""
+    with pytest.raises(InvalidInput) as refused:
+        rule(*args, **kwargs)
+    return str(refused.value.message)
+
+
+def far_date_words() -> str:
+    return refusal(clean_reply_date, clock.today() + timedelta(days=FAR))
+
+
+def too_long_words() -> str:
+    return refusal(clean_text, TOO_LONG)
+
+
+# (application state, grant state, transition, who, body, field, the step's words); a number
+# sent as `reply_by` is that many days from today.
+STEP_REFUSALS = [
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": TOO_LONG, "reply_by": 14}, "message", too_long_words, id="changes-message-too-long"),
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": " ", "reply_by": 14}, "message", lambda: str(CHANGES_MESSAGE_MISSING), id="changes-message-blank"),
+    pytest.param("submitted", None, "request_changes", "reviewer", {"reply_by": 14}, "message", lambda: str(CHANGES_MESSAGE_MISSING), id="changes-message-left-out"),
+    pytest.param("submitted", None, "request_changes", "reviewer", {"message": "Budget?", "reply_by": FAR}, "reply_by", far_date_words, id="changes-reply-after-a-year"),
+    pytest.param("submitted", None, "pass_formal_check", "reviewer", {"checklist": ["complete", "dates"]}, "checklist", lambda: refusal(require_every_item, ["complete", "dates"]), id="checklist-partial"),
+    pytest.param("submitted", None, "pass_formal_check", "reviewer", {"checklist": []}, "checklist", lambda: str(NOTHING_TICKED), id="checklist-empty"),
+    pytest.param("submitted", None, "pass_formal_check", "reviewer", {}, "checklist", lambda: str(NOTHING_TICKED), id="checklist-left-out"),
+    pytest.param("submitted", None, "reject", "reviewer", {"reasons": " "}, "reasons", lambda: str(REJECTION_REASONS_MISSING), id="formal-rejection-without-reasons"),
+    pytest.param("reviewed", None, "reject", "manager", {"reasons": TOO_LONG}, "reasons", too_long_words, id="rejection-reasons-too-long"),
+    pytest.param("reviewed", None, "approve", "manager", {"amount": "4000.00", "conditions": TOO_LONG}, "conditions", too_long_words, id="approval-conditions-too-long"),
+    pytest.param("reviewed", None, "waitlist", "manager", {"reason": TOO_LONG}, "reason", too_long_words, id="waitlist-reason-too-long"),
+    pytest.param("reviewed", None, "waitlist", "manager", {"note": TOO_LONG}, "note", too_long_words, id="note-too-long"),
+    pytest.param("reviewed", None, "waitlist", "manager", {"reason": 42}, "reason", lambda: refusal(clean_text, 42), id="reason-not-text"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": TOO_LONG, "reply_by": 14}, "message", too_long_words, id="report-message-too-long"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": "", "reply_by": 14}, "message", lambda: str(REPORT_MESSAGE_MISSING), id="report-message-missing"),
+    pytest.param("approved", "report_submitted", "request_report_changes", "reviewer", {"message": "Belege?", "reply_by": FAR}, "reply_by", far_date_words, id="report-reply-after-a-year"),
+    pytest.param("approved", "accepted", "cancel", "manager", {"reason": ""}, "reason", lambda: str(REASON_MISSING), id="cancel-without-reason"),
+    pytest.param("approved", "accepted", "cancel", "manager", {"reason": TOO_LONG}, "reason", too_long_words, id="cancel-reason-too-long"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("app_state", "grant_state", "name", "who", "body", "field", "words"), STEP_REFUSALS)  # fmt: skip
+def test_a_value_the_step_refuses_is_a_400_naming_the_field_in_the_steps_words(cast: demo.Cast, app_state: str, grant_state: str | None, name: str, who: str, body: dict[str, Any], field: str, words: Any) -> None:  # fmt: skip
+    application = demo.drive(cast, app_state, grant_state)
+    record: Any = Grant.objects.get(application=application) if grant_state else application
+    kind = "grants" if grant_state else "applications"
+    sent = dict(body)
+    if isinstance(sent.get("reply_by"), int):
+        sent["reply_by"] = (clock.today() + timedelta(days=sent["reply_by"])).isoformat()
+
+    with unchanged(record):
+        response = session_client(getattr(cast, who)).post(
+            transition_url(kind, record.pk, name), sent, format="json"
+        )
+
+    problem = assert_problem(response, 400)
+    said = [e["message"] for e in problem["errors"] if e["field"] == field]
+    assert said == [words()], problem
+
+
+def test_a_checklist_with_every_item_passes_and_the_audit_row_keeps_it(cast: demo.Cast) -> None:
+    application = demo.drive(cast, "submitted")
+    ticked = list(reversed(CHECKLIST_CODES))  # any order; answered in the checklist's
+    response = session_client(cast.reviewer).post(
+        application_url(application, "pass_formal_check"), {"checklist": ticked}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == ApplicationStatus.IN_REVIEW
+    [row] = log_rows(application, "pass_formal_check")
+    assert row.payload == {"checklist": dict.fromkeys(CHECKLIST_CODES, True)}
+
+
+def test_an_item_that_is_not_on_the_checklist_is_refused(cast: demo.Cast) -> None:
+    application = demo.drive(cast, "submitted")
+    response = session_client(cast.reviewer).post(
+        application_url(application, "pass_formal_check"),
+        {"checklist": [*CHECKLIST_CODES, "made_up"]},
+        format="json",
+    )
+    problem = assert_problem(response, 400, "invalid")
+    assert [e["field"] for e in problem["errors"]] == ["checklist"]
+    assert log_rows(application, "pass_formal_check") == []
+
+
+def test_the_reviewer_reads_the_checklist_among_the_fields_of_the_formal_check(
+    cast: demo.Cast,
+) -> None:
+    application = demo.drive(cast, "submitted")
+    data = session_client(cast.reviewer).get(f"/api/v1/applications/{application.pk}/transitions/")
+    fields = {t["name"]: t["fields"] for t in data.json()["transitions"]}
+    assert {"name": "checklist", "type": "choices", "required": True} in fields["pass_formal_check"]
+    assert {"name": "reply_by", "type": "date", "required": True} in fields["request_changes"]
+
+
+def test_the_schema_documents_the_checklist_and_the_limits_of_each_step(
+    client: Any, db: Any
+) -> None:
+    schema = client.get(
+        "/api/schema/?format=json", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    components = schema["components"]["schemas"]
+
+    def resolved(part: dict[str, Any]) -> dict[str, Any]:
+        ref = part.get("$ref") or next((p["$ref"] for p in part.get("allOf", []) if "$ref" in p), None)  # fmt: skip
+        return components[ref.rsplit("/", 1)[-1]] if ref else part
+
+    passing = components["ApplicationPassFormalCheckInput"]
+    assert passing["required"] == ["checklist"]
+    checklist = passing["properties"]["checklist"]
+    assert checklist["type"] == "array"
+    assert resolved(checklist["items"])["enum"] == list(CHECKLIST_CODES)
+    changes = components["ApplicationRequestChangesInput"]
+    assert set(changes["required"]) == {"message", "reply_by"}
+    assert changes["properties"]["message"]["maxLength"] == LONG_TEXT
+    assert changes["properties"]["reply_by"]["format"] == "date"
+    assert changes["properties"]["note"]["maxLength"] == LONG_TEXT
+    assert components["ApplicationRejectInput"]["properties"]["reasons"]["maxLength"] == LONG_TEXT
+    assert components["GrantAcceptInput"]["properties"]["full_name"]["maxLength"] == NAME_TEXT
+    report = components["GrantRequestReportChangesInput"]
+    assert report["properties"]["message"]["maxLength"] == LONG_TEXT
+    assert components["GrantCancelInput"]["properties"]["reason"]["maxLength"] == LONG_TEXT
+
+
+def test_null_for_an_optional_text_reads_as_none_given(
+    reviewed: Application, manager: APIClient
+) -> None:
+    response = manager.post(application_url(reviewed, "waitlist"), {"reason": None}, format="json")
+    assert response.status_code == 200, response.content
+    reviewed.refresh_from_db()
+    assert (reviewed.status, reviewed.decision_note) == (ApplicationStatus.WAITLISTED, "")

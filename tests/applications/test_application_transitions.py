@@ -18,6 +18,7 @@ import pytest
 from django.utils import translation
 
 from applications import demo, services
+from applications.formal_check import CHANGES_MESSAGE_MISSING, CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
 from grants.models import (
     BudgetAllocation,
@@ -30,6 +31,7 @@ from tests.support import assert_readable, everyone, unchanged
 from workflows import clock
 from workflows.engine import transition_table
 from workflows.errors import (
+    InvalidInput,
     RuleViolation,
     TransitionForbidden,
     TransitionNotAllowed,
@@ -37,6 +39,7 @@ from workflows.errors import (
 )
 from workflows.models import TransitionLog
 from workflows.roles import Role
+from workflows.text import LONG_TEXT, LONGEST_REPLY_DAYS
 
 TABLE = transition_table(Application)
 NAMES = sorted({name for _source, name, _target in TABLE})
@@ -76,7 +79,7 @@ DATA: dict[str, Callable[[Application], dict[str, Any]]] = {
         "reply_by": clock.today() + timedelta(days=14),
     },
     "resubmit": lambda app: {},
-    "pass_formal_check": lambda app: {},
+    "pass_formal_check": lambda app: {"checklist": list(CHECKLIST_CODES)},
     "reject": lambda app: {"reasons": "Nicht förderfähig / non éligible."},
     "complete_review": lambda app: {"score": Decimal("72.50")},
     "approve": lambda app: {"amount": app.requested_amount},
@@ -225,7 +228,7 @@ def reviewing_manager(db: Any) -> Any:
 
 def test_manager_who_did_the_formal_check_may_not_approve_it(cast, reviewing_manager):
     app = demo.drive(cast, "submitted")
-    services.pass_formal_check(app, by=reviewing_manager)
+    services.pass_formal_check(app, by=reviewing_manager, checklist=CHECKLIST_CODES)
     services.complete_review(app, score=Decimal("80"))
 
     with unchanged(app), pytest.raises(TransitionForbidden):
@@ -241,7 +244,7 @@ def test_manager_who_did_the_formal_check_may_not_approve_it(cast, reviewing_man
 
 def test_manager_who_did_the_formal_check_may_not_reject_on_content(cast, reviewing_manager):
     app = demo.drive(cast, "submitted")
-    services.pass_formal_check(app, by=reviewing_manager)
+    services.pass_formal_check(app, by=reviewing_manager, checklist=CHECKLIST_CODES)
 
     with unchanged(app), pytest.raises(TransitionForbidden):
         services.reject_application(app, by=reviewing_manager, reasons="Zu teuer.")
@@ -253,7 +256,7 @@ def test_manager_who_requested_changes_may_not_approve_it(cast, reviewing_manage
         app, by=reviewing_manager, message="Bitte ergänzen.", reply_by=clock.today() + timedelta(7)
     )
     services.resubmit_application(app, by=cast.applicant)
-    services.pass_formal_check(app, by=cast.reviewer)
+    services.pass_formal_check(app, by=cast.reviewer, checklist=CHECKLIST_CODES)
     services.complete_review(app, score=Decimal("80"))
 
     with unchanged(app), pytest.raises(TransitionForbidden):
@@ -438,3 +441,86 @@ def test_expire_is_refused_for_a_waitlisted_application_before_the_project_start
         pytest.raises(TransitionNotAllowed),
     ):
         services.expire_application(app)
+
+
+# --- the input rules of the steps, whatever the door ------------------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+
+
+def in_days(days: int) -> Callable[[], date]:
+    return lambda: clock.today() + timedelta(days=days)
+
+
+REFUSED_INPUT = [
+    pytest.param("submitted", "request_changes", "reviewer", {"message": TOO_LONG}, "message", "text_too_long", id="changes-message-too-long"),
+    pytest.param("submitted", "request_changes", "reviewer", {"message": " \n "}, "message", "message_missing", id="changes-message-blank"),
+    pytest.param("submitted", "request_changes", "reviewer", {"reply_by": in_days(LONGEST_REPLY_DAYS + 1)}, "reply_by", "bad_deadline", id="changes-reply-after-a-year"),
+    pytest.param("submitted", "request_changes", "reviewer", {"reply_by": in_days(0)}, "reply_by", "bad_deadline", id="changes-reply-today"),
+    pytest.param("submitted", "pass_formal_check", "reviewer", {"checklist": []}, "checklist", "checklist_incomplete", id="checklist-empty"),
+    pytest.param("submitted", "pass_formal_check", "reviewer", {"checklist": ["complete", "dates"]}, "checklist", "checklist_incomplete", id="checklist-partial"),
+    pytest.param("submitted", "pass_formal_check", "reviewer", {"checklist": {**dict.fromkeys(CHECKLIST_CODES, True), "budget": False}}, "checklist", "checklist_incomplete", id="checklist-budget-no"),
+    pytest.param("submitted", "pass_formal_check", "reviewer", {"checklist": [*CHECKLIST_CODES, "made_up"]}, "checklist", "bad_checklist", id="checklist-unknown-item"),
+    pytest.param("submitted", "pass_formal_check", "reviewer", {"checklist": "complete"}, "checklist", "bad_checklist", id="checklist-a-string"),
+    pytest.param("submitted", "reject", "reviewer", {"reasons": ""}, "reasons", "no_reasons", id="formal-rejection-without-reasons"),
+    pytest.param("reviewed", "reject", "manager", {"reasons": TOO_LONG}, "reasons", "text_too_long", id="rejection-reasons-too-long"),
+    pytest.param("reviewed", "approve", "manager", {"conditions": TOO_LONG}, "conditions", "text_too_long", id="approval-conditions-too-long"),
+    pytest.param("reviewed", "waitlist", "manager", {"reason": TOO_LONG}, "reason", "text_too_long", id="waitlist-reason-too-long"),
+    pytest.param("submitted", "withdraw", "applicant", {"reason": TOO_LONG}, "reason", "text_too_long", id="withdraw-reason-too-long"),
+    pytest.param("submitted", "withdraw", "applicant", {"reason": "Grund\ud800"}, "reason", "invalid_text", id="withdraw-reason-lone-surrogate"),
+    pytest.param("submitted", "reject", "reviewer", {"reasons": 42}, "reasons", "not_text", id="rejection-reasons-not-text"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("state", "name", "role", "change", "field", "code"), REFUSED_INPUT)
+def test_each_step_refuses_input_outside_its_limits_naming_the_field(cast, actors, state, name, role, change, field, code):  # fmt: skip
+    """The limits live in the transition method: a service called directly (the demo, the
+    scheduler, a shell) meets them as the pages, the admin and the API do."""
+    app = demo.drive(cast, state)
+    data = DATA[name](app)
+    data.update({key: value() if callable(value) else value for key, value in change.items()})
+
+    with unchanged(app), pytest.raises(InvalidInput) as refused:
+        services.run_application_transition(app, name, by=actors[role], **data)
+
+    assert (refused.value.field, refused.value.code) == (field, code)
+    assert [(v.field, v.code) for v in refused.value.violations] == [(field, code)]
+    assert_readable(refused.value.message)
+
+
+def test_a_reply_date_exactly_a_year_ahead_and_a_long_message_at_the_limit_are_taken(cast):
+    app = demo.drive(cast, "submitted")
+    services.request_changes(
+        app, by=cast.reviewer, message="x" * LONG_TEXT, reply_by=in_days(LONGEST_REPLY_DAYS)()
+    )
+    app.refresh_from_db()
+    assert len(app.change_request_message) == LONG_TEXT
+    assert app.reply_deadline == clock.today() + timedelta(days=LONGEST_REPLY_DAYS)
+
+
+def test_the_words_of_a_refusal_are_the_same_whoever_calls(cast):
+    app = demo.drive(cast, "submitted")
+    with translation.override("en"), pytest.raises(InvalidInput) as refused:
+        services.request_changes(app, by=cast.reviewer, message="", reply_by=in_days(3)())
+    assert refused.value.message == CHANGES_MESSAGE_MISSING
+    with translation.override("de"), pytest.raises(InvalidInput) as refused:
+        services.pass_formal_check(app, by=cast.reviewer, checklist=["complete"])
+    assert "Nicht angehakt" in str(refused.value.message)
+    assert "Attachments" not in str(refused.value.message)
+
+
+def test_passing_the_formal_check_keeps_the_checklist_in_the_audit_row(cast):
+    app = demo.drive(cast, "submitted")
+    services.pass_formal_check(app, by=cast.reviewer, checklist=list(CHECKLIST_CODES))
+    row = TransitionLog.objects.for_object(app).get(transition="pass_formal_check")
+    assert row.payload == {"checklist": dict.fromkeys(CHECKLIST_CODES, True)}
+
+
+def test_a_note_longer_than_the_limit_is_refused_before_anything_changes(cast):
+    app = demo.drive(cast, "reviewed")
+    with unchanged(app), pytest.raises(InvalidInput) as refused:
+        services.waitlist_application(app, by=cast.manager, note=TOO_LONG)
+    assert (refused.value.field, refused.value.code) == ("note", "text_too_long")
+    services.waitlist_application(app, by=cast.manager, note="  Budget 2027 abwarten  ")
+    row = TransitionLog.objects.for_object(app).get(transition="waitlist")
+    assert row.note == "Budget 2027 abwarten"

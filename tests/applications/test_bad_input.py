@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from applications import demo, services
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, BudgetLine
 from grants import services as grant_services
 from tests.support import assert_readable, unchanged
@@ -331,7 +332,7 @@ def test_unknown_transition_of_the_other_machine_is_refused_by_perform(cast, dra
 
 def test_transition_from_wrong_state_is_refused_with_a_message(cast, draft):
     with unchanged(draft), pytest.raises(TransitionNotAllowed) as refused:
-        services.pass_formal_check(draft, by=cast.reviewer)
+        services.pass_formal_check(draft, by=cast.reviewer, checklist=CHECKLIST_CODES)
     assert_readable(refused.value.message)
     assert str(ApplicationStatus.DRAFT.label) in str(refused.value.message)
 

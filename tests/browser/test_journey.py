@@ -18,6 +18,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from applications import demo, services
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, Organisation
 from grants import services as grant_services
 from grants.models import Grant
@@ -198,7 +199,7 @@ def test_the_whole_journey_from_sign_up_to_the_final_report(page: Any, language:
     assert application.status == "submitted"
 
     # Formal check, assessment and approval by the staff.
-    services.pass_formal_check(application, by=cast.reviewer)
+    services.pass_formal_check(application, by=cast.reviewer, checklist=CHECKLIST_CODES)
     services.complete_review(application, score=Decimal("81.5"))
     services.approve_application(application, by=cast.manager, amount=Decimal("4000.00"))
     organisation_row = Organisation.objects.get(name=organisation["name"])

@@ -30,9 +30,10 @@ from grants.models import (
 from tests.support import assert_readable, everyone, unchanged
 from workflows import clock
 from workflows.engine import transition_table
-from workflows.errors import TransitionForbidden, TransitionNotAllowed, WorkflowError
+from workflows.errors import InvalidInput, TransitionForbidden, TransitionNotAllowed, WorkflowError
 from workflows.models import TransitionLog
 from workflows.roles import Role
+from workflows.text import LONG_TEXT, LONGEST_REPLY_DAYS, NAME_TEXT
 
 TABLE = transition_table(Grant)
 NAMES = sorted({name for _source, name, _target in TABLE})
@@ -534,3 +535,47 @@ def test_reviewer_who_paid_the_grant_may_not_accept_its_report(cast):
 
     with unchanged(grant), pytest.raises(TransitionForbidden):
         services.accept_report(grant, by=payer)
+
+
+# --- the input rules of the steps, whatever the door ------------------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+
+
+def in_days(days: int) -> Callable[[], date]:
+    return lambda: clock.today() + timedelta(days=days)
+
+
+REFUSED_INPUT = [
+    pytest.param("report_submitted", "request_report_changes", "reviewer", {"message": TOO_LONG}, "message", "text_too_long", id="report-message-too-long"),
+    pytest.param("report_submitted", "request_report_changes", "reviewer", {"message": ""}, "message", "message_missing", id="report-message-missing"),
+    pytest.param("report_submitted", "request_report_changes", "reviewer", {"reply_by": in_days(LONGEST_REPLY_DAYS + 1)}, "reply_by", "bad_deadline", id="report-reply-after-a-year"),
+    pytest.param("report_due", "revoke", "manager", {"reason": TOO_LONG}, "reason", "text_too_long", id="revoke-reason-too-long"),
+    pytest.param("report_due", "revoke", "manager", {"reason": " "}, "reason", "reason_missing", id="revoke-reason-missing"),
+    pytest.param("accepted", "cancel", "manager", {"reason": TOO_LONG}, "reason", "text_too_long", id="cancel-reason-too-long"),
+    pytest.param("offered", "decline", "applicant", {"reason": TOO_LONG}, "reason", "text_too_long", id="decline-reason-too-long"),
+    pytest.param("offered", "accept", "applicant", {"full_name": "E" * (NAME_TEXT + 1)}, "full_name", "text_too_long", id="accept-name-too-long"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("state", "name", "role", "change", "field", "code"), REFUSED_INPUT)
+def test_each_step_refuses_input_outside_its_limits_naming_the_field(cast, actors, state, name, role, change, field, code):  # fmt: skip
+    grant = grant_in(cast, state)
+    day = travel_day(grant, name)
+    with clock.travel_to(day) if day else nullcontext():
+        data = DATA[name](grant)
+        data.update({key: value() if callable(value) else value for key, value in change.items()})
+        with unchanged(grant), pytest.raises(InvalidInput) as refused:
+            services.run_grant_transition(grant, name, by=actors[role], **data)
+
+    assert (refused.value.field, refused.value.code) == (field, code)
+    assert_readable(refused.value.message)
+
+
+def test_the_report_may_be_asked_back_for_at_most_a_year(cast):
+    grant = grant_in(cast, "report_submitted")
+    services.request_report_changes(
+        grant, by=cast.reviewer, message="Belege?", reply_by=in_days(LONGEST_REPLY_DAYS)()
+    )
+    grant.refresh_from_db()
+    assert grant.report_due_on == clock.today() + timedelta(days=LONGEST_REPLY_DAYS)

@@ -12,17 +12,18 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from applications import demo
+from applications import demo, formal_check
 from applications import services as application_services
 from applications.models import Application, BudgetLine, Partner
 from reviews import checks, services
 from reviews.models import Conflict, IneligibilityReason, Review, ReviewTask, TaskKind
 from tests.support import assert_readable
 from workflows import clock
-from workflows.errors import TransitionForbidden, WorkflowError
+from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
 from workflows.models import TransitionLog
+from workflows.text import LONG_TEXT, LONGEST_REPLY_DAYS, clean_reply_date, clean_text
 
-ALL_YES = dict.fromkeys(checks.CHECKLIST_CODES, True)
+ALL_YES = dict.fromkeys(formal_check.CHECKLIST_CODES, True)
 CATEGORY_3 = Decimal("20000.00")  # two reviews required
 
 
@@ -80,7 +81,9 @@ def test_an_open_formal_check_is_claimed_by_the_reviewer_who_completes_it(cast: 
     application = drive("submitted")
     task = ReviewTask.objects.get(application=application)
     with committed():
-        checks.pass_formal_check(task, by=cast.reviewer2, checklist=list(checks.CHECKLIST_CODES))
+        checks.pass_formal_check(
+            task, by=cast.reviewer2, checklist=list(formal_check.CHECKLIST_CODES)
+        )
     task.refresh_from_db()
     assert (task.status, task.assignee) == ("done", cast.reviewer2)
 
@@ -448,3 +451,53 @@ def test_the_assessment_page_runs_a_bounded_number_of_queries(client: Any, cast:
         page = client.get(reverse("reviews:assessment", args=[task.pk]))
     assert page.status_code == 200
     assert f"Verein {size - 1}" in page.content.decode()
+
+
+# --- the step's limits on the page, in the step's words -----------------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+
+
+def refusal(rule: Any, *args: Any, **kwargs: Any) -> str:
+    """What the step's own rule says to this input (the transition method calls the same)."""
+    with pytest.raises(InvalidInput) as refused:
+        rule(*args, **kwargs)
+    return str(refused.value.message)
+
+
+PAGE_REFUSALS = [
+    pytest.param({"action": "changes", "message": TOO_LONG}, "message", lambda: refusal(clean_text, TOO_LONG), id="message-too-long"),
+    pytest.param({"action": "changes", "message": "  "}, "message", lambda: str(formal_check.CHANGES_MESSAGE_MISSING), id="message-missing"),
+    pytest.param({"action": "changes", "reply_by": LONGEST_REPLY_DAYS + 1}, "reply_by", lambda: refusal(clean_reply_date, clock.today() + timedelta(days=LONGEST_REPLY_DAYS + 1)), id="reply-after-a-year"),
+    pytest.param({"action": "pass", "checklist": ["complete", "dates"]}, "checklist", lambda: refusal(formal_check.require_every_item, ["complete", "dates"]), id="checklist-partial"),
+    pytest.param({"action": "pass", "checklist": []}, "checklist", lambda: str(formal_check.NOTHING_TICKED), id="checklist-empty"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("posted", "field", "words"), PAGE_REFUSALS)
+def test_the_formal_check_page_refuses_what_the_step_refuses_beside_the_field_in_its_words(client: Any, cast: Any, drive: Any, posted: dict[str, Any], field: str, words: Any) -> None:  # fmt: skip
+    _application, task = claimed_check(drive, cast.reviewer)
+    client.force_login(cast.reviewer)
+    data = {"checklist": list(formal_check.CHECKLIST_CODES), "message": "Bitte ergänzen.", "reply_by": 14, **posted}  # fmt: skip
+    data["reply_by"] = (clock.today() + timedelta(days=data["reply_by"])).isoformat()
+    before = review_world()
+    page = client.post(reverse("reviews:formal_check", args=[task.pk]), data)
+    assert page.status_code == 200
+    assert page.context["form"].errors[field] == [words()]
+    assert review_world() == before
+
+
+def test_an_ineligibility_explanation_leaves_room_for_the_reasons_in_the_letter(cast: Any, drive: Any) -> None:  # fmt: skip
+    """The letter's reasons are the labels of the codes, then the explanation; together they
+    keep to the step's limit, so the explanation is refused beside its field, not later."""
+    application, task = claimed_check(drive, cast.reviewer)
+    labels = checks.ineligibility_text(["late"], "", language=application.language)
+    room = LONG_TEXT - len(labels)
+    before = review_world()
+    with pytest.raises(ValidationError) as refused:
+        checks.reject_as_ineligible(task, by=cast.reviewer, checklist={}, reasons=["late"], text="x" * (room + 1))  # fmt: skip
+    assert refused.value.message_dict == {"text": [refusal(clean_text, "x" * (room + 1), max_length=room)]}  # fmt: skip
+    assert review_world() == before
+    checks.reject_as_ineligible(task, by=cast.reviewer, checklist={}, reasons=["late"], text="x" * room)  # fmt: skip
+    application.refresh_from_db()
+    assert application.status == "rejected" and len(application.decision_note) <= LONG_TEXT

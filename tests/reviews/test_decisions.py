@@ -15,6 +15,7 @@ from django.utils import translation
 from applications import demo
 from applications import rules as application_rules
 from applications import services as application_services
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
 from grants.models import BudgetAllocation, Grant, LedgerEntry
 from grants.money import format_eur
@@ -123,7 +124,9 @@ def test_a_manager_who_reviewed_is_refused_by_the_four_eyes_rule_and_nothing_cha
     elif how == "formal_check":
         application = drive("submitted")
         with committed():
-            application_services.pass_formal_check(application, by=manager2)
+            application_services.pass_formal_check(
+                application, by=manager2, checklist=CHECKLIST_CODES
+            )
         assess(application, cast.reviewer2)
     else:
         application = drive("reviewed")

@@ -19,14 +19,22 @@ from django.urls import reverse
 from applications import demo, reporting
 from applications.models import Receipt
 from grants import services as grant_services
-from grants.models import GrantStatus, LedgerKind, PaymentKind, PaymentStatus, RepaymentClaim
+from grants.models import (
+    REPORT_MESSAGE_MISSING,
+    GrantStatus,
+    LedgerKind,
+    PaymentKind,
+    PaymentStatus,
+    RepaymentClaim,
+)
 from reviews import report_checks, services
 from reviews.models import ReviewTask, TaskKind, TaskStatus
 from tests.support import assert_readable, unchanged
 from workflows import clock
-from workflows.errors import TransitionForbidden, WorkflowError
+from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
 from workflows.models import TransitionLog
 from workflows.roles import Role
+from workflows.text import LONG_TEXT, LONGEST_REPLY_DAYS, clean_reply_date, clean_text
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -383,3 +391,37 @@ def test_the_page_query_count_does_not_grow_with_receipts(
         response = client.get(page(task))
     assert response.status_code == 200
     assert response.content.decode().count("attachment") >= count
+
+
+# --- the step's limits on the page, in the step's words -----------------------------------------
+
+TOO_LONG = "x" * (LONG_TEXT + 1)
+
+
+def refusal(rule: Any, *args: Any, **kwargs: Any) -> str:
+    """What the step's own rule says to this input (the transition method calls the same)."""
+    with pytest.raises(InvalidInput) as refused:
+        rule(*args, **kwargs)
+    return str(refused.value.message)
+
+
+@pytest.mark.parametrize(
+    ("message", "days", "field", "words"),
+    [
+        pytest.param(TOO_LONG, 21, "message", lambda: refusal(clean_text, TOO_LONG), id="message-too-long"),
+        pytest.param(" ", 21, "message", lambda: str(REPORT_MESSAGE_MISSING), id="message-missing"),
+        pytest.param("Belege?", LONGEST_REPLY_DAYS + 1, "reply_by", lambda: refusal(clean_reply_date, clock.today() + timedelta(days=LONGEST_REPLY_DAYS + 1)), id="reply-after-a-year"),
+        pytest.param("Belege?", 0, "reply_by", lambda: refusal(clean_reply_date, clock.today()), id="reply-today"),
+    ],
+)  # fmt: skip
+def test_the_report_check_page_refuses_what_the_step_refuses_beside_the_field_in_its_words(
+    client: Any, cast: demo.Cast, submitted: Any, message: str, days: int, field: str, words: Any
+) -> None:
+    task = check_of(submitted)
+    client.force_login(cast.reviewer)
+    with unchanged(submitted.grant):
+        response = client.post(page(task), changes_data(message, days))
+    assert response.status_code == 200
+    assert response.context["changes_form"].errors[field] == [words()]
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 from django import forms
@@ -45,7 +46,10 @@ from rest_framework.response import Response
 from workflows.admin import NoteForm, TransitionSpec, accepts_note
 from workflows.api import PROBLEM_CONTENT_TYPE, ProblemSerializer, idempotency
 from workflows.engine import available_transitions, state_field
+from workflows.errors import InvalidInput
+from workflows.fields import ReplyDateField, StepTextField
 from workflows.roles import STAFF_ROLES, has_role
+from workflows.text import clean_reply_date, clean_text
 
 NAME_PATTERN = r"[a-z][a-z_]{0,63}"
 V = TypeVar("V", bound="TransitionViewSetMixin")
@@ -89,10 +93,55 @@ def _must_be_true(value: bool) -> None:
         raise serializers.ValidationError(_("This must be true."), code="invalid")
 
 
+def _as_serializer_error(error: InvalidInput) -> serializers.ValidationError:
+    message: Any = error.message  # a (lazy) string
+    return serializers.ValidationError(message, code=error.code)
+
+
+class StepTextSerializerField(serializers.CharField):
+    """A `StepTextField` in JSON: the same cleaner, so the same refusals in the same words."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None and not self.required:
+            return True, ""  # null for an optional text: none given, as the form would hold
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data: Any) -> str:
+        try:
+            return clean_text(data, max_length=self.max_length)
+        except InvalidInput as error:
+            raise _as_serializer_error(error) from error
+
+
+def _reply_date(value: date) -> None:
+    try:
+        clean_reply_date(value)
+    except InvalidInput as error:
+        raise _as_serializer_error(error) from error
+
+
+class ChoicesSerializerField(serializers.MultipleChoiceField):
+    """A `MultipleChoiceField` in JSON: a list of choices, answered in the choices' order
+    (DRF's own gives a set, which no audit row can hold)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:  # type: ignore[override]
+        chosen = super().to_internal_value(data)
+        return [value for value in self.choices if value in chosen]
+
+
+def _required_words(field: forms.Field) -> dict[str, Any]:
+    """The form field's own words for a missing value, for every way JSON can miss it."""
+    message = field.error_messages.get("required")
+    if not field.required or message is forms.Field.default_error_messages["required"]:
+        return {}
+    return {"error_messages": dict.fromkeys(("required", "null", "blank", "empty"), message)}
+
+
 def serializer_field(field: forms.Field) -> serializers.Field:
-    """The serializer field that accepts what the form field accepts, in JSON. An optional
-    field left out gets the value the form's cleaned_data would hold (False, "" or null)."""
-    options: dict[str, Any] = {"label": field.label}
+    """The serializer field that accepts what the form field accepts, in JSON, refusing the rest
+    with the form's words. An optional field left out gets the value the form's cleaned_data
+    would hold (False, "", [] or null)."""
+    options: dict[str, Any] = {"label": field.label, **_required_words(field)}
     if field.help_text:
         options["help_text"] = field.help_text
     optional = not field.required
@@ -100,6 +149,10 @@ def serializer_field(field: forms.Field) -> serializers.Field:
         if optional:  # an unticked box
             return serializers.BooleanField(default=False, **options)
         return serializers.BooleanField(validators=[_must_be_true], **options)
+    if isinstance(field, StepTextField):
+        if optional:
+            options["default"] = ""
+        return StepTextSerializerField(max_length=field.max_length, allow_blank=optional, **options)
     if isinstance(field, forms.CharField) and type(field) in (forms.CharField, forms.EmailField):
         text = (
             serializers.EmailField if isinstance(field, forms.EmailField) else serializers.CharField
@@ -113,6 +166,11 @@ def serializer_field(field: forms.Field) -> serializers.Field:
             allow_blank=optional,
             **options,
         )
+    if isinstance(field, forms.MultipleChoiceField):
+        if optional:
+            options["default"] = list
+        several: Any = field.choices
+        return ChoicesSerializerField(choices=list(several), allow_empty=optional, **options)
     if optional:
         options.update(default=None, allow_null=True)
     numeric: dict[str, Any] = {
@@ -125,6 +183,8 @@ def serializer_field(field: forms.Field) -> serializers.Field:
         )
     if isinstance(field, forms.IntegerField) and not isinstance(field, forms.FloatField):
         return serializers.IntegerField(**numeric, **options)
+    if isinstance(field, ReplyDateField):
+        return serializers.DateField(validators=[_reply_date], **options)
     if isinstance(field, forms.DateField):
         return serializers.DateField(**options)
     if isinstance(field, forms.ChoiceField):
@@ -146,8 +206,12 @@ def transition_serializer(
     return type(f"{prefix}{camel}InputSerializer", (TransitionInput,), attrs)
 
 
+FIELD_TYPES = ["string", "decimal", "integer", "date", "boolean", "choice", "choices"]
+
+
 def field_type(field: serializers.Field) -> str:
     for kind, label in (
+        (serializers.MultipleChoiceField, "choices"),  # before ChoiceField, its base
         (serializers.BooleanField, "boolean"),
         (serializers.DecimalField, "decimal"),
         (serializers.IntegerField, "integer"),
@@ -164,7 +228,7 @@ def field_type(field: serializers.Field) -> str:
 
 class TransitionFieldSerializer(serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField()
-    type = serializers.ChoiceField(["string", "decimal", "integer", "date", "boolean", "choice"])
+    type = serializers.ChoiceField(FIELD_TYPES, help_text="“choices”: a list of choices")
     required = serializers.BooleanField()  # type: ignore[assignment]
 
 
@@ -312,7 +376,9 @@ def _transition_operations(
             (
                 400,
                 "Invalid data (`errors` names each field), an invalid Idempotency-Key, or a "
-                "value the rules refuse (e.g. `amount_out_of_range`; `rule_violation` and "
+                "value the rules refuse (e.g. `amount_out_of_range`; a refused field such as "
+                "`text_too_long`, `bad_deadline` or `checklist_incomplete` is named in "
+                "`errors`, in the same words as on the staff pages; `rule_violation` and "
                 "`budget_refused` list the broken rules in `errors`).",
             ),
             (
