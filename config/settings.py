@@ -266,7 +266,7 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "grants.models.GrantStatus",
         "PaymentStatusEnum": "grants.models.PaymentStatus",
         "ThemeEnum": "applications.models.Theme",
-        "RegionEnum": "applications.models.Region",
+        "RegionEnum": "applications.choices.Region",
     },
 }
 

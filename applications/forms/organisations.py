@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.banking import normalise_iban
-from applications.models import LegalForm, Organisation, regions_of
+from applications.choices import LegalForm, regions_of
+from applications.models import Organisation
 
 COUNTRIES = [("DE", _("Germany")), ("FR", _("France"))]
 
