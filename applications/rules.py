@@ -165,7 +165,7 @@ def visibility(user: Any, *, prefix: str = "", include_funders: bool = True) -> 
     """
     if not is_active_user(user):
         return None
-    own = Exists(_memberships(user).filter(organisation_id=OuterRef(f"{prefix}organisation_id")))
+    own = Q(Exists(_memberships(user).filter(organisation_id=OuterRef(f"{prefix}organisation_id"))))
     submitted = ~Q(**{f"{prefix}status": DRAFT})
     staff: Q | None = None
     if has_role(user, Role.ADMINISTRATOR, Role.FINANCE):

@@ -11,7 +11,7 @@ sits above this app: they are asked through the application object the grant poi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
 from django.db.models import Q
@@ -71,7 +71,7 @@ def programme_limit(user: Any) -> frozenset[int] | None:
     """
     cached = getattr(user, _LIMIT_ATTRIBUTE, _NOT_READ)
     if cached is not _NOT_READ:
-        return cached  # type: ignore[no-any-return]
+        return cast("frozenset[int] | None", cached)
     token = api_token(user)
     limit: frozenset[int] | None = None
     if token is not None and not token.all_programmes:

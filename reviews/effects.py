@@ -11,8 +11,8 @@ from typing import Any
 from applications.models import Application
 from grants.models import Grant
 from reviews import services
-from reviews.report_checks import ACCEPTED, CHANGES_REQUESTED
 from reviews.models import TaskKind
+from reviews.report_checks import ACCEPTED, CHANGES_REQUESTED
 from workflows import effects
 
 APPLICATION = "applications.application"

@@ -23,6 +23,7 @@ from reviews.models import (
     Conflict,
     ReviewerProfile,
     ReviewTask,
+    ReviewTaskQuerySet,
     TaskKind,
     TaskStatus,
 )
@@ -186,7 +187,7 @@ def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | 
 # --- the queues and claiming ---------------------------------------------------------------------
 
 
-def waiting_tasks(kind: str, *, status: str | None = None) -> QuerySet[ReviewTask]:
+def waiting_tasks(kind: str, *, status: str | None = None) -> ReviewTaskQuerySet:
     """Active tasks of one kind (or those of one status) whose application or grant still waits
     for that work."""
     field, state = WAITING_STATE[TaskKind(kind)]

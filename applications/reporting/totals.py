@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from applications import rules
 from applications.models import (
     Application,
     BudgetLine,
@@ -60,8 +61,9 @@ CATEGORY_LABELS: dict[Key, Any] = {
 
 
 def can_read_report(grant: Grant, user: Any) -> bool:
-    """Members of the grantee organisation and staff who see grants."""
-    return grant_rules.can_act_for_grantee(grant, user) or grant_rules.sees_all_grants(user)
+    """Members of the grantee organisation and the staff who see the application (never
+    funders): `applications.rules.may_read_report`."""
+    return rules.may_read_report(grant.application, user)
 
 
 def can_edit_report(grant: Grant, user: Any) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -59,8 +61,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def _funder_home(request: HttpRequest) -> HttpResponse:
     """Funders read the fund's data through the API, within their tokens' programmes and with
     the public field set; the website shows them how, and which tokens they hold."""
+    user: Any = request.user
     tokens = (
-        ApiToken.objects.filter(user=request.user)
+        ApiToken.objects.filter(user=user)
         .prefetch_related("programmes")
         .order_by("-created_at", "-id")
     )
