@@ -1,27 +1,32 @@
 """Applications and statistics in the REST API.
 
 Funders read a field set without personal data (no e-mails, bank data, internal notes or names of
-private persons); staff read the working fields too. Statistics are one grouped query.
+private persons: an informal group reads "informal group in <region>" unless it consented to show
+its name); staff read the working fields too. Statistics are one grouped query.
+
+No Last-Modified: a body shows rows without a time of their last change (the programme's
+category), and a list also loses rows without any (a change of the token's programmes); an
+If-Modified-Since would get a stale 304. The ETag is exact.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, models
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractYear, Greatest
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -37,7 +42,6 @@ from applications.filters import ApplicationFilter, StatisticsFilter
 from applications.models import (
     Application,
     ApplicationStatus,
-    Organisation,
     Partner,
     Region,
     Theme,
@@ -49,15 +53,23 @@ from grants.api.auth import HasApiAccess
 from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
 from grants.api.views import ApiReadViewSet
 from grants.models import LedgerEntry, LedgerKind
-from workflows.api import ConditionalGetMixin, datetime_text, money_text
+from grants.open_data import public_name
+from workflows.api import (
+    ConditionalGetMixin,
+    OptionalEmailField,
+    datetime_text,
+    money_text,
+    single_query_value,
+)
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)
 # What a funder's list page reads of the application and its organisation (see get_queryset).
+# The declarations are not shown: they say whether an informal group's name may be.
 FUNDER_COLUMNS = (
     "id", "reference", "title", "summary", "status", "language", "programme_id", "call_id",
     "themes", "places", "requested_amount", "awarded_amount", "start_date", "end_date",
-    "submitted_at", "decided_at", "organisation_id",
+    "submitted_at", "decided_at", "organisation_id", "declarations",
 )  # fmt: skip
 FUNDER_ORGANISATION = ("name", "legal_form", "country", "region", "city")
 FUNDER_ANNOTATIONS = (
@@ -65,8 +77,8 @@ FUNDER_ANNOTATIONS = (
     "grant_pk",
     *(f"organisation_{n}" for n in FUNDER_ORGANISATION),
 )
-# Columns a funder's page may carry besides: the Last-Modified time, the partners' countries.
-PAGE_EXTRAS = ("last_change", "partner_country_list")
+# A column a funder's page may carry besides: the partners' countries.
+PAGE_EXTRAS = ("partner_country_list",)
 
 # --- serializers ----------------------------------------------------------------------------------
 
@@ -79,7 +91,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     category = serializers.IntegerField(
         source="programme.category", read_only=True, allow_null=True
     )
-    organisation = GranteeSerializer(read_only=True)
+    organisation = GranteeSerializer(source="*", read_only=True)
     themes = serializers.SerializerMethodField()
     partner_countries = serializers.SerializerMethodField()
     grant = serializers.SerializerMethodField()
@@ -144,25 +156,26 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
         else:
             themes = sorted(instance.theme_codes())
         if hasattr(a, "organisation_legal_form"):  # the list's columns of the organisation
-            legal_form = a.organisation_legal_form
-            organisation = {
-                "id": a.organisation_id,
-                "name": None if legal_form == "informal_group" else str(a.organisation_name),
-                "legal_form": legal_form,
-                "country": a.organisation_country,
-                "region": a.organisation_region,
-                "city": a.organisation_city,
-            }
+            row = SimpleNamespace(
+                id=a.organisation_id,
+                **{name: getattr(a, f"organisation_{name}") for name in FUNDER_ORGANISATION},
+            )
         else:
             row = a.organisation
-            organisation = {
-                "id": row.id,
-                "name": None if row.legal_form == "informal_group" else str(row.name),
-                "legal_form": row.legal_form,
-                "country": row.country,
-                "region": row.region,
-                "city": row.city,
-            }
+        organisation = {
+            "id": row.id,
+            "name": public_name(
+                row.name,
+                legal_form=row.legal_form,
+                declarations=a.declarations,
+                country=row.country,
+                region=row.region,
+            ),
+            "legal_form": row.legal_form,
+            "country": row.country,
+            "region": row.region,
+            "city": row.city,
+        }
         category: Any = getattr(a, "category_value", _UNSET)
         if category is _UNSET:
             programme = a.programme
@@ -197,13 +210,13 @@ class PartnerSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(read_only=True)
     country = serializers.CharField(read_only=True)
     city = serializers.CharField(read_only=True)
-    contact_email = serializers.EmailField(read_only=True)
+    contact_email = OptionalEmailField()
 
 
 class StaffApplicationSerializer(ApplicationSerializer):
     """Staff also read the description, the review outcome, notes and the contacts."""
 
-    organisation = StaffGranteeSerializer(read_only=True)  # type: ignore[assignment]
+    organisation = StaffGranteeSerializer(source="*", read_only=True)  # type: ignore[assignment]
     partners = PartnerSerializer(many=True, read_only=True)
 
     class Meta(ApplicationSerializer.Meta):
@@ -235,42 +248,27 @@ def applications_for(user: Any) -> QuerySet[Application]:
     return Application.objects.visible_to(user)
 
 
-def last_change_column(applications: QuerySet[Application]) -> Greatest:
-    """The latest change of any of these applications, and of any organisation with one of them,
-    as one column: two scalar subqueries, each walking an index on updated_at from its end (an
-    aggregate over the join reads every row). Annotated on the list's query, it costs no query
-    of its own. NULL only when there is no application (then neither has a time)."""
-    plain = applications.order_by()
-    latest_application = Subquery(plain.order_by("-updated_at").values("updated_at")[:1])
-    latest_organisation = Subquery(
-        Organisation.objects.filter(Exists(plain.filter(organisation=OuterRef("pk"))))
-        .order_by("-updated_at")
-        .values("updated_at")[:1]
-    )
-    return Greatest(latest_application, latest_organisation)
-
-
-def last_change(applications: QuerySet[Application]) -> datetime | None:
-    """The latest change of any of these applications or their organisations: everything the
-    representation shows is theirs (themes and partners change with the application). The
-    column a list's page carries, read in a query of its own for a page without rows."""
-    plain = applications.order_by()
-    times = plain.annotate(last_change=last_change_column(plain)).values_list(
-        "last_change", flat=True
-    )
-    return next(iter(times[:1]), None)
-
-
 # --- the endpoints --------------------------------------------------------------------------------
+
+
+# What a GET answers: the funder's field set or the staff's, by the caller's role. Both are
+# exact (no other property, see workflows.api.schema), so a body matches one of them only.
+READ_AS = PolymorphicProxySerializer(
+    component_name="ApplicationAsRead",
+    serializers=[ApplicationSerializer, StaffApplicationSerializer],
+    resource_type_field_name=None,
+)
 
 
 @extend_schema_view(
     list=extend_schema(
+        responses=READ_AS,
         summary="Applications",
         description="Funders read the public field set (no personal data); staff read more. "
-        "`Last-Modified` covers every application the caller may read.",
+        "Conditional requests use the `ETag`: no `Last-Modified` is sent, since no stored time "
+        "covers every row an application's body shows (its programme's category, for one).",
     ),
-    retrieve=extend_schema(summary="One application"),
+    retrieve=extend_schema(responses=READ_AS, summary="One application"),
 )
 @transition_schema(record="application", answer=StaffApplicationSerializer)
 class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
@@ -284,13 +282,8 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
     def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Application:
         return run_application_transition(obj, name, by=by, **data)
 
-    @cached_property
-    def visible(self) -> QuerySet[Application]:
-        """What the caller may read (a view serves one request)."""
-        return applications_for(self.request.user)
-
     def get_queryset(self) -> QuerySet[Application]:
-        applications = self.visible
+        applications = applications_for(self.request.user)
         if self.action != "list" or rules.sees_internal_api_fields(self.request.user):
             return (
                 applications.select_related("organisation", "programme", "grant")
@@ -323,11 +316,7 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
         return ApplicationSerializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Last-Modified covers every application the caller may read (not only the filtered
-        # ones): its time comes along with the page's rows, as a column of subqueries.
-        visible = self.visible
         queryset = self.filter_queryset(self.get_queryset())
-        queryset = queryset.annotate(last_change=last_change_column(visible))
         if self.funder_rows:
             # A funder's page as plain rows (no model instances): the serializer reads them.
             read_along = [n for n in PAGE_EXTRAS if n in queryset.query.annotations]
@@ -343,17 +332,7 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
                 countries[application_id].add(country)
             for row in page:
                 row["partner_country_list"] = sorted(countries[row["id"]])
-        if page:
-            top = page[0]
-            self.last_modified = top["last_change"] if isinstance(top, dict) else top.last_change
-        else:
-            self.last_modified = last_change(visible)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        application: Application = self.get_object()
-        self.last_modified = max(application.updated_at, application.organisation.updated_at)
-        return Response(self.get_serializer(application).data)
 
 
 # --- statistics -----------------------------------------------------------------------------------
@@ -379,13 +358,16 @@ GROUPS: dict[str, Any] = {
     "year": ExtractYear("submitted_at"),
     "status": F("status"),
     "country": F("organisation__country"),
-    "region": F("organisation__region"),
+    # No region is null, as no theme is (a blank enum value would be one more spelling of none).
+    "region": NullIf(F("organisation__region"), Value("")),
     "theme": F("theme_rows__theme"),
 }
 
 
 def parse_group_by(raw: str) -> list[str]:
-    names = [name.strip() for name in raw.split(",") if name.strip()] if raw else []
+    """`programme,year`: names of GROUPS, each once, as the schema's array says (no spaces, no
+    empty item); an empty value groups nothing."""
+    names = raw.split(",") if raw else []
     unknown = [name for name in names if name not in GROUPS]
     if unknown or len(set(names)) != len(names):
         raise exceptions.ValidationError(
@@ -425,7 +407,7 @@ class StatisticsRowSerializer(serializers.Serializer[dict[str, Any]]):
     year = serializers.IntegerField(required=False, allow_null=True, help_text="of submission")
     status = serializers.ChoiceField(ApplicationStatus.choices, required=False)
     country = serializers.CharField(required=False)
-    region = serializers.ChoiceField(Region.choices, required=False, allow_blank=True)
+    region = serializers.ChoiceField(Region.choices, required=False, allow_null=True)
     theme = serializers.ChoiceField(Theme.choices, required=False, allow_null=True)
     count = serializers.IntegerField(help_text="applications (per theme: those with the theme)")
     requested = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -468,7 +450,13 @@ class StatisticsView(ConditionalGetMixin, GenericAPIView[Application]):
         parameters=[
             OpenApiParameter(
                 "group_by",
-                OpenApiTypes.STR,
+                {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(GROUPS)},
+                    "uniqueItems": True,
+                },
+                style="form",
+                explode=False,
                 description=f"Comma-separated, each at most once: {', '.join(GROUPS)}",
             )
         ],
@@ -477,7 +465,7 @@ class StatisticsView(ConditionalGetMixin, GenericAPIView[Application]):
         tags=["stats"],
     )
     def get(self, request: Request) -> Response:
-        group_by = parse_group_by(request.query_params.get("group_by", ""))
+        group_by = parse_group_by(single_query_value(request, "group_by") or "")
         applications = self.filter_queryset(self.get_queryset())
         rows = statistics(applications, group_by)
         data = StatisticsSerializer({"group_by": group_by, "results": rows}).data

@@ -1,6 +1,8 @@
 """Filters of application lists (django-filter): the API's, and any staff list that wants them.
 
-Every value passes its form field first (see grants.filters): bad input is a 400, not a 500.
+Every value passes its form field first (see grants.filters): bad input is a 400, not a 500,
+and what the schema forbids is refused. The search matches an informal group's name only for
+readers who may read it (staff; funders when the group consented).
 """
 
 from __future__ import annotations
@@ -8,10 +10,12 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application, ApplicationStatus, Region, Theme
+from applications.choices import Region
+from applications.models import Application, ApplicationStatus, Theme
 from grants.filters import (
     CountryFilter,
     IdFilter,
+    OrderingFilter,
     QueryFilterSet,
     SearchFilter,
     category_filter,
@@ -20,6 +24,7 @@ from grants.filters import (
     status_filter,
     year_filter,
 )
+from grants.open_data import public_name_condition
 
 LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 
@@ -43,8 +48,11 @@ class ApplicationFilter(QueryFilterSet):
     awarded_min, awarded_max = money_range("awarded_amount", _("Amount awarded"))
     submitted_from, submitted_to = date_range("submitted_at__date", _("Submitted"))
     start_from, start_to = date_range("start_date", _("Project start"))
-    q = SearchFilter(fields=("reference", "title", "summary", "organisation__name"))
-    ordering = django_filters.OrderingFilter(
+    q = SearchFilter(
+        fields=("reference", "title", "summary", "organisation__name"),
+        withheld={"organisation__name": public_name_condition()},
+    )
+    ordering = OrderingFilter(
         fields=(
             "submitted_at",
             "requested_amount",

@@ -12,6 +12,7 @@ _reset_mail = {
     "extra_email_context": {"site_name": "microgrants"},
 }
 
+
 def no_object_link(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
     """The admin's "view on site" address (/admin/r/<type>/<id>/): no model here has a public
     page, and Django's view answers 500 for a model without a table; so it is always 404."""

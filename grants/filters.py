@@ -3,12 +3,21 @@ the staff pages. Every value is validated by its form field first, so a NUL byte
 or a malformed date is a 400 with a message, never a database error; the OpenAPI schema states
 the same bounds (see `documented`), so generated clients and schema-driven tests know them.
 
+The fields read exactly what the schema says, no more: Django's number and date fields also
+take "1e5", "1_000", "+5", " 5", "5.0", digits of other scripts ("１０００") or "10/25/2006";
+here those are a 400 that names the parameter. An empty value is no filter (the schema says
+`allowEmptyValue`, see workflows.api.schema).
+
+A search matches only what its reader may read: for funders, not the name of an informal group
+that did not consent to show it (grants.open_data.public_name).
+
 The building blocks at the top are shared with `applications.filters`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,10 +26,13 @@ from django import forms
 from django.apps import apps
 from django.core.validators import RegexValidator
 from django.db.models import Q, QuerySet
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
+from grants import rules
 from grants.models import (
     Call,
     Grant,
@@ -32,6 +44,7 @@ from grants.models import (
     Programme,
 )
 from grants.money import MAX_DIGITS
+from grants.open_data import public_name_condition
 
 # Largest id a BIGINT column holds: anything above is refused before it reaches the database.
 MAX_ID = 2**63 - 1
@@ -40,13 +53,22 @@ COUNTRY_CODE = RegexValidator(
 )
 
 
-def choices_of(model_label: str, field: str) -> Callable[[], list[tuple[Any, Any]]]:
-    """Choices of a field of a higher app, looked up by name (imports flow the other way)."""
+ONCE = _("Give this parameter once.")
+# A whole number as the schema's `integer` is written: ASCII digits, an optional minus.
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,20}")
+# A date as the schema's `format: date` (RFC 3339 full-date) is written.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-    def choices() -> list[tuple[Any, Any]]:
-        return list(apps.get_model(model_label)._meta.get_field(field).choices or [])
 
-    return choices
+def _choices(model_label: str, field: str) -> list[tuple[Any, Any]]:
+    return list(apps.get_model(model_label)._meta.get_field(field).choices or [])
+
+
+def choices_of(model_label: str, field: str) -> Any:
+    """Choices of a field of a higher app, looked up by name (imports flow the other way) when
+    first read: a lazy list, which the schema lists as the parameter's enum (a callable it
+    would not call)."""
+    return lazy(_choices, list)(model_label, field)
 
 
 def documented(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
@@ -63,9 +85,14 @@ class QueryFilterSet(django_filters.FilterSet):
 
     Results and errors are the same: a parameter that is absent filters nothing. Unbound (no
     data), the FilterSet keeps every filter, so a page that renders its form shows them all.
+
+    A parameter of one value given twice (`programme=1&programme=2`) is an error: django-filter
+    would read the last one and drop the other unseen. Only a multiple choice (`status`)
+    repeats.
     """
 
     base_filters: dict[str, Any]  # set on the class by django-filter's metaclass
+    repeated: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -81,7 +108,25 @@ class QueryFilterSet(django_filters.FilterSet):
                 # An attribute of this instance: the class keeps every filter (the schema and
                 # other requests read those).
                 self.base_filters = named
+            if hasattr(data, "getlist"):
+                self.repeated = tuple(
+                    name
+                    for name, filter_ in named.items()
+                    if not isinstance(filter_, django_filters.MultipleChoiceFilter)
+                    and len(data.getlist(f"{prefix}-{name}" if prefix else name)) > 1
+                )
         super().__init__(data, queryset, request=request, prefix=prefix)
+
+    @property
+    def errors(self) -> Any:
+        errors = self.form.errors
+        for name in self.repeated:
+            if name not in errors:
+                self.form.add_error(name, forms.ValidationError(ONCE, code="repeated"))
+        return self.form.errors
+
+    def is_valid(self) -> bool:
+        return self.is_bound and not self.errors
 
     def filters_named_in(self, data: Any, prefix: str | None) -> dict[str, Any]:
         """The filters with a parameter in `data`. A filter with a widget of several inputs
@@ -95,10 +140,63 @@ class QueryFilterSet(django_filters.FilterSet):
         return named
 
 
+# --- form fields that read what the schema says, and nothing else ---------------------------------
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number in ASCII digits (schema: `integer`)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if not WHOLE_NUMBER.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+
+class AmountField(forms.DecimalField):
+    """An amount in EUR written as the schema's `pattern` says (see MoneyFilter)."""
+
+    def __init__(self, *args: Any, pattern: str, **kwargs: Any) -> None:
+        self.pattern = re.compile(pattern)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        if not self.pattern.fullmatch(str(value)):
+            raise forms.ValidationError(
+                _("Give an amount in EUR: digits, and at most two after a point (e.g. 1500.50)."),
+                code="invalid",
+            )
+        return super().to_python(value)
+
+
+class IsoDateField(forms.DateField):
+    """A date as YYYY-MM-DD (schema: `format: date`)."""
+
+    def to_python(self, value: Any) -> date | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        try:
+            if ISO_DATE.fullmatch(text):
+                return date.fromisoformat(text)
+        except ValueError:
+            pass
+        raise forms.ValidationError(
+            _("Give a date as YYYY-MM-DD, e.g. 2026-03-31."), code="invalid"
+        )
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
 class IdFilter(django_filters.Filter):
     """A primary key: a whole number from 1 to the largest BIGINT."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
@@ -111,32 +209,63 @@ class IdFilter(django_filters.Filter):
 class SmallNumberFilter(django_filters.Filter):
     """A whole number between `min_value` and `max_value` (a year, a category)."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args: Any, min_value: int, max_value: int, **kwargs: Any) -> None:
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
         documented(self, {"type": "integer", "minimum": min_value, "maximum": max_value})
 
 
-class MoneyFilter(django_filters.NumberFilter):
-    """An amount in EUR with at most two decimals, within what the money columns hold."""
+class MoneyFilter(django_filters.Filter):
+    """An amount in EUR with at most two decimals, within what the money columns hold: ASCII
+    digits, a point before the cents, nothing else (no sign, exponent, separator or space)."""
+
+    field_class = AmountField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_digits", MAX_DIGITS)
         kwargs.setdefault("decimal_places", 2)
+        places = kwargs["decimal_places"]
+        whole = kwargs["max_digits"] - places
+        kwargs["pattern"] = rf"[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?"
         super().__init__(*args, **kwargs)
-        whole = self.extra["max_digits"] - self.extra["decimal_places"]
-        pattern = rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.extra['decimal_places']}}})?$"
         # A string like the amounts in the bodies ("4000.00"): a JSON number would invite
         # exponents and binary fractions that the filter refuses.
+        pattern = f"^{self.extra['pattern']}$"
         documented(self, {"type": "string", "format": "decimal", "pattern": pattern})
+
+
+class DateFilter(django_filters.DateFilter):
+    """A day, as YYYY-MM-DD only."""
+
+    field_class = IsoDateField
+
+
+class ItemsField(BaseCSVField):
+    """Comma-separated items (`a,-b`), none of them empty: django-filter lets "a," or ",a"
+    pass, where the schema's items are an enum without ""."""
+
+    def clean(self, value: Any) -> Any:
+        if value and "" in value:
+            raise forms.ValidationError(
+                _("Separate the values by single commas, with nothing empty between them."),
+                code="invalid",
+            )
+        return super().clean(value)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """`ordering=a,-b`: every item one of the choices; an empty value is the default order."""
+
+    base_field_class = ItemsField
 
 
 class CountryFilter(django_filters.CharFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 2)
         kwargs.setdefault("validators", [COUNTRY_CODE])
+        kwargs.setdefault("strip", False)  # " DE" is not the schema's two letters
         super().__init__(*args, **kwargs)
         documented(self, {"type": "string", "pattern": "^[A-Za-z]{2}$"})
 
@@ -145,13 +274,13 @@ class CountryFilter(django_filters.CharFilter):
 
 
 class StrictBooleanField(forms.NullBooleanField):
-    """true/false (or 1/0) from a query string; anything else is an error. Django's field
-    reads any other value as "no value", which would silently drop the filter."""
+    """true/false (or 1/0) from a query string; anything else (" true" too) is an error.
+    Django's field reads any other value as "no value", which would silently drop the filter."""
 
     widget = forms.TextInput
 
     def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
-        text = "" if value is None else str(value).strip().lower()
+        text = "" if value is None else str(value).lower()
         if text in ("true", "1"):
             return True
         if text in ("false", "0"):
@@ -168,20 +297,46 @@ class BooleanFilter(django_filters.BooleanFilter):
 
 
 class SearchFilter(django_filters.CharFilter):
-    """Free text: every word must occur (case-insensitive) in one of `fields`."""
+    """Free text: every word must occur (case-insensitive) in one of `fields`.
 
-    def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
+    `withheld` names the fields a funder reads only on some rows, with the condition of those
+    rows: a word matches such a field only there (a search must not find what its reader cannot
+    read). Staff read, and search, every field; without a request (no reader known) the
+    condition holds too.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        fields: tuple[str, ...],
+        withheld: Mapping[str, Q] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.search_fields = fields
+        self.withheld = dict(withheld or {})
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault("label", _("Search"))
+        # Counted as sent, as the schema's maxLength is (split() drops the spaces anyway).
+        kwargs.setdefault("strip", False)
         super().__init__(*args, **kwargs)
-        documented(self, {"type": "string", "maxLength": self.extra["max_length"]})
+        # A NUL byte is refused (no column holds one); any other text is a search.
+        schema = {"type": "string", "maxLength": self.extra["max_length"], "pattern": "^[^\\x00]*$"}
+        documented(self, schema)
+
+    def reads_everything(self) -> bool:
+        request = getattr(self.parent, "request", None)
+        user = getattr(request, "user", None)
+        return user is not None and rules.sees_internal_api_fields(user)
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        withheld = {} if self.reads_everything() else self.withheld
         for word in (value or "").split()[:10]:
             match = Q()
             for name in self.search_fields:
-                match |= Q(**{f"{name}__icontains": word})
+                term = Q(**{f"{name}__icontains": word})
+                if name in withheld:
+                    term &= withheld[name]
+                match |= term
             qs = qs.filter(match)
         return qs
 
@@ -191,16 +346,10 @@ def bounded(label: Any, bound: Any) -> Any:
     return format_lazy("{label} – {bound}", label=label, bound=bound)
 
 
-def date_range(
-    field: str, label: Any
-) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+def date_range(field: str, label: Any) -> tuple[DateFilter, DateFilter]:
     return (
-        django_filters.DateFilter(
-            field_name=field, lookup_expr="gte", label=bounded(label, _("from"))
-        ),
-        django_filters.DateFilter(
-            field_name=field, lookup_expr="lte", label=bounded(label, _("until"))
-        ),
+        DateFilter(field_name=field, lookup_expr="gte", label=bounded(label, _("from"))),
+        DateFilter(field_name=field, lookup_expr="lte", label=bounded(label, _("until"))),
     )
 
 
@@ -235,7 +384,7 @@ class ProgrammeFilter(QueryFilterSet):
     active = BooleanFilter(field_name="is_active", label=_("Active"))
     category = category_filter("category")
     intake = django_filters.ChoiceFilter(choices=Intake.choices, label=_("Intake"))
-    ordering = django_filters.OrderingFilter(fields=("category", "code", "id"))
+    ordering = OrderingFilter(fields=("category", "code", "id"))
 
     class Meta:
         model = Programme
@@ -244,11 +393,11 @@ class ProgrammeFilter(QueryFilterSet):
 
 class CallFilter(QueryFilterSet):
     programme = IdFilter(field_name="programme", label=_("Programme"))
-    open_on = django_filters.DateFilter(
+    open_on = DateFilter(
         method="filter_open_on", label=_("Open on"), help_text=_("calls open on this day")
     )
     closes_from, closes_to = date_range("closes_on", _("Closes"))
-    ordering = django_filters.OrderingFilter(fields=("closes_on", "opens_on", "id"))
+    ordering = OrderingFilter(fields=("closes_on", "opens_on", "id"))
 
     class Meta:
         model = Call
@@ -290,11 +439,10 @@ class GrantFilter(QueryFilterSet):
             "application__title",
             "application__summary",
             "application__organisation__name",
-        )
+        ),
+        withheld={"application__organisation__name": public_name_condition("application__")},
     )
-    ordering = django_filters.OrderingFilter(
-        fields=("offered_at", "amount_awarded", "project_start", "id")
-    )
+    ordering = OrderingFilter(fields=("offered_at", "amount_awarded", "project_start", "id"))
 
     class Meta:
         model = Grant
@@ -313,9 +461,12 @@ class PaymentFilter(QueryFilterSet):
     due_from, due_to = date_range("due_on", _("Due"))
     paid_from, paid_to = date_range("paid_at__date", _("Paid"))
     q = SearchFilter(
-        fields=("grant__application__reference", "grant__application__organisation__name")
+        fields=("grant__application__reference", "grant__application__organisation__name"),
+        withheld={
+            "grant__application__organisation__name": public_name_condition("grant__application__")
+        },
     )
-    ordering = django_filters.OrderingFilter(fields=("due_on", "amount", "paid_at", "id"))
+    ordering = OrderingFilter(fields=("due_on", "amount", "paid_at", "id"))
 
     class Meta:
         model = Payment

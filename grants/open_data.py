@@ -10,6 +10,9 @@ What is published, and why:
   public, never the long description), amounts, dates, programme, themes, and the recipient's
   name, city and country. Never a street, an e-mail, bank data, the members of an informal
   group or the name of whoever signed: the query selects whitelisted columns only.
+- An informal group is private persons, and its name often names them: it is published only
+  when the group consented ("group_name"), otherwise "informal group in <region>" (see
+  `public_name`, which the funder API reads too).
 
 Figures:
 - amountAwarded: the final entitlement once the final report is accepted (settled, closed),
@@ -32,6 +35,7 @@ for the publisher, however many grants there are.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -39,14 +43,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import NotSupportedError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Case, F, OuterRef, Subquery, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.db.models.lookups import Lookup
 from django.db.models.sql.compiler import SQLCompiler
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # The finance exports solve the same problems (correlated sums, streamed CSV, formula guard).
 from grants.finance.exports import (
@@ -61,9 +68,13 @@ from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind
 from workflows import clock
 from workflows.models import TransitionLog
 
-# applications.models.Declaration.PUBLICATION: grants may not import applications, a test
-# holds the two equal.
+# applications.models.Declaration.PUBLICATION and GROUP_NAME, LegalForm.INFORMAL_GROUP: grants
+# may not import applications, a test holds them equal.
 PUBLICATION_CONSENT = "publication"
+GROUP_NAME_CONSENT = "group_name"
+INFORMAL_GROUP = "informal_group"
+# The countries an informal group's neutral label may name; any other shows its ISO code.
+COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
 
 PUBLISHED_STATES = (
     GrantStatus.ACCEPTED,
@@ -185,6 +196,49 @@ def publishable_grants(programme_ids: Collection[int] | None = None) -> models.Q
     )
 
 
+# --- names of informal groups ------------------------------------------------------------------
+# One rule for every reader outside the fund's staff (the funder API, its search, the open data):
+# an informal group's name is read only when its application carries the group's consent.
+
+
+def name_is_public(legal_form: str, declarations: Any) -> bool:
+    """Whether an applicant's name may be read outside the fund's staff: any organisation's,
+    an informal group's only with its consent (a declaration of the application)."""
+    if legal_form != INFORMAL_GROUP:
+        return True
+    return isinstance(declarations, list) and GROUP_NAME_CONSENT in declarations
+
+
+def public_name_condition(prefix: str = "") -> Q:
+    """`name_is_public` as a condition on applications reached by `prefix` (e.g. "application__"),
+    for a search that must not find a name its reader cannot read."""
+    consented = _ListHolds(F(f"{prefix}declarations"), GROUP_NAME_CONSENT)
+    return ~Q(**{f"{prefix}organisation__legal_form": INFORMAL_GROUP}) | Q(consented)
+
+
+@functools.cache
+def _region_names() -> dict[str, Any]:
+    """ISO 3166-2 code -> label (lazy: translated when shown), from the applicant side's field."""
+    field = apps.get_model("applications", "Organisation")._meta.get_field("region")
+    return dict(field.choices or [])  # type: ignore[arg-type]
+
+
+def group_label(country: str, region: str) -> str:
+    """“informal group in North Rhine-Westphalia” (its country without a region), in the active
+    language."""
+    place = _region_names().get(region) or COUNTRY_NAMES.get(country) or country
+    if not place:
+        return gettext("informal group")
+    return gettext("informal group in %(place)s") % {"place": place}
+
+
+def public_name(name: str, *, legal_form: str, declarations: Any, country: str, region: str) -> str:
+    """The applicant's name as funders and the public read it (see `name_is_public`)."""
+    if name_is_public(legal_form, declarations):
+        return str(name)
+    return group_label(country, region)
+
+
 # Whitelisted columns: nothing else of the organisation or the application is read.
 _COLUMNS = (
     "pk",
@@ -193,11 +247,14 @@ _COLUMNS = (
     "application__summary",
     "application__requested_amount",
     "application__themes",
+    "application__declarations",
     "project_start",
     "project_end",
     "application__organisation_id",
     "application__organisation__name",
+    "application__organisation__legal_form",
     "application__organisation__country",
+    "application__organisation__region",
     "application__organisation__city",
     "application__organisation__registration_id",
     "programme__code",
@@ -255,13 +312,19 @@ def grant_record(row: Mapping[str, Any], publisher: Publisher) -> dict[str, Any]
     title = row["application__title"]
     country = row["application__organisation__country"] or ""
     city = row["application__organisation__city"] or ""
+    name = row["application__organisation__name"]
+    if not name_is_public(
+        row["application__organisation__legal_form"], row["application__declarations"]
+    ):
+        with translation.override("en"):  # open data is read in English (see THEME_LABELS)
+            name = group_label(country, row["application__organisation__region"] or "")
     recipient: dict[str, Any] = {
         "id": publisher.recipient(
             pk=row["application__organisation_id"],
             country=country,
             registration_id=row["application__organisation__registration_id"],
         ),
-        "name": row["application__organisation__name"],
+        "name": name,
     }
     location: dict[str, Any] = {}
     if city:

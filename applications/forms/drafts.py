@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.forms.fields import AmountField, DayField
 from applications.models import (
+    REQUIRED_DECLARATIONS,
     Application,
     BudgetLine,
     Declaration,
@@ -114,12 +115,29 @@ class ParticipantsForm(forms.Form):
 
 
 class DeclarationsForm(forms.Form):
+    """Every declaration as a checkbox; the optional ones (the consents to publish) say so."""
+
     declarations = forms.MultipleChoiceField(
         label=_("Declarations"),
         choices=Declaration.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    # An optional declaration says "Optional.", or this.
+    hints = {
+        Declaration.GROUP_NAME: _(
+            "Optional, and only for informal groups: an organisation's name is always shown."
+        ),
+    }
+
+    def declaration_rows(self) -> list[tuple[Any, Any]]:
+        """Each checkbox with its hint ("" for a declaration needed to submit)."""
+        rows = []
+        for box in self["declarations"]:
+            code = box.data["value"]
+            hint = "" if code in REQUIRED_DECLARATIONS else self.hints.get(code, _("Optional."))
+            rows.append((box, hint))
+        return rows
 
     def service_fields(self) -> dict[str, Any]:
         return _valid_part(self, ["declarations"])

@@ -1,7 +1,9 @@
 """How the funder-side records read in the API. Funders get the public field set; staff more.
 
-Nothing here names a person: no e-mail, no bank data, no names of group members, no one who
-accepted or decided (those are in the staff pages).
+Nothing a funder reads names a person: no e-mail, no bank data, no names of group members or,
+without its consent, of an informal group, no one who accepted or decided (those are in the
+staff pages). Staff read the contacts too: an e-mail that may be missing is null, never ""
+(which the schema's `format: email` forbids).
 """
 
 from __future__ import annotations
@@ -12,32 +14,52 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from grants.models import Call, Grant, Payment, Programme
+from grants.open_data import public_name
+from workflows.api import OptionalEmailField
 
 
 class GranteeSerializer(serializers.Serializer[Any]):
-    """The recipient organisation as a funder may see it. An informal group is private persons:
-    its name is withheld (null)."""
+    """The applicant of an application (the serializer reads the application: whether an
+    informal group's name may be shown is its declaration) as a funder may see it. An informal
+    group is private persons: without its consent its name reads “informal group in <region>”."""
 
-    id = serializers.IntegerField(read_only=True)
+    id = serializers.IntegerField(source="organisation.id", read_only=True)
     name = serializers.SerializerMethodField()
-    legal_form = serializers.CharField(read_only=True)
-    country = serializers.CharField(read_only=True)
-    region = serializers.CharField(read_only=True, help_text="ISO 3166-2, e.g. DE-NW; may be empty")
-    city = serializers.CharField(read_only=True)
+    legal_form = serializers.CharField(source="organisation.legal_form", read_only=True)
+    country = serializers.CharField(source="organisation.country", read_only=True)
+    region = serializers.CharField(
+        source="organisation.region",
+        read_only=True,
+        help_text="ISO 3166-2, e.g. DE-NW; may be empty",
+    )
+    city = serializers.CharField(source="organisation.city", read_only=True)
 
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_name(self, organisation: Any) -> str | None:
-        return None if organisation.legal_form == "informal_group" else str(organisation.name)
+    @extend_schema_field(
+        {
+            "type": "string",
+            "description": "an informal group's only with its consent, otherwise "
+            "“informal group in <region or country>” in the language of the request",
+        }
+    )
+    def get_name(self, application: Any) -> str:
+        organisation = application.organisation
+        return public_name(
+            organisation.name,
+            legal_form=organisation.legal_form,
+            declarations=application.declarations,
+            country=organisation.country,
+            region=organisation.region,
+        )
 
 
 class StaffGranteeSerializer(GranteeSerializer):
-    """What staff see of the recipient (addresses, contacts); still no bank data."""
+    """What staff see of the applicant (names, addresses, contacts); still no bank data."""
 
-    name = serializers.CharField(read_only=True)  # type: ignore[assignment]
-    street = serializers.CharField(read_only=True)
-    postcode = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
-    registration_id = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="organisation.name", read_only=True)  # type: ignore[assignment]
+    street = serializers.CharField(source="organisation.street", read_only=True)
+    postcode = serializers.CharField(source="organisation.postcode", read_only=True)
+    email = OptionalEmailField(source="organisation.email")
+    registration_id = serializers.CharField(source="organisation.registration_id", read_only=True)
 
 
 class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
@@ -78,7 +100,7 @@ class GrantSerializer(serializers.ModelSerializer[Grant]):
     reference = serializers.CharField(source="application.reference", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
     category = serializers.IntegerField(source="programme.category", read_only=True)
-    organisation = GranteeSerializer(source="application.organisation", read_only=True)
+    organisation = GranteeSerializer(source="application", read_only=True)
     paid = serializers.DecimalField(
         max_digits=12, decimal_places=2, read_only=True, help_text="sum of the payments made"
     )
@@ -113,7 +135,7 @@ class GrantSerializer(serializers.ModelSerializer[Grant]):
 
 
 class StaffGrantSerializer(GrantSerializer):
-    organisation = StaffGranteeSerializer(source="application.organisation", read_only=True)
+    organisation = StaffGranteeSerializer(source="application", read_only=True)
 
     class Meta(GrantSerializer.Meta):
         fields = [

@@ -16,7 +16,12 @@ from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -127,12 +132,22 @@ class CallViewSet(ApiReadViewSet[Call]):
         return calls_for(programme_scope(self.request))
 
 
+# What a GET answers: the funder's field set or the staff's, by the caller's role (each exact:
+# a body matches one of them only).
+GRANT_AS_READ = PolymorphicProxySerializer(
+    component_name="GrantAsRead",
+    serializers=[serializers.GrantSerializer, serializers.StaffGrantSerializer],
+    resource_type_field_name=None,
+)
+
+
 @extend_schema_view(
     list=extend_schema(
+        responses=GRANT_AS_READ,
         summary="Grants",
         description="Funders read the public field set; staff also the conditions and figures.",
     ),
-    retrieve=extend_schema(summary="One grant"),
+    retrieve=extend_schema(responses=GRANT_AS_READ, summary="One grant"),
 )
 @transition_schema(record="grant", answer=serializers.StaffGrantSerializer)
 class GrantViewSet(TransitionViewSetMixin, ApiReadViewSet[Grant]):

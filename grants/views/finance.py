@@ -71,7 +71,9 @@ def _payments_url(request: HttpRequest) -> str:
 def _payments_context(
     request: HttpRequest, *, outcomes: list[finance.Outcome] | None = None
 ) -> dict[str, Any]:
-    filters = finance.PaymentFilter(request.GET or None, queryset=finance.payments_due(request.user))
+    filters = finance.PaymentFilter(
+        request.GET or None, queryset=finance.payments_due(request.user)
+    )
     found = filters.qs if not filters.is_bound or filters.is_valid() else Payment.objects.none()
     found_rows = list(found[: PAGE_LIMIT + 1])
     rows = found_rows[:PAGE_LIMIT]
@@ -160,7 +162,9 @@ def create_batch(request: HttpRequest) -> HttpResponse:
 @finance_only
 @require_safe
 def batch_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(finance.batches(request.user), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(finance.batches(request.user), BATCHES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request, "grants/finance/batches.html", {"page": page, "finance_section": "batches"}
     )
@@ -230,7 +234,9 @@ def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @finance_only
 @require_POST
 def payment_failed(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.visible_to(request.user).select_related("batch"), pk=pk)
+    payment = get_object_or_404(
+        Payment.objects.visible_to(request.user).select_related("batch"), pk=pk
+    )
     back = (
         reverse("finance:batch", args=[payment.batch_id])
         if payment.batch_id

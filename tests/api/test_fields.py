@@ -53,7 +53,7 @@ def test_the_name_of_an_informal_group_is_withheld_from_funders(cast, all_progra
     group = demo.make_organisation(user, name="Chor Anna Becker", legal_form=LegalForm.INFORMAL_GROUP, group_members=members)  # fmt: skip
     application = demo.drive(cast, "submitted", organisation=group, applicant=user)
     body = all_programmes_funder.client.get(f"/api/v1/applications/{application.pk}/").json()
-    assert body["organisation"]["name"] is None
+    assert body["organisation"]["name"] == "informal group in North Rhine-Westphalia"
     assert not any(name in json.dumps(body) for name in ["Chor Anna Becker", *members])
     staff = session_client(cast.manager).get(f"/api/v1/applications/{application.pk}/").json()
     assert staff["organisation"]["name"] == "Chor Anna Becker"

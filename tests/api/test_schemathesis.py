@@ -1,9 +1,19 @@
 """Schemathesis over the whole API schema, in-process through the WSGI app.
 
 Every operation of /api/schema/ is called with generated (valid and invalid) parameters, once
-with a funder token that reads programme A only and once with an administrator's token. The
-checks: no 5xx, documented status codes and content types, bodies and headers as the schema
-says. Bounded (a fixed number of examples per operation) and deterministic (a fixed seed).
+with a funder token that reads programme A only and once with an administrator's token (staff).
+The checks: no 5xx, documented status codes and content types, bodies and headers as the schema
+says, every request the schema forbids refused (negative data) and every one it allows
+answered (positive data). Bounded (a fixed number of examples per operation) and deterministic
+(a fixed seed).
+
+Left out, each for a reason the schema cannot carry (see NOT_CHECKED and test_every_operation):
+- A generated `cursor` in a request meant to be valid: a cursor is an opaque value signed by
+  the API, valid only as a `next`/`previous` link hands it out; any other is refused (400).
+- "Valid data accepted" for the transitions (POST .../transitions/{name}/): one operation
+  serves every transition, named in the path, and its body's schema is the union of their
+  inputs, so a body valid for "lapse" ({}) is sent to "accept" (which needs a name); the
+  domain's refusals (a checklist not all ticked) are a 400 too.
 """
 
 from __future__ import annotations
@@ -23,14 +33,16 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
 from applications import demo
-from applications.models import Application
+from applications.models import Application, LegalForm
 from config.wsgi import application
 from grants.models import Call, Grant, Payment, Programme
 from tests.api.conftest import World, issue
@@ -68,6 +80,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
 ]
 
 # Detail paths and the model whose ids they take: a generated id is mapped onto a real one
@@ -78,6 +92,13 @@ MODELS: dict[str, Any] = {
     "applications": Application,
     "grants": Grant,
     "payments": Payment,
+}
+
+
+# Operation -> checks that cannot hold for it, and why (see the module's docstring).
+NOT_CHECKED: dict[str, set[Any]] = {
+    "POST /api/v1/applications/{id}/transitions/{name}/": {positive_data_acceptance},
+    "POST /api/v1/grants/{id}/transitions/{name}/": {positive_data_acceptance},
 }
 
 
@@ -106,9 +127,12 @@ def keep_the_test_connection() -> Iterator[None]:
 
 @pytest.fixture
 def dataset(cast: demo.Cast, world: World, other_organisation: Any, other_applicant: Any) -> World:
-    """The API conftest's world (both programmes), plus a closed grant published as open data
-    and a cancelled one in programme B."""
+    """The API conftest's world (both programmes), plus a closed grant published as open data,
+    a cancelled one in programme B and a grant to an informal group without a region."""
     today = clock.today()
+    user = demo.make_user("chor")
+    group = demo.make_organisation(user, name="Chor Anna Becker", legal_form=LegalForm.INFORMAL_GROUP, group_members=["Anna Becker", "Jonas Wagner", "Fatma Yılmaz"], region="")  # fmt: skip
+    demo.drive(cast, "approved", "accepted", organisation=group, applicant=user, publication=True)
     demo.drive(cast, "approved", "closed", publication=True, submitted_on=today - timedelta(days=200))  # fmt: skip
     demo.drive(
         cast,
@@ -150,9 +174,12 @@ def known_id(path: str, generated: str) -> str:
 def test_every_operation_conforms_to_the_schema(case: Any, caller: Caller) -> None:
     if case.path_parameters and "id" in case.path_parameters:
         case.path_parameters["id"] = known_id(case.path, str(case.path_parameters["id"]))
+    if case.meta.generation.mode.is_positive and case.query:
+        case.query.pop("cursor", None)  # only the API makes a valid one (docstring)
+    excluded = NOT_CHECKED.get(f"{case.method.upper()} {case.path}", set())
     case.call_and_validate(
         headers={"Authorization": caller.authorization, "Accept-Language": "en"},
-        checks=CHECKS,
+        checks=[check for check in CHECKS if check not in excluded],
     )
 
 

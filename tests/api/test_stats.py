@@ -35,7 +35,7 @@ def by_hand(applications: list[Application], group_by: list[str]) -> list[dict[s
             "year": [timezone.localtime(application.submitted_at).year],
             "status": [application.status],
             "country": [application.organisation.country],
-            "region": [application.organisation.region],
+            "region": [application.organisation.region or None],
             "theme": sorted(application.themes),
         }
         for combination in itertools.product(*(values[key] for key in group_by)):

@@ -400,6 +400,7 @@ def test_no_personal_data_leaves_the_fund(grants: dict[str, Grant]) -> None:
         everything_published(),
         "Rathausplatz", "Karl-Liebknecht", "50667",  # streets, postcodes
         "Anna Becker", "Jonas Wagner", "Fatma Yılmaz",  # the members of the informal group
+        "Chorgruppe", "Stimmen ohne Grenzen",  # its name, which it did not consent to show
         "Erika", "Mustermann", "Entscheider", "Zahlmeister", "Prüferin",  # the cast
         "Hildegard", "Rheinland Reisen",  # the final report and its receipts
         "Dreißig Mitglieder",  # the long description: only the public summary goes out
@@ -418,9 +419,10 @@ def test_organisations_are_identified_by_register_or_by_the_publisher(
     # "VR 12345" is only unique with its court, which is not stored: the publisher's own id.
     assert found[german.title]["recipientOrganization"][0]["id"] == f"360G-dfbf-ORG-{german.organisation_id}"  # fmt: skip
     group = grants["group"].application
+    # An informal group that did not consent to show its name (see test_informal_groups.py).
     assert found[group.title]["recipientOrganization"][0] == {
         "id": f"360G-dfbf-ORG-{group.organisation_id}",
-        "name": "Chorgruppe Stimmen ohne Grenzen",
+        "name": "informal group in Saxony",
         "addressLocality": "Leipzig",
         "addressCountry": "DE",
     }

@@ -165,6 +165,15 @@ class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
+def single_query_value(request: Request, name: str) -> str | None:
+    """A query parameter of one value; given twice it is refused (a 400 naming it), where
+    `query_params.get` would read the last one and drop the other unseen."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise exceptions.ValidationError({name: [_("Give this parameter once.")]})
+    return values[0] if values else None
+
+
 # --- pagination: keyset cursors over a whitelisted ordering that always ends in the pk ---------
 
 MAX_PAGE_SIZE = 100
@@ -270,6 +279,17 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.quantize(CENT), "f")
 
 
+class OptionalEmailField(serializers.EmailField):
+    """A read-only e-mail address that may be missing. A blank column is written as null, never
+    as "" (which `format: email` forbids), and the schema says `nullable`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:  # a str, or None for a blank column
+        return str(value) if value else None
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -333,7 +353,7 @@ class KeysetPagination(BasePagination):
         return rows
 
     def requested_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = single_query_value(request, self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not (
@@ -366,7 +386,7 @@ class KeysetPagination(BasePagination):
     def decode_cursor(
         self, request: Request, signature: list[str], keys: list[SortKey]
     ) -> tuple[list[Any], bool] | None:
-        raw = request.query_params.get(self.cursor_query_param)
+        raw = single_query_value(request, self.cursor_query_param)
         if not raw:
             return None
         invalid = exceptions.ValidationError(
@@ -458,9 +478,14 @@ class ConditionalGetMixin:
     whose If-None-Match (or, without it, If-Modified-Since) still holds gets 304 and no body.
 
     The ETag is exact whatever the representation is made of (related rows, the caller's
-    scope); a view sets `self.last_modified` only when that time covers everything it shows.
+    scope). A Last-Modified that misses one row the body shows answers a stale 304 to
+    If-Modified-Since: a view sets `sends_last_modified` and `self.last_modified` only when
+    stored times cover every row of every body it writes, and of a list also the rows that
+    leave it (a change of scope, a deletion). No view can today (a programme has no time of its
+    last change, and it shapes applications and grants): conditional requests use the ETag.
     """
 
+    sends_last_modified = False  # the schema documents If-Modified-Since where True
     last_modified: datetime | None = None
 
     def finalize_response(
@@ -477,7 +502,7 @@ class ConditionalGetMixin:
         digest = hashlib.sha256(response.content).hexdigest()[:40]
         response["ETag"] = f'"{digest}"'
         timestamp = None
-        if self.last_modified is not None:
+        if self.sends_last_modified and self.last_modified is not None:
             timestamp = int(self.last_modified.timestamp())
             response["Last-Modified"] = http_date(timestamp)
         conditional = get_conditional_response(

@@ -19,17 +19,27 @@ CONDITIONAL_PARAMETERS = [
         description="ETag of a copy you hold: 304 without a body while it is current.",
     ),
     OpenApiParameter(
-        "If-Modified-Since",
-        OpenApiTypes.STR,
-        OpenApiParameter.HEADER,
-        description="HTTP date; honoured where Last-Modified is sent and If-None-Match is not.",
-    ),
-    OpenApiParameter(
         "ETag",
         OpenApiTypes.STR,
         OpenApiParameter.HEADER,
         response=["200", "304"],
         description="Digest of the representation.",
+    ),
+]
+# Only for a view whose Last-Modified covers all it shows (ConditionalGetMixin).
+LAST_MODIFIED_PARAMETERS = [
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="HTTP date; honoured where If-None-Match is not sent.",
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=["200"],
+        description="The latest change of anything the representation shows.",
     ),
 ]
 
@@ -39,15 +49,37 @@ CONDITIONAL_PARAMETERS = [
 
 class ProblemAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, adding the problem responses each operation can give, the
-    304 of a conditional GET and the If-None-Match / If-Modified-Since headers."""
+    304 of a conditional GET and its headers (If-None-Match; If-Modified-Since only where a
+    view's Last-Modified covers all it shows)."""
 
     def _is_conditional(self) -> bool:
         """A GET of a view that answers 304 (ConditionalGetMixin); the streamed open-data
         files, for one, have no ETag."""
         return self.method == "GET" and isinstance(self.view, ConditionalGetMixin)
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        """A body the API writes has exactly its serializer's fields: `additionalProperties:
+        false`, so that a staff body (more fields) never passes for a funder's, and a field
+        that is not documented is a violation."""
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            schema["additionalProperties"] = False
+        return schema
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Every query parameter of a single value says `allowEmptyValue`: an empty value is no
+        value (no filter, the first page, the default size), as for an HTML form's empty
+        field. An array's empty value is the empty array already."""
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "query" and parameter["schema"].get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def get_override_parameters(self) -> list[Any]:
         extra = CONDITIONAL_PARAMETERS if self._is_conditional() else []
+        if extra and getattr(self.view, "sends_last_modified", False):
+            extra = [*extra, *LAST_MODIFIED_PARAMETERS]
         return [*super().get_override_parameters(), *extra]
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
