@@ -2,7 +2,9 @@
 
 Writes the 360Giving open-data export, the same as `/api/v1/open-data/360giving.json`: the
 accepted grants whose applicants consented to publication (see grants.open_data), as the JSON
-package (default) or the flattened CSV, to standard output or a file, streamed.
+package (default) or the flattened CSV, to standard output or a file, streamed. The same rules
+as the API's: an informal group is "informal group in <region>" unless it consented to show its
+name (the records are written in English, whatever the shell's language).
 """
 
 from __future__ import annotations
