@@ -24,7 +24,7 @@ from grants.filters import (
     status_filter,
     year_filter,
 )
-from grants.open_data import public_name_condition
+from grants.rules import public_name_condition
 
 LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 

@@ -9,7 +9,7 @@ here those are a 400 that names the parameter. An empty value is no filter (the 
 `allowEmptyValue`, see workflows.api.schema).
 
 A search matches only what its reader may read: for funders, not the name of an informal group
-that did not consent to show it (grants.open_data.public_name).
+that did not consent to show it (grants.rules.name_is_public).
 
 The building blocks at the top are shared with `applications.filters`.
 """
@@ -44,7 +44,7 @@ from grants.models import (
     Programme,
 )
 from grants.money import MAX_DIGITS
-from grants.open_data import public_name_condition
+from grants.rules import public_name_condition
 
 # Largest id a BIGINT column holds: anything above is refused before it reaches the database.
 MAX_ID = 2**63 - 1

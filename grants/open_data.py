@@ -45,12 +45,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import NotSupportedError, models
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db import models
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.db.models.functions import Cast, Coalesce, Greatest
-from django.db.models.lookups import Lookup
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -64,15 +61,15 @@ from grants.finance.exports import (
     csv_cell,
     ledger_total,
 )
+from grants.lookups import ListHolds
 from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind
+from grants.rules import name_is_public
 from workflows import clock
 from workflows.models import TransitionLog
 
-# applications.models.Declaration.PUBLICATION and GROUP_NAME, LegalForm.INFORMAL_GROUP: grants
-# may not import applications, a test holds them equal.
+# applications.models.Declaration.PUBLICATION: grants may not import applications, a test holds
+# them equal (as the codes in grants.rules).
 PUBLICATION_CONSENT = "publication"
-GROUP_NAME_CONSENT = "group_name"
-INFORMAL_GROUP = "informal_group"
 # The countries an informal group's neutral label may name; any other shows its ISO code.
 COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
 
@@ -150,35 +147,9 @@ class Publisher:
 # --- selection ---------------------------------------------------------------------------------
 
 
-class _ListHolds(Lookup):
-    """`lhs`, a JSON list, holds the string `rhs`.
-
-    Django's JSON `contains` does not exist on SQLite; this is jsonb containment on PostgreSQL
-    and json_each there. Used as an expression in filter(), never registered on JSONField.
-    """
-
-    lookup_name = "list_holds"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Any:
-        raise NotSupportedError(f"No JSON list test for {connection.vendor}.")
-
-    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Any:
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} @> %s::jsonb", (*params, json.dumps([self.rhs]))
-
-    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Any:
-        lhs, params = self.process_lhs(compiler, connection)
-        return (
-            # lhs is the compiled column, never input; the value goes as a parameter.
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",  # noqa: S608
-            (*params, self.rhs),
-        )
-
-
 def _publishable(grants: models.QuerySet[Grant]) -> models.QuerySet[Grant]:
     return grants.filter(
-        _ListHolds(F("application__declarations"), PUBLICATION_CONSENT),
+        ListHolds(F("application__declarations"), PUBLICATION_CONSENT),
         status__in=PUBLISHED_STATES,
     )
 
@@ -196,24 +167,8 @@ def publishable_grants(programme_ids: Collection[int] | None = None) -> models.Q
     )
 
 
-# --- names of informal groups ------------------------------------------------------------------
-# One rule for every reader outside the fund's staff (the funder API, its search, the open data):
-# an informal group's name is read only when its application carries the group's consent.
-
-
-def name_is_public(legal_form: str, declarations: Any) -> bool:
-    """Whether an applicant's name may be read outside the fund's staff: any organisation's,
-    an informal group's only with its consent (a declaration of the application)."""
-    if legal_form != INFORMAL_GROUP:
-        return True
-    return isinstance(declarations, list) and GROUP_NAME_CONSENT in declarations
-
-
-def public_name_condition(prefix: str = "") -> Q:
-    """`name_is_public` as a condition on applications reached by `prefix` (e.g. "application__"),
-    for a search that must not find a name its reader cannot read."""
-    consented = _ListHolds(F(f"{prefix}declarations"), GROUP_NAME_CONSENT)
-    return ~Q(**{f"{prefix}organisation__legal_form": INFORMAL_GROUP}) | Q(consented)
+# --- names of informal groups: the label shown where the name may not be read ------------------
+# (the rule itself: grants.rules.name_is_public)
 
 
 @functools.cache

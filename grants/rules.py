@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import F, Q
 
 from workflows.roles import STAFF_ROLES, Role, has_role, is_active_user
 from workflows.roles import is_system as system_actor
@@ -182,6 +182,32 @@ def repayment_claims_visible_to(
 def batches_visible_to(queryset: QuerySet[PaymentBatch], user: Any) -> QuerySet[PaymentBatch]:
     """Batches mix programmes and carry bank data: finance officers and administrators only."""
     return queryset if handles_money(user) else queryset.none()
+
+
+# --- names of informal groups ----------------------------------------------------------------------
+# One rule for every reader outside the fund's staff (the funder API, its search, the open data):
+# an informal group's name is read only when its application carries the group's consent. The
+# codes are applications.models.Declaration.GROUP_NAME and LegalForm.INFORMAL_GROUP (grants may
+# not import applications; a test holds them equal).
+GROUP_NAME_CONSENT = "group_name"
+INFORMAL_GROUP = "informal_group"
+
+
+def name_is_public(legal_form: str, declarations: Any) -> bool:
+    """Whether an applicant's name may be read outside the fund's staff: any organisation's,
+    an informal group's only with its consent (a declaration of the application)."""
+    if legal_form != INFORMAL_GROUP:
+        return True
+    return isinstance(declarations, list) and GROUP_NAME_CONSENT in declarations
+
+
+def public_name_condition(prefix: str = "") -> Q:
+    """`name_is_public` as a condition on applications reached by `prefix` (e.g. "application__"),
+    for a search that must not find a name its reader cannot read."""
+    from grants.lookups import ListHolds
+
+    consented = ListHolds(F(f"{prefix}declarations"), GROUP_NAME_CONSENT)
+    return ~Q(**{f"{prefix}organisation__legal_form": INFORMAL_GROUP}) | Q(consented)
 
 
 # --- policy: funds, programmes, calls, budgets ----------------------------------------------------

@@ -19,6 +19,7 @@ from applications import demo
 from applications import services as application_services
 from applications.models import REQUIRED_DECLARATIONS, Declaration, LegalForm
 from grants import open_data
+from grants import rules as grant_rules
 from grants.models import Grant
 
 NAME = "Chorgruppe Anna Becker"
@@ -81,8 +82,8 @@ def recipient_names(grant: Grant) -> dict[str, str]:
 
 
 def test_the_codes_are_those_of_the_applicant_side() -> None:
-    assert open_data.GROUP_NAME_CONSENT == Declaration.GROUP_NAME
-    assert open_data.INFORMAL_GROUP == LegalForm.INFORMAL_GROUP
+    assert grant_rules.GROUP_NAME_CONSENT == Declaration.GROUP_NAME
+    assert grant_rules.INFORMAL_GROUP == LegalForm.INFORMAL_GROUP
     assert Declaration.GROUP_NAME not in REQUIRED_DECLARATIONS  # optional: it must be asked
 
 
