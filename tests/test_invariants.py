@@ -6,8 +6,11 @@ A hypothesis `RuleBasedStateMachine` seeds a few applications (some with grants)
 generic services, by the applicant of the organisation, the applicant of another organisation,
 reviewers, two managers (one of them also a reviewer, for the four-eyes rule), finance, a funder,
 the system and an anonymous visitor; the clock moves forward, budgets are squeezed or held back
-and payments are recorded. Whatever happens, the ledger, the audit log and the reference numbers
-must stay consistent. Each example runs in a savepoint that is rolled back at its end.
+and payments are recorded. Two more reviewers may never act on anything of the walk: one in
+conflict with every application (with A's by e-mail domain, with B's by a declared conflict) and
+one whose programmes are others; they try every step and every claim, and each is refused with a
+WorkflowError that changes nothing. Whatever happens, the ledger, the audit log and the reference
+numbers must stay consistent. Each example runs in a savepoint that is rolled back at its end.
 
 The walk treats any exception other than a WorkflowError (or ValidationError) as a failure; the
 last test pins that contract down for malformed data, which the walk itself does not send.
@@ -16,10 +19,11 @@ last test pins that contract down for malformed data, which the walk itself does
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -40,16 +44,19 @@ from hypothesis.stateful import (
 )
 
 from applications import demo
+from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, Organisation
 from applications.services import run_application_transition
 from grants.models import (
     BudgetAllocation,
     Fund,
     Grant,
+    GrantStatus,
     LedgerEntry,
     LedgerKind,
     Payment,
     PaymentStatus,
+    Programme,
     ReferenceCounter,
     RepaymentClaim,
     RepaymentStatus,
@@ -60,6 +67,17 @@ from grants.services import (
     record_payment_paid,
     record_repayment_received,
     run_grant_transition,
+)
+from reviews.models import ReviewerProfile, ReviewTask, TaskKind, TaskStatus
+from reviews.services import (
+    claim,
+    claim_next,
+    declare_conflict,
+    open_assessments,
+    open_formal_check,
+    open_report_check,
+    reassign,
+    release,
 )
 from workflows import clock
 from workflows.audit import verify_chain
@@ -88,7 +106,15 @@ ACTORS = (
     "admin",
     "system",
     "anonymous",
+    "conflicted",
+    "outsider",
 )
+# Reviewers who may review nothing of the walk (README: conflicts of interest, reviewer scope).
+OUTSIDERS = ("conflicted", "outsider")
+# Statuses in which a reviewer or a manager acts next.
+REVIEW_STATES = ("submitted", "in_review", "reviewed", "waitlisted", "report_submitted")
+# The non-public domain organisation A shares with the conflicted reviewer.
+CONFLICT_DOMAIN = "koeln-lyon-partnerschaft.de"
 # Who may run each transition, per the table in design.md (before the four-eyes rules).
 APPLICANT = frozenset({"own_applicant"})
 REVIEWERS = frozenset({"reviewer", "reviewer2", "manager2", "finance2"})
@@ -215,6 +241,7 @@ def transition_data(obj: Any, name: str, *, valid: bool, today: date) -> dict[st
         good: dict[str, dict[str, Any]] = {
             "request_changes": {"message": "Bitte Budget erläutern.", "reply_by": today + timedelta(days=14)},
             "reject": {"reasons": "Nicht förderfähig / non éligible."},
+            "pass_formal_check": {"checklist": list(CHECKLIST_CODES)},
             "complete_review": {"score": Decimal("72.50")},
             "approve": {"amount": requested},
             "waitlist": {"reason": "Budget erschöpft"},
@@ -223,6 +250,7 @@ def transition_data(obj: Any, name: str, *, valid: bool, today: date) -> dict[st
         bad: dict[str, dict[str, Any]] = {
             "request_changes": {"message": "   ", "reply_by": today},
             "reject": {"reasons": " "},
+            "pass_formal_check": {"checklist": list(CHECKLIST_CODES[1:])},
             "complete_review": {"score": Decimal("100.01")},
             "approve": {"amount": requested + Decimal("0.01")},
         }
@@ -320,6 +348,8 @@ class Walk(RuleBasedStateMachine):
                 TransitionLog.objects.for_object(application).count(),
             )
         )
+        if org == "B":  # A is in conflict with the reviewer by its e-mail domain already
+            declare_conflict(application, by=self.people.users["conflicted"], note="Vorstand")
         grant = Grant.objects.filter(application=application).first()
         if grant is not None:
             self.objects.append(
@@ -516,8 +546,11 @@ class Walk(RuleBasedStateMachine):
         allowed = self.allowed(tracked, name)
         wrong = sorted(set(ACTORS) - allowed)
         people = data.draw(st.lists(st.sampled_from(wrong), min_size=1, max_size=3, unique=True))
-        # Those with the right role whom a four-eyes rule shuts out always get their try.
+        # Those with the right role whom a four-eyes rule shuts out always get their try, and so
+        # do the reviewers who may review nothing here (a conflict, other programmes).
         near_misses = sorted(self.by_role(tracked, name) - allowed)
+        if self.by_role(tracked, name) & REVIEWERS:
+            near_misses += list(OUTSIDERS)
         for actor in near_misses + [p for p in people if p not in near_misses]:
             assert self.attempt(tracked, name, actor, valid=True), f"{actor} may {name}"
 
@@ -573,6 +606,82 @@ class Walk(RuleBasedStateMachine):
                 assert self.world() == before
                 return
         assert clerk in FINANCE, f"{clerk} recorded a repayment"
+
+    def review_tasks(self, application: Application, obj: Any) -> list[ReviewTask]:
+        """The application's review tasks, opened for the work its status waits for (the side
+        effects that open them do not run in the walk)."""
+        if application.status == ApplicationStatus.SUBMITTED:
+            open_formal_check(application)
+        elif application.status == ApplicationStatus.IN_REVIEW:
+            open_assessments(application)
+        if isinstance(obj, Grant) and obj.status == GrantStatus.REPORT_SUBMITTED:
+            open_report_check(obj)
+        return list(ReviewTask.objects.filter(application=application).order_by("pk"))
+
+    def claims(self) -> list[tuple[Any, ...]]:
+        return list(
+            ReviewTask.objects.order_by("pk").values_list(
+                "pk", "status", "assignee_id", "claimed_at"
+            )
+        )
+
+    def under_review(self) -> list[Tracked]:
+        """Objects waiting for a reviewer's or a manager's step (the outsiders' best chances)."""
+        return [t for t in self.objects if t.status in REVIEW_STATES] or self.objects
+
+    @precondition(lambda self: self.objects)
+    @rule(index=st.integers(0, 11), who=st.sampled_from(OUTSIDERS), data=st.data())
+    def an_outsider_reviewer_tries_everything(
+        self, index: int, who: str, data: st.DataObject
+    ) -> None:
+        """The reviewer in conflict, or the one of other programmes, tries every step of the
+        object's machine (from any status) and every claim on its review tasks: each one is
+        refused with a WorkflowError, and statuses, claims and the audit log stay as they were."""
+        candidates = self.under_review()
+        tracked = candidates[index % len(candidates)]
+        obj: Application | Grant = tracked.model.objects.get(pk=tracked.pk)
+        application = cast(Application, obj.application if isinstance(obj, Grant) else obj)
+        users = self.people.users
+        with clock.travel_to(self.today()):
+            tasks = self.review_tasks(application, obj)
+            active = [t for t in tasks if t.status == TaskStatus.OPEN]
+            hold: bool = data.draw(st.booleans(), label="the reviewer holds one")
+            if active and hold:
+                # Someone who may review it holds a task: releasing it is not theirs either.
+                with suppress(WorkflowError):
+                    claim(data.draw(st.sampled_from(active), label="held"), by=users["reviewer"])
+            actor = users[who]
+            before, claims, log_rows = self.world(), self.claims(), TransitionLog.objects.count()
+            names = APPLICATION_NAMES if tracked.kind == "application" else GRANT_NAMES
+            for name in names:
+                fresh = tracked.model.objects.get(pk=tracked.pk)
+                payload = transition_data(fresh, name, valid=True, today=self.today())
+                try:
+                    if isinstance(fresh, Application):
+                        run_application_transition(fresh, name, by=actor, **payload)
+                    elif isinstance(fresh, Grant):
+                        run_grant_transition(fresh, name, by=actor, **payload)
+                except WorkflowError as refusal:
+                    assert str(refusal).strip(), f"{name} by {who}: refusal without a message"
+                else:
+                    raise AssertionError(f"{who} performed {name} on a {tracked.kind}")
+            for task in ReviewTask.objects.filter(application=application).order_by("pk"):
+                for attempt, call in (
+                    ("claim", lambda t=task: claim(t, by=actor)),
+                    ("release", lambda t=task: release(t, by=actor)),
+                    ("reassign", lambda t=task: reassign(t, to=actor, by=users["manager"])),
+                ):
+                    with pytest.raises(WorkflowError):
+                        call()
+                        raise AssertionError(f"{who}: {attempt} of task {task.pk} went through")
+            for kind in TaskKind.values:
+                with pytest.raises(WorkflowError):
+                    claimed = claim_next(actor, kind)
+                    raise AssertionError(f"{who} took task {claimed.pk} from the {kind} queue")
+        assert self.world() == before, f"{who} changed something"
+        assert self.claims() == claims, f"{who} changed a claim"
+        assert TransitionLog.objects.count() == log_rows
+        assert tracked.model.objects.get(pk=tracked.pk).status == tracked.status
 
     @precondition(
         lambda self: sum(t.kind == "application" for t in self.objects) < MAX_APPLICATIONS
@@ -703,6 +812,16 @@ def people(cast: demo.Cast, other_applicant: Any, other_organisation: Organisati
     # a grant they paid.
     manager2 = demo.make_user("manager2", Role.MANAGER, Role.REVIEWER)
     finance2 = demo.make_user("finance2", Role.FINANCE, Role.REVIEWER)
+    # A reviewer in conflict with every application of the walk: with A's by a shared
+    # non-public e-mail domain, with B's by a conflict declared as each is tracked.
+    conflicted = demo.make_user("conflicted", Role.REVIEWER)
+    conflicted.email = f"rita@{CONFLICT_DOMAIN}"
+    conflicted.save(update_fields=["email"])
+    Organisation.objects.filter(pk=cast.organisation.pk).update(email=f"kontakt@{CONFLICT_DOMAIN}")
+    # A reviewer of another programme: the walk's applications are in categories 1 and 2.
+    outsider = demo.make_user("outsider", Role.REVIEWER)
+    profile = ReviewerProfile.objects.create(user=outsider, languages=["de", "fr"])
+    profile.programmes.set(Programme.objects.filter(fund=cast.fund, code="lighthouse"))
     return People(
         cast=cast,
         fund=cast.fund,
@@ -717,6 +836,8 @@ def people(cast: demo.Cast, other_applicant: Any, other_organisation: Organisati
             "finance2": finance2,
             "funder": cast.funder,
             "admin": cast.admin,
+            "conflicted": conflicted,
+            "outsider": outsider,
         },
     )
 

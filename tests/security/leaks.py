@@ -1,0 +1,78 @@
+"""What a role must never read anywhere, derived from the README's record table.
+
+Every answer of the matrix with a body (pages, files, API, admin) is searched for these strings:
+titles of applications the role may not see (each title of the world is a word nobody else
+uses), internal review comments it may not read, the EndToEndIds of payments it may not see,
+invitations of organisations whose members it may not see, and the bank account of an
+organisation it may not see (funders never read bank data).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tests.security import spec
+from tests.security.world import World, internal_comment
+
+
+@dataclass(frozen=True)
+class Secret:
+    pattern: re.Pattern[bytes]
+    what: str
+    kind: str  # title, review, payment, invitation, iban, email
+
+
+def _literal(text: str) -> re.Pattern[bytes]:
+    # HTML escapes apostrophes and ampersands; the world's secrets use neither.
+    return re.compile(re.escape(text.encode()) + rb"(?![0-9])")
+
+
+def secrets_for(role: str, world: World) -> list[Secret]:
+    found: list[Secret] = []
+    for key, application in world.apps.items():
+        if not spec.sees_application(role, application, world):
+            found.append(Secret(_literal(application.title), f"the title of {key}", "title"))
+            if application.reference:
+                reference = _literal(application.reference)
+                found.append(Secret(reference, f"the reference of {key}", "title"))
+    for key, review in world.reviews.items():
+        if not spec.sees_review(role, review, world):
+            text = internal_comment(review.application)
+            found.append(Secret(_literal(text), f"the internal comment of review {key}", "review"))
+    for payment in _payments(world):
+        if not spec.sees_payment(role, payment, world):
+            what = f"payment {payment.end_to_end_id}"
+            found.append(Secret(_literal(payment.end_to_end_id), what, "payment"))
+    for org, (invitation, _token) in world.invitations.items():
+        if not spec.sees_members(role, world.organisations[org.upper()], world):
+            what = f"the invitation of {org.upper()}"
+            found.append(Secret(_literal(invitation.email), what, "invitation"))
+    funder = role in ("funder", "funder_token")
+    if funder:  # nor the applicants' addresses
+        for applicant in ("applicant_a", "applicant_b"):
+            email = world.users[applicant].email
+            found.append(Secret(_literal(email), f"the e-mail of {applicant}", "email"))
+    for org, organisation in world.organisations.items():
+        hidden = funder or not spec.sees_organisation(role, organisation, world)
+        # "What a funder sees: no e-mail addresses, bank data ..."
+        if hidden and organisation.email:
+            found.append(Secret(_literal(organisation.email), f"the e-mail of {org}", "email"))
+        if hidden:
+            iban = organisation.iban
+            spaced = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+            found.append(Secret(_literal(iban), f"the IBAN of {org}", "iban"))
+            found.append(Secret(_literal(spaced), f"the IBAN of {org}", "iban"))
+    return found
+
+
+def _payments(world: World) -> list[Any]:
+    from grants.models import Payment
+
+    return list(Payment.objects.select_related("grant__application").order_by("pk"))
+
+
+def leaks_in(body: bytes, secrets: list[Secret], ignore: tuple[str, ...] = ()) -> list[str]:
+    found = [s.what for s in secrets if s.kind not in ignore and s.pattern.search(body)]
+    return list(dict.fromkeys(found))

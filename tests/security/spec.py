@@ -1,0 +1,315 @@
+"""The README's "Security: who may see and do what", as predicates over the test world.
+
+Written from the README, not from the code: each function cites the row it encodes. They answer
+for the roles of `tests.security.world` (role names, not users), so the expected answers can be
+read without knowing how the application decides.
+
+Readings where the README leaves room (the report names them too):
+- "submitted" in the record table means "not a draft" (a draft is never seen outside its
+  organisation; everything later than a draft was submitted once);
+- administrators are not listed for releasing or reassigning review tasks, deciding, or
+  checking: the rows that include them say so ("finance officers (administrators too)");
+- the cast's reviewer and the two reviewers in conflict have no programme limit (no programme
+  listed in their profile: all programmes).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.security.world import World
+
+MEMBER_OF = {"applicant_a": "A", "applicant_b": "B"}
+REVIEWER_ROLES = frozenset(
+    {"reviewer", "reviewer_declared", "reviewer_domain", "reviewer_elsewhere"}
+)
+STAFF_ROLES = REVIEWER_ROLES | {"manager", "finance", "admin"}
+MONEY_ROLES = frozenset({"finance", "admin"})
+
+
+# --- who the role is to an application ---------------------------------------------------------
+
+
+def is_member(role: str, application: Any, world: World) -> bool:
+    """Applicants are active members of an organisation."""
+    return MEMBER_OF.get(role) == world.org_of(application)
+
+
+def in_conflict(role: str, application: Any, world: World) -> bool:
+    """README: "A reviewer or manager is in conflict with an application when they declared it,
+    belong to the applying organisation, or share a non-public e-mail domain with the
+    organisation or a partner"."""
+    if role == "reviewer_declared":
+        return any(c.application_id == application.pk for c in world.conflicts.values())
+    if role == "reviewer_domain":
+        return world.org_of(application) == "A"
+    return False
+
+
+def in_reviewer_programmes(role: str, application: Any, world: World) -> bool:
+    """README: "reviewers the submitted ones of their programmes (their profile; none listed:
+    all)". reviewer_elsewhere's profile lists "lighthouse" only, where the world has nothing."""
+    return role != "reviewer_elsewhere"
+
+
+# --- may see ------------------------------------------------------------------------------------
+
+
+def sees_application(role: str, application: Any, world: World) -> bool:
+    """The "application" row of the record table. `funder` is a funder signed in on the website
+    ("see ... no application, grant or payment"); `funder_token` reads through its token."""
+    if role == "anonymous":
+        return False
+    if is_member(role, application, world):
+        return True
+    if application.status == "draft":
+        return False  # "A draft is never seen outside its organisation."
+    if role in ("admin", "finance"):
+        return True  # "Administrators and finance officers keep seeing it"
+    if role == "manager":
+        return not in_conflict(role, application, world)
+    if role in REVIEWER_ROLES:
+        return in_reviewer_programmes(role, application, world) and not in_conflict(
+            role, application, world
+        )
+    if role == "funder_token":
+        return application.programme_id == world.programme_x.pk
+    return False
+
+
+def sees_grant(role: str, grant: Any, world: World) -> bool:
+    """README: "grant: whoever sees its application"."""
+    return sees_application(role, grant.application, world)
+
+
+def sees_payment(role: str, payment: Any, world: World) -> bool:
+    """README: "payment, repayment claim: finance officers and administrators; the grantee's members
+    their own. Other staff see a grant's paid and repaid sums, funders nothing"."""
+    return role in MONEY_ROLES or is_member(role, payment.grant.application, world)
+
+
+def sees_batch(role: str) -> bool:
+    """README: "payment batch: finance officers and administrators"."""
+    return role in MONEY_ROLES
+
+
+def sees_files(role: str, application: Any, world: World) -> bool:
+    """README: "attachment, document, final report and receipts: the organisation's members and the
+    staff who see the application; never funders"."""
+    if role in ("funder", "funder_token"):
+        return False
+    return is_member(role, application, world) or (
+        role in STAFF_ROLES and sees_application(role, application, world)
+    )
+
+
+def sees_task(role: str, task: Any, world: World) -> bool:
+    """README: "review task: administrators; managers without a conflict; reviewers those of their
+    programmes without a conflict"."""
+    application = task.application
+    if role == "admin":
+        return True
+    if role == "manager":
+        return not in_conflict(role, application, world)
+    if role in REVIEWER_ROLES:
+        return in_reviewer_programmes(role, application, world) and not in_conflict(
+            role, application, world
+        )
+    return False
+
+
+def sees_review(role: str, review: Any, world: World) -> bool:
+    """README: "review: administrators; managers without a conflict; a reviewer only their own"."""
+    if role == "admin":
+        return True
+    if role == "manager":
+        return not in_conflict(role, review.application, world)
+    return role in REVIEWER_ROLES and world.users[role].pk == review.reviewer_id
+
+
+def sees_conflict(role: str, conflict: Any, world: World) -> bool:
+    """README: "conflict: administrators and managers; a reviewer their own"."""
+    if role in ("admin", "manager"):
+        return True
+    return role in REVIEWER_ROLES and world.users[role].pk == conflict.reviewer_id
+
+
+def sees_organisation(role: str, organisation: Any, world: World) -> bool:
+    """README: "organisation: its members; administrators, finance officers and managers;
+    reviewers those with an application they see". (Funders: only the public part with an
+    application, in the API; never on their own.)"""
+    org = "A" if organisation.pk == world.organisations["A"].pk else "B"
+    if MEMBER_OF.get(role) == org:
+        return True
+    if role in ("admin", "finance", "manager"):
+        return True
+    if role in REVIEWER_ROLES:
+        return any(
+            world.org_of(a) == org and sees_application(role, a, world) for a in world.apps.values()
+        )
+    return False
+
+
+def sees_members(role: str, organisation: Any, world: World) -> bool:
+    """README: "membership, invitation: the organisation's members; administrators"."""
+    org = "A" if organisation.pk == world.organisations["A"].pk else "B"
+    return MEMBER_OF.get(role) == org or role == "admin"
+
+
+def sees_audit_log(role: str) -> bool:
+    """README: "audit log: administrators and managers (admin)"."""
+    return role in ("admin", "manager")
+
+
+def administrators_only(role: str) -> bool:
+    """README: "e-mail outbox, API tokens, idempotency keys, job queue dashboard, task results:
+    administrators"."""
+    return role == "admin"
+
+
+# --- may do -------------------------------------------------------------------------------------
+
+
+def may_review(role: str, application: Any, world: World) -> bool:
+    """README: "a reviewer who may review the application (its programme, no conflict)"."""
+    return (
+        role in REVIEWER_ROLES
+        and application.status != "draft"
+        and in_reviewer_programmes(role, application, world)
+        and not in_conflict(role, application, world)
+    )
+
+
+def holds(role: str, task: Any, world: World) -> bool:
+    return (
+        role in world.users
+        and task.status == "claimed"
+        and task.assignee_id == world.users[role].pk
+    )
+
+
+def claimed_by_other(role: str, application: Any, kind: str, world: World) -> bool:
+    tasks = [
+        t for t in world.tasks.values() if t.application_id == application.pk and t.kind == kind
+    ]
+    return any(t.status == "claimed" and not holds(role, t, world) for t in tasks)
+
+
+def may_check_formally(role: str, application: Any, world: World) -> bool:
+    """README: "formal check (pass, request changes, reject as ineligible): a reviewer who may
+    review the application ..., unless another reviewer holds its formal-check task"."""
+    return may_review(role, application, world) and not claimed_by_other(
+        role, application, "formal_check", world
+    )
+
+
+def may_assess(role: str, task: Any, world: World) -> bool:
+    """README: "assessment: a reviewer who may review the application and holds, or takes, an
+    assessment task"."""
+    return may_review(role, task.application, world) and (
+        task.status == "open" or holds(role, task, world)
+    )
+
+
+def may_check_report(role: str, grant: Any, world: World) -> bool:
+    """README: "report check (accept, request changes): as the formal check, with the report-check
+    task"."""
+    return may_review(role, grant.application, world) and not claimed_by_other(
+        role, grant.application, "report_check", world
+    )
+
+
+def recorded_a_payment(role: str, grant: Any, world: World) -> bool:
+    user = world.users.get(role)
+    return user is not None and grant.payments.filter(recorded_paid_by=user).exists()
+
+
+def may_accept_report(role: str, grant: Any, world: World) -> bool:
+    """README: "... accepting also needs someone who has not recorded a payment of the grant"."""
+    return may_check_report(role, grant, world) and not recorded_a_payment(role, grant, world)
+
+
+def may_manage(role: str, application: Any, world: World) -> bool:
+    """README: "a manager without a conflict"."""
+    return (
+        role == "manager"
+        and application.status != "draft"
+        and not in_conflict(role, application, world)
+    )
+
+
+def may_decide(role: str, application: Any, world: World) -> bool:
+    """README: "approve, waitlist, reject after the formal check: a manager without a conflict
+    who did not check or assess the application (four-eyes)". The world's manager never
+    reviews."""
+    return may_manage(role, application, world)
+
+
+def may_claim(role: str, task: Any, world: World) -> bool:
+    """README: "claim a task: a reviewer who may review its application" (an open one)."""
+    return task.status == "open" and may_review(role, task.application, world)
+
+
+def may_release(role: str, task: Any, world: World) -> bool:
+    """README: "release: the holder or a manager"."""
+    return task.status == "claimed" and (holds(role, task, world) or role == "manager")
+
+
+def may_reassign(role: str, task: Any, to_role: str, world: World) -> bool:
+    """README: "reassign: a manager, to a reviewer who may review it"."""
+    return (
+        role == "manager"
+        and task.status in ("open", "claimed")
+        and may_review(to_role, task.application, world)
+    )
+
+
+def handles_money(role: str) -> bool:
+    """README: "approve payments, build and export batches, record paid or failed, record
+    repayments, close a settled grant: finance officers (administrators too)"."""
+    return role in MONEY_ROLES
+
+
+APPLICATION_TRANSITIONS_BY_MEMBERS = frozenset({"submit", "resubmit", "withdraw"})
+GRANT_TRANSITIONS_BY_MEMBERS = frozenset({"accept", "decline", "submit_report"})
+# "expire, lapse, end a project, complete a review: the scheduler or the system only".
+SYSTEM_ONLY = frozenset({"expire", "lapse", "end_project", "complete_review"})
+
+
+def may_transition(role: str, record: Any, name: str, world: World) -> bool:
+    """May `role` run transition `name` on `record` (an Application or a Grant) in its status?
+    The action table of the README; None (the system) is not a role here."""
+    from applications.models import Application
+
+    if name in SYSTEM_ONLY:
+        return False
+    if isinstance(record, Application):
+        application = record
+        if name in APPLICATION_TRANSITIONS_BY_MEMBERS:
+            return is_member(role, application, world)
+        if name in ("request_changes", "pass_formal_check"):
+            return may_check_formally(role, application, world)
+        if name == "reject":
+            if application.status == "submitted":
+                return may_check_formally(role, application, world)
+            return may_decide(role, application, world)
+        if name in ("approve", "waitlist"):
+            return may_decide(role, application, world)
+        if name == "reopen":
+            return may_manage(role, application, world)
+        return False
+    grant, application = record, record.application
+    if name in GRANT_TRANSITIONS_BY_MEMBERS:
+        return is_member(role, application, world)
+    if name == "request_report_changes":
+        return may_check_report(role, grant, world)
+    if name == "accept_report":
+        return may_accept_report(role, grant, world)
+    if name == "revoke":
+        return may_manage(role, application, world)
+    if name == "cancel":
+        return is_member(role, application, world) or may_manage(role, application, world)
+    if name == "close":
+        return handles_money(role)
+    return False

@@ -1,0 +1,781 @@
+"""THE table: for every URL pattern of config.urls, which objects fill its arguments and what each
+role must get for GET and for POST, written from the README's security section.
+
+`PAGES` and `API` map a URL name (or, for a pattern without a name, its route) to a `Row` (the
+targets that fill its arguments, the rule for GET, the rule for POST); `ADMIN` does the same for
+the admin's own pages, and `ADMIN_MODELS` says per registered model who sees its rows, from
+which the expectations of its changelist, add, change, history, delete and transition pages
+follow (`expect.admin_expectations`). `test_table.py` fails when the resolver has a pattern none
+of them names. The rules are read in `expect.py`; the README's predicates are in `spec.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.security import spec
+from tests.security.expect import (
+    ADMINISTRATORS,
+    B_ROLES,
+    FILE_OF,
+    NOBODY,
+    PUBLIC_ROLES,
+    RQ_ARGUMENTS,
+    RQ_NAMES,
+    AdminModel,
+    E,
+    Row,
+    Target,
+    act,
+    admin_rule,
+    api,
+    api_read,
+    api_see,
+    app_api_targets,
+    app_sees,
+    applicant_page,
+    applicant_post,
+    apps,
+    assessment_body,
+    call_in_scope,
+    claim_next_rule,
+    counts_what_it_sees,
+    decision_access,
+    declare_rule,
+    editable_member,
+    exported_batch,
+    few_callers,
+    files_sees,
+    finance_row,
+    first_of,
+    formal_check_body,
+    grant_api_targets,
+    grant_sees,
+    grant_sees_api,
+    in_token_programmes,
+    lists_what_it_sees,
+    member,
+    no_target,
+    of_a_and_b,
+    offers_what_it_may,
+    one,
+    only,
+    org_action,
+    org_page_rule,
+    organisations,
+    payment_reader,
+    public,
+    read_only,
+    reassign_rule,
+    reassign_to,
+    report_check_may,
+    report_writer,
+    review_access,
+    rq_page,
+    see,
+    signed_in,
+    staff_only,
+    start_a_draft,
+    task_sees,
+    tasks,
+    workspace,
+    wrong_method,
+)
+from tests.security.probe import (
+    DONE,
+    FORBIDDEN,
+    HIDDEN,
+    INVALID,
+    LOGIN,
+    METHOD,
+    OK,
+    READ,
+    REDIRECT,
+    REFUSED,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+)
+from tests.security.world import pdf_upload
+
+# --- pages: the portal, the review workspace ---------------------------------------------------
+
+PAGES: dict[str, Row] = {
+    # --- the applicant portal ---
+    "applications:home": Row(no_target, signed_in(E(OK)), signed_in(E(READ, METHOD))),
+    "applications:organisation_create": Row(
+        no_target, signed_in(applicant_page), signed_in(applicant_post)
+    ),
+    "applications:switch_organisation": Row(
+        lambda w: [Target("A", data={"organisation": str(w.organisations["A"].pk)})],
+        wrong_method(signed_in(DONE)),
+        signed_in(E(REDIRECT)),
+    ),
+    "applications:bank_check": Row(
+        lambda w: [Target("-", data={"iban": "DE89370400440532013000"})],
+        wrong_method(signed_in(E(OK))),
+        signed_in(lambda role: E(OK) if role in spec.MEMBER_OF else E(OK, FORBIDDEN)),
+    ),
+    "applications:organisation": Row(organisations, org_page_rule, org_page_rule),
+    "applications:organisation_edit": Row(organisations, org_action(E(OK)), org_action(DONE)),
+    "applications:bank_account": Row(organisations, org_action(E(OK)), org_action(DONE)),
+    "applications:invite": Row(
+        lambda w: [
+            Target(t.label, t.kwargs, t.record, t.roles, {"email": "someone.new@example.org"})
+            for t in organisations(w)
+        ],
+        wrong_method(org_action(DONE)),
+        org_action(DONE),
+        post_writes=True,
+    ),
+    "applications:revoke_invitation": Row(
+        lambda w: (
+            [
+                Target(
+                    f"{org}'s invitation",
+                    {
+                        "pk": w.organisations[org].pk,
+                        "invitation_pk": w.invitations[org.lower()][0].pk,
+                    },
+                    w.organisations[org],
+                    None if org == "A" else B_ROLES,
+                )
+                for org in ("A", "B")
+            ]
+            + [
+                # B's member names A's invitation under B's organisation: it is not theirs.
+                Target(
+                    "A's invitation under B",
+                    {"pk": w.organisations["B"].pk, "invitation_pk": w.invitations["a"][0].pk},
+                    w.organisations["A"],
+                    ("applicant_b",),
+                )
+            ]
+        ),
+        wrong_method(org_action(DONE)),
+        org_action(DONE),
+        post_writes=True,
+    ),
+    "applications:invitation": Row(
+        # Nobody of the cast was invited: whoever follows the link is not the invited address
+        # ("the link is valid 14 days and only for that address").
+        lambda w: [Target("A's invitation", {"token": w.invitations["a"][1]})],
+        signed_in(E(OK, FORBIDDEN, HIDDEN)),
+        signed_in(E(FORBIDDEN, HIDDEN, REFUSED)),
+    ),
+    "applications:eligibility": Row(
+        no_target, signed_in(applicant_page), signed_in(applicant_post)
+    ),
+    "applications:draft_start": Row(
+        lambda w: [Target("-", data={"title": "Neues Projekt"})],
+        wrong_method(signed_in(DONE)),
+        signed_in(start_a_draft),
+    ),
+    "applications:detail": Row(
+        apps("a_draft", "a_submitted", "a_offered", "a_report_submitted", "b_submitted"),
+        see(app_sees),
+        see(app_sees, E(READ, METHOD)),
+    ),
+    "applications:withdraw": Row(
+        apps("a_submitted", "b_submitted", data={"confirm": "on", "reason": "Test"}),
+        act(member, app_sees, ok=E(OK), refused=E(FORBIDDEN)),
+        act(member, app_sees),
+        post_writes=True,
+    ),
+    "applications:grant": Row(
+        apps("a_offered", data={"full_name": "Erika Mustermann", "consent": "on"}),
+        see(grant_sees),
+        act(member, grant_sees),
+        post_writes=True,
+    ),
+    "applications:draft_edit": Row(
+        apps("a_draft", "a_submitted", "b_draft"),
+        act(editable_member, app_sees, ok=E(REDIRECT), refused=E(FORBIDDEN), owner=member),
+        act(editable_member, app_sees, ok=E(REDIRECT, METHOD), owner=member),
+    ),
+    "applications:draft_section": Row(
+        apps("a_draft", "a_submitted", "b_draft", section="project"),
+        act(editable_member, app_sees, ok=E(OK), refused=E(FORBIDDEN), owner=member),
+        act(editable_member, app_sees, owner=member),
+    ),
+    "applications:draft_autosave": Row(
+        apps("a_draft", "b_draft", section="project", data={"title": "Zwischenstand"}),
+        wrong_method(act(editable_member, app_sees)),
+        act(editable_member, app_sees, ok=E(OK)),
+    ),
+    "applications:draft_review": Row(
+        apps("a_draft", "a_submitted", "b_draft"),
+        act(editable_member, app_sees, ok=E(OK), refused=E(FORBIDDEN), owner=member),
+        act(editable_member, app_sees, ok=E(OK, METHOD), owner=member),
+    ),
+    "applications:draft_submit": Row(
+        apps("a_draft", "b_draft"),
+        wrong_method(act(editable_member, app_sees)),
+        act(editable_member, app_sees),
+        post_writes=True,
+    ),
+    "applications:document_download": Row(
+        lambda w: [
+            Target("A's summary", {"pk": w.documents["a"].pk}, w.apps["a_submitted"]),
+            Target("B's summary", {"pk": w.documents["b"].pk}, w.apps["b_submitted"], B_ROLES),
+        ],
+        see(files_sees),
+        wrong_method(see(files_sees)),
+    ),
+    "applications:attachment_upload": Row(
+        lambda w: [
+            Target(
+                t.label,
+                t.kwargs,
+                t.record,
+                t.roles,
+                {"purpose": "application", "file": pdf_upload()},
+            )
+            for t in apps("a_draft", "a_submitted", "b_draft")(w)
+        ],
+        wrong_method(act(editable_member, files_sees, owner=member)),
+        act(editable_member, files_sees, owner=member),
+        post_writes=True,
+    ),
+    "applications:attachment_download": Row(
+        lambda w: [
+            Target(
+                f"file of {key}",
+                {"pk": w.attachments[key].pk},
+                w.apps[FILE_OF[key]],
+                B_ROLES if key.startswith("b_") else None,
+            )
+            for key in ("a_draft", "a_submitted", "a_receipt", "b_submitted")
+        ],
+        see(files_sees),
+        wrong_method(see(files_sees)),
+    ),
+    "applications:attachment_delete": Row(
+        lambda w: [
+            Target(
+                f"file of {key}",
+                {"pk": w.attachments[key].pk},
+                w.apps[FILE_OF[key]],
+                B_ROLES if key.startswith("b_") else None,
+                {"confirmed": "1"},
+            )
+            for key in ("a_draft", "a_submitted", "b_draft")
+        ],
+        act(editable_member, files_sees, ok=E(OK), refused=E(FORBIDDEN), owner=member),
+        act(editable_member, files_sees, owner=member),
+        post_writes=True,
+    ),
+    "applications:report": Row(
+        apps("a_report_due", "a_report_submitted", "b_report_submitted"),
+        see(files_sees),
+        act(report_writer, files_sees, owner=member),
+    ),
+    "applications:report_totals": Row(
+        apps("a_report_due", "b_report_submitted"),
+        wrong_method(act(report_writer, files_sees, owner=member)),
+        act(report_writer, files_sees, ok=E(OK), owner=member),
+    ),
+    "applications:report_submit": Row(
+        apps("a_report_due", "a_report_submitted", "b_report_submitted"),
+        act(report_writer, files_sees, ok=E(OK), refused=E(FORBIDDEN), owner=member),
+        act(report_writer, files_sees, owner=member),
+    ),
+    # --- the review workspace ---
+    "reviews:overview": Row(
+        no_target,
+        workspace(review_access, signed_in(E(OK))),
+        workspace(review_access, signed_in(E(READ, METHOD))),
+    ),
+    "reviews:queue": Row(
+        lambda w: [
+            Target(kind, {"kind": kind}) for kind in ("formal_check", "assessment", "report_check")
+        ],
+        workspace(review_access, signed_in(E(OK))),
+        workspace(review_access, signed_in(E(READ, METHOD))),
+    ),
+    "reviews:claim_next": Row(
+        lambda w: [Target("formal_check", {"kind": "formal_check"})],
+        wrong_method(claim_next_rule),
+        claim_next_rule,
+    ),
+    "reviews:task": Row(
+        tasks(
+            "a_formal_check", "a_assessment", "a_second_slot", "a_report_check", "b_formal_check"
+        ),
+        workspace(review_access, see(task_sees, E(REDIRECT))),
+        workspace(review_access, see(task_sees, E(REDIRECT, METHOD))),
+    ),
+    "reviews:claim": Row(
+        tasks("a_formal_check", "a_assessment", "b_formal_check"),
+        wrong_method(workspace(review_access, act(spec.may_claim, task_sees))),
+        workspace(review_access, act(spec.may_claim, task_sees)),
+        post_writes=True,
+    ),
+    "reviews:release": Row(
+        tasks("a_assessment"),
+        wrong_method(workspace(review_access, act(spec.may_release, task_sees))),
+        workspace(review_access, act(spec.may_release, task_sees)),
+        post_writes=True,
+    ),
+    "reviews:reassign": Row(
+        lambda w: [
+            # To a reviewer in conflict with A: nobody may.
+            *[
+                Target(
+                    f"{t.label} to reviewer_domain",
+                    t.kwargs,
+                    t.record,
+                    t.roles,
+                    t.data,
+                    extra="reviewer_domain",
+                )
+                for t in tasks("a_assessment", data=reassign_to("reviewer_domain"))(w)
+            ],
+            # B's open assessment to the same reviewer: a manager may.
+            *[
+                Target(
+                    f"{t.label} to reviewer_domain",
+                    t.kwargs,
+                    t.record,
+                    None,
+                    t.data,
+                    extra="reviewer_domain",
+                )
+                for t in tasks("b_assessment", data=reassign_to("reviewer_domain"))(w)
+            ],
+        ],
+        wrong_method(reassign_rule("reviewer_domain")),
+        reassign_rule("reviewer_domain"),
+        post_writes=True,
+    ),
+    "reviews:declare_conflict": Row(
+        apps("a_submitted", "b_submitted", data={"note": "Bekannt"}),
+        wrong_method(workspace(review_access, declare_rule)),
+        workspace(review_access, declare_rule),
+    ),
+    "reviews:search": Row(
+        # The search's results are checked in test_search; here who may open it.
+        lambda w: [Target("q", query={"q": "Projekt"})],
+        workspace(review_access, signed_in(E(OK))),
+        workspace(review_access, signed_in(E(READ, METHOD))),
+    ),
+    "reviews:formal_check": Row(
+        tasks("a_formal_check", "b_formal_check", data=formal_check_body),
+        workspace(review_access, see(task_sees)),
+        workspace(
+            review_access,
+            act(lambda role, t, w: spec.may_check_formally(role, t.application, w), task_sees),
+        ),
+        post_writes=True,
+    ),
+    "reviews:assessment": Row(
+        tasks("a_assessment", "a_second_slot", "b_assessment", data=assessment_body),
+        workspace(review_access, see(task_sees)),
+        workspace(review_access, act(spec.may_assess, task_sees)),
+        post_writes=True,
+    ),
+    "reviews:decisions": Row(
+        no_target,
+        workspace(decision_access, signed_in(E(OK))),
+        workspace(decision_access, signed_in(E(READ, METHOD))),
+    ),
+    "reviews:decide_many": Row(
+        lambda w: [
+            Target(
+                "approve A's reviewed",
+                record=w.apps["a_reviewed"],
+                data={
+                    "decision": "approve",
+                    "amount_rule": "requested",
+                    "application": [str(w.apps["a_reviewed"].pk)],
+                },
+            )
+        ],
+        wrong_method(workspace(decision_access, signed_in(DONE))),
+        # The bulk page lists each application's refusal in the page itself.
+        workspace(
+            decision_access, act(spec.may_decide, app_sees, refused=E(FORBIDDEN, REFUSED, READ))
+        ),
+        post_writes=True,
+    ),
+    "reviews:decision": Row(
+        apps("a_reviewed", "b_reviewed", data={"decision": "approve", "approve-amount": "4000.00"}),
+        workspace(decision_access, see(app_sees)),
+        workspace(decision_access, act(spec.may_decide, app_sees)),
+        post_writes=True,
+    ),
+    "reviews:report_check": Row(
+        tasks(
+            "a_report_check",
+            "b_report_check",
+            data=lambda w, t: {"action": "accept", "accept-confirm": "on"},
+        ),
+        workspace(review_access, see(task_sees)),
+        workspace(review_access, act(report_check_may, task_sees)),
+        post_writes=True,
+    ),
+}
+
+
+# --- the finance workspace (finance officers and administrators; everyone else 403), accounts ---
+
+PAGES.update(
+    {
+        "finance:payments": finance_row(),
+        "finance:approve": finance_row(
+            lambda w: [
+                Target("A's balance", data={"payment": [str(w.payments["a_scheduled"].pk)]})
+            ],
+            get=False,
+            post=True,
+        ),
+        "finance:batches": finance_row(),
+        "finance:create_batch": finance_row(
+            lambda w: [
+                Target(
+                    "-",
+                    data={
+                        "payment": [str(w.payments["a_scheduled"].pk)],
+                        "execution_date": str(w.today + timedelta(days=3)),
+                    },
+                )
+            ],
+            get=False,
+            post=True,
+        ),
+        "finance:batch": finance_row(exported_batch),
+        "finance:export": finance_row(exported_batch, get=False, post=True),
+        "finance:mark_paid": finance_row(exported_batch, get=False, post=True),
+        "finance:download": finance_row(
+            lambda w: [
+                Target(f"{kind} file", {"pk": w.batches["exported"].pk, "kind": kind})
+                for kind in ("xml", "csv")
+            ]
+        ),
+        "finance:payment_failed": finance_row(
+            lambda w: [
+                Target(
+                    "B's exported advance",
+                    {"pk": w.payments["b_exported"].pk},
+                    data={"reason": "Konto erloschen"},
+                )
+            ],
+            get=False,
+            post=True,
+        ),
+        "finance:repayments": finance_row(),
+        "finance:repayment_received": finance_row(
+            lambda w: [Target("A's claim", {"pk": w.claims["a"].pk})], get=False, post=True
+        ),
+        "finance:exports": finance_row(),
+        "finance:approvals_csv": finance_row(),
+        "finance:approvals_xlsx": finance_row(),
+        "finance:ledger": finance_row(),
+        "finance:ledger_csv": finance_row(
+            lambda w: [Target("programme X", {"pk": w.allocation.pk})]  # type: ignore[union-attr]
+        ),
+        # --- accounts and language: open to everyone ---
+        "login": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "logout": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "password_reset": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "password_reset_done": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "password_reset_confirm": Row(
+            lambda w: [Target("-", {"uidb64": "MQ", "token": "set-password"}, roles=PUBLIC_ROLES)],
+            public,
+            public,
+        ),
+        "password_reset_complete": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "accounts:signup": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "accounts:check_inbox": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "accounts:resend_confirmation": Row(only(PUBLIC_ROLES, no_target), public, public),
+        "accounts:confirm": Row(
+            lambda w: [Target("-", {"token": "no-such-token"})], public, public
+        ),
+        "set_language": Row(lambda w: [Target("-", data={"language": "de"})], public, public),
+    }
+)
+
+
+# --- the API: anonymous 401; applicants' and funders' sessions refused; staff and tokens read ---
+
+API: dict[str, Row] = {
+    "api:programme-list": Row(no_target, api(api_read), read_only(api(api_read))),
+    "api:programme-detail": Row(
+        lambda w: [
+            Target("X", {"pk": w.programme_x.pk}, w.programme_x),
+            Target("cat-2", {"pk": w.programme_other.pk}, w.programme_other),
+        ],
+        api_see(in_token_programmes),
+        read_only(api_see(in_token_programmes)),
+    ),
+    "api:call-list": Row(no_target, api(api_read), read_only(api(api_read))),
+    "api:call-detail": Row(
+        lambda w: [Target("a lighthouse call", {"pk": getattr(w.call, "pk", 0)}, w.call)],
+        api_see(call_in_scope),
+        read_only(api_see(call_in_scope)),
+    ),
+    "api:application-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(api_read),
+        read_only(api(api_read)),
+        check=lists_what_it_sees("application"),
+    ),
+    "api:application-detail": Row(app_api_targets, api_see(app_sees), read_only(api_see(app_sees))),
+    "api:application-transitions": Row(
+        app_api_targets,
+        api_see(app_sees),
+        read_only(api_see(app_sees)),
+        check=offers_what_it_may,
+    ),
+    "api:application-transition": Row(
+        lambda w: [
+            Target(t.label, {**t.kwargs, "name": "reject"}, t.record, t.roles)
+            for t in app_api_targets(w)
+        ],
+        wrong_method(api_see(app_sees)),
+        api_see(app_sees),
+        walked_elsewhere="test_transitions",
+    ),
+    "api:grant-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(api_read),
+        read_only(api(api_read)),
+        check=lists_what_it_sees("grant"),
+    ),
+    "api:grant-detail": Row(
+        grant_api_targets, api_see(grant_sees_api), read_only(api_see(grant_sees_api))
+    ),
+    "api:grant-transitions": Row(
+        grant_api_targets,
+        api_see(grant_sees_api),
+        read_only(api_see(grant_sees_api)),
+        check=offers_what_it_may,
+    ),
+    "api:grant-transition": Row(
+        lambda w: [
+            Target(t.label, {**t.kwargs, "name": "cancel"}, t.record, t.roles)
+            for t in grant_api_targets(w)
+        ],
+        wrong_method(api_see(grant_sees_api)),
+        api_see(grant_sees_api),
+        walked_elsewhere="test_transitions",
+    ),
+    "api:payment-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(payment_reader),
+        read_only(api(payment_reader)),
+        check=lists_what_it_sees("payment"),
+    ),
+    "api:payment-detail": Row(
+        lambda w: [Target(key, {"pk": p.pk}, p) for key, p in w.payments.items() if p is not None],
+        api(payment_reader),
+        read_only(api(payment_reader)),
+    ),
+    "api:stats": Row(no_target, api(api_read), read_only(api(api_read)), check=counts_what_it_sees),
+    "api:360giving-json": Row(no_target, api(api_read), read_only(api(api_read))),
+    "api:360giving-csv": Row(no_target, api(api_read), read_only(api(api_read))),
+    # The schema and its documentation: the README names them, not who reads them (only "no
+    # 500" is checked, by three kinds of caller: building the schema takes a while).
+    "api:schema": Row(
+        few_callers,
+        lambda r, t, w: E(OK, UNAUTHORIZED, FORBIDDEN),
+        lambda r, t, w: E(METHOD, UNAUTHORIZED, FORBIDDEN),
+    ),
+    "api:docs": Row(
+        few_callers,
+        lambda r, t, w: E(OK, UNAUTHORIZED, FORBIDDEN),
+        lambda r, t, w: E(METHOD, UNAUTHORIZED, FORBIDDEN),
+    ),
+    # "Any other address below /api/ answers a 404 problem."
+    "api/^": Row(
+        lambda w: [Target("-", extra="/api/v1/nothing-here/")],
+        lambda r, t, w: E(HIDDEN, UNAUTHORIZED),
+        lambda r, t, w: E(HIDDEN, UNAUTHORIZED, METHOD),
+    ),
+}
+
+
+# --- the admin's own pages and the job queue ------------------------------------------------------
+
+ADMIN: dict[str, Row] = {
+    "admin:index": Row(no_target, staff_only(E(OK)), staff_only(E(OK, METHOD))),
+    "admin:login": Row(no_target, public, public),
+    "admin:logout": Row(
+        no_target,
+        lambda r, t, w: E(OK, REDIRECT, METHOD, LOGIN),
+        lambda r, t, w: E(OK, REDIRECT, LOGIN),
+    ),
+    "admin:password_change": Row(no_target, staff_only(E(OK)), staff_only(DONE)),
+    "admin:password_change_done": Row(no_target, staff_only(E(OK)), staff_only(E(OK, METHOD))),
+    "admin:autocomplete": Row(
+        no_target,
+        staff_only(E(FORBIDDEN, HIDDEN, INVALID)),
+        staff_only(E(FORBIDDEN, HIDDEN, INVALID, METHOD)),
+    ),
+    "admin:jsi18n": Row(no_target, staff_only(E(OK)), staff_only(E(OK, METHOD))),
+    "admin:app_list": Row(
+        lambda w: [
+            Target(label, {"app_label": label})
+            for label in ("applications", "grants", "reviews", "workflows")
+        ],
+        staff_only(E(OK, HIDDEN, FORBIDDEN)),
+        staff_only(E(OK, HIDDEN, FORBIDDEN, METHOD)),
+    ),
+    # Another person's password: the README does not speak of accounts; nobody but an
+    # administrator may set it (reading it as the least a fund's staff must expect).
+    "admin:auth_user_password_change": Row(
+        lambda w: [Target("the manager's", {"id": w.users["manager"].pk})],
+        admin_rule(
+            lambda role, t, w: E(OK, FORBIDDEN) if role == "admin" else E(FORBIDDEN, HIDDEN)
+        ),
+        admin_rule(
+            lambda role, t, w: (
+                E(OK, INVALID, FORBIDDEN) if role == "admin" else E(FORBIDDEN, HIDDEN)
+            )
+        ),
+    ),
+    # "/admin/r/<content type>/<id>/ always 404" (the admin's "view on site"), even signed out.
+    "admin/r/<int:content_type_id>/<path:object_id>/": Row(
+        lambda w: [Target("A's application", extra="application")],
+        lambda r, t, w: E(HIDDEN),
+        lambda r, t, w: E(HIDDEN),
+    ),
+    "admin:view_on_site": Row(
+        lambda w: [Target("A's application", extra="application")],
+        lambda r, t, w: E(HIDDEN),
+        lambda r, t, w: E(HIDDEN),
+    ),
+    # Anything else below /admin/: "not found" (after signing in).
+    "admin/(?P<url>.*)$": Row(
+        lambda w: [Target("-", extra="/admin/no/such/page/")],
+        lambda r, t, w: E(HIDDEN, LOGIN),
+        lambda r, t, w: E(HIDDEN, LOGIN),
+    ),
+}
+for _name in RQ_NAMES:
+    ADMIN[_name] = Row(
+        lambda w: [Target("-", dict(RQ_ARGUMENTS))],
+        admin_rule(rq_page),
+        # Only the refusals are sent: see RQ_ARGUMENTS.
+        admin_rule(
+            lambda role, t, w: (
+                E(FORBIDDEN) if role != "admin" else E(OK, HIDDEN, REDIRECT, UNAVAILABLE)
+            )
+        ),
+    )
+
+
+# --- the admin's models: who sees their rows (their pages follow: expect.admin_expectations) -----
+
+ADMIN_MODELS: dict[str, AdminModel] = {
+    "applications.application": AdminModel(
+        of_a_and_b("a_reviewed", "b_reviewed", lambda w, k: w.apps[k]),
+        lambda role, obj, world: spec.sees_application(role, obj, world),
+        added_by=NOBODY,  # "applications start in the portal" (members submit them)
+        deleted_by=NOBODY,  # every change of an application is an audited transition
+    ),
+    "applications.organisation": AdminModel(
+        of_a_and_b("A", "B", lambda w, k: w.organisations[k]),
+        lambda role, obj, world: spec.sees_organisation(role, obj, world),
+    ),
+    "applications.membership": AdminModel(
+        of_a_and_b("A", "B", lambda w, k: w.organisations[k].memberships.first()),
+        lambda role, obj, world: spec.sees_members(role, obj.organisation, world),
+    ),
+    "applications.invitation": AdminModel(
+        of_a_and_b("a", "b", lambda w, k: w.invitations[k][0]),
+        lambda role, obj, world: spec.sees_members(role, obj.organisation, world),
+        added_by=NOBODY,
+    ),
+    "applications.report": AdminModel(
+        of_a_and_b("a", "b", lambda w, k: w.reports[k]),
+        lambda role, obj, world: spec.sees_files(role, obj.grant.application, world),
+        added_by=NOBODY,
+    ),
+    "applications.document": AdminModel(
+        of_a_and_b("a", "b", lambda w, k: w.documents[k]),
+        lambda role, obj, world: spec.sees_files(role, obj.application, world),
+        added_by=NOBODY,
+    ),
+    "grants.grant": AdminModel(
+        of_a_and_b("a_accepted", "b_accepted", lambda w, k: w.grant(k)),
+        lambda role, obj, world: spec.sees_grant(role, obj, world),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "grants.payment": AdminModel(
+        of_a_and_b("a_paid", "b_exported", lambda w, k: w.payments[k]),
+        lambda role, obj, world: spec.sees_payment(role, obj, world),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "grants.repaymentclaim": AdminModel(
+        one(lambda w: w.claims["a"]),
+        lambda role, obj, world: spec.sees_payment(role, obj, world),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "grants.paymentbatch": AdminModel(
+        one(lambda w: w.batches["exported"]),
+        lambda role, obj, world: spec.sees_batch(role),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "grants.apitoken": AdminModel(
+        one(first_of("grants.ApiToken")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=ADMINISTRATORS,  # "An administrator creates a token in the admin"
+        deleted_by=NOBODY,  # "Tokens are revoked ... the last use is recorded"
+    ),
+    "reviews.reviewtask": AdminModel(
+        of_a_and_b("a_formal_check", "b_formal_check", lambda w, k: w.tasks[k]),
+        lambda role, obj, world: spec.sees_task(role, obj, world),
+        added_by=NOBODY,
+    ),
+    "reviews.review": AdminModel(
+        of_a_and_b("a_reviewed", "b_reviewed", lambda w, k: w.reviews[k]),
+        lambda role, obj, world: spec.sees_review(role, obj, world),
+        added_by=NOBODY,
+    ),
+    "reviews.conflict": AdminModel(
+        one(lambda w: w.conflicts["a_submitted"]),
+        lambda role, obj, world: spec.sees_conflict(role, obj, world),
+    ),
+    "workflows.transitionlog": AdminModel(
+        one(first_of("workflows.TransitionLog")),
+        lambda role, obj, world: spec.sees_audit_log(role),
+        added_by=NOBODY,  # append-only
+        deleted_by=NOBODY,
+    ),
+    "workflows.outboxmessage": AdminModel(
+        one(first_of("workflows.OutboxMessage")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+    ),
+    "workflows.idempotentrequest": AdminModel(
+        one(first_of("workflows.IdempotentRequest")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+    ),
+    "django_tasks_database.dbtaskresult": AdminModel(
+        one(first_of("django_tasks_database.DBTaskResult")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+    ),
+    "django_rq.dashboard": AdminModel(
+        lambda w: [], lambda role, obj, world: spec.administrators_only(role), added_by=NOBODY
+    ),
+    # The README does not speak of these: policy, budgets, the ledger, reviewer profiles,
+    # accounts, sign-in records. Only "no 500, staff only" is checked.
+    "grants.fund": AdminModel(one(first_of("grants.Fund")), None),
+    "grants.programme": AdminModel(one(first_of("grants.Programme")), None),
+    "grants.call": AdminModel(one(first_of("grants.Call")), None),
+    "grants.budgetallocation": AdminModel(one(first_of("grants.BudgetAllocation")), None),
+    "grants.ledgerentry": AdminModel(one(first_of("grants.LedgerEntry")), None),
+    "grants.referencecounter": AdminModel(one(first_of("grants.ReferenceCounter")), None),
+    "reviews.reviewerprofile": AdminModel(one(first_of("reviews.ReviewerProfile")), None),
+    "auth.user": AdminModel(one(first_of("auth.User")), None),
+    "auth.group": AdminModel(one(first_of("auth.Group")), None),
+    "axes.accessattempt": AdminModel(lambda w: [], None),
+    "axes.accesslog": AdminModel(lambda w: [], None),
+    "axes.accessfailurelog": AdminModel(lambda w: [], None),
+}

@@ -1,0 +1,402 @@
+"""The world the authorization matrix walks: two organisations, their applications in every state
+that matters, everything that hangs on them, and one signed-in client per role.
+
+Organisation A (the cast's) and organisation B apply to programme X (category 1, "small-boost").
+One application of B is in category 2 ("cat-2"): outside the funder token's programmes.
+
+The roles (keys of `World.users`):
+
+- anonymous; applicant_a, applicant_b (members of A, B);
+- reviewer (no programme limit), manager, finance, admin (the cast's);
+- reviewer_declared: declared a conflict (`reviews.Conflict`) on every submitted application of A;
+- reviewer_domain: in conflict with A by e-mail domain (A's address and theirs share a
+  non-public domain);
+- reviewer_elsewhere: a reviewer whose profile lists only programme "lighthouse" (no object here);
+- funder: a funder signed in on the website (a session, no token);
+- funder_token: a funder's API token limited to programme X (API only).
+
+Objects are put into their states by the real services (`demo.drive` with `ReviewSteps`), so the
+audit log, tasks, reviews, ledger and payments exist as in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from rest_framework.test import APIClient
+
+from applications import demo, services
+from applications.attachments import add_attachment
+from applications.documents import issue_document
+from applications.models import (
+    Application,
+    AttachmentPurpose,
+    Invitation,
+    Organisation,
+    Report,
+)
+from grants import finance
+from grants import services as grant_services
+from grants.api.tokens import issue_token
+from grants.models import (
+    BudgetAllocation,
+    Call,
+    Grant,
+    Payment,
+    PaymentStatus,
+    Programme,
+    RepaymentClaim,
+)
+from reviews import services as review_services
+from reviews.demo import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
+from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
+from workflows import clock
+from workflows.models import TransitionLog
+from workflows.roles import Role
+
+# The non-public domain organisation A and reviewer_domain share.
+CONFLICT_DOMAIN = "koeln-lyon-partnerschaft.de"
+
+PAGE_ROLES = (
+    "anonymous",
+    "applicant_a",
+    "applicant_b",
+    "reviewer",
+    "reviewer_declared",
+    "reviewer_domain",
+    "reviewer_elsewhere",
+    "manager",
+    "finance",
+    "funder",
+    "admin",
+)
+API_ROLES = (*PAGE_ROLES, "funder_token")
+REVIEWERS_IN_CONFLICT = ("reviewer_declared", "reviewer_domain")
+
+
+def pdf_upload(name: str = "Einladung.pdf") -> SimpleUploadedFile:
+    content = b"%PDF-1.4\n1 0 obj <<>> endobj\n" + b"%" * 200 + b"\ntrailer <<>>\n%%EOF\n"
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+class SecurityReviewSteps(ReviewSteps):
+    """The demo's review work, with the assessment written by `assessor` and an internal comment
+    that names the application (so a page that leaks another reviewer's review is seen)."""
+
+    def __init__(self, cast: demo.Cast, *, assessor: Any = None) -> None:
+        super().__init__(cast)
+        self.assessor = assessor or cast.reviewer
+
+    def _assess(self, application: Application) -> Application:
+        for task in review_services.open_assessments(application):
+            if task.status != "done":
+                self.review(task)
+        return Application.objects.get(pk=application.pk)
+
+    def review(self, task: ReviewTask) -> Review:
+        from reviews import checks
+
+        return checks.submit_review(
+            task,
+            by=self.assessor,
+            scores=DEMO_SCORES,
+            recommendation=Recommendation.APPROVE,
+            comment_internal=internal_comment(task.application),
+            comment_for_applicant="Vielen Dank für den klaren Finanzierungsplan.",
+        )
+
+
+def internal_comment(application: Application) -> str:
+    return f"Interne Notiz {application.title}"
+
+
+@dataclass
+class World:
+    cast: demo.Cast
+    users: dict[str, Any]
+    organisations: dict[str, Organisation]
+    programme_x: Programme
+    programme_other: Programme
+    # Applications by key: "<org>_<state>", e.g. "a_submitted", "b_report_submitted".
+    apps: dict[str, Application] = field(default_factory=dict)
+    attachments: dict[str, Any] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
+    tasks: dict[str, ReviewTask] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    batches: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, RepaymentClaim] = field(default_factory=dict)
+    invitations: dict[str, tuple[Invitation, str]] = field(default_factory=dict)
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+    allocation: BudgetAllocation | None = None
+    call: Call | None = None
+    grant_statuses: dict[int, str] = field(default_factory=dict)
+    last_log_pk: int = 0
+    token_secret: str = ""
+    media_root: str = ""
+
+    def grant(self, key: str) -> Grant:
+        return Grant.objects.get(application=self.apps[key])
+
+    def fresh(self, application: Application) -> Application:
+        """The world's copy of an application (its status as the world was built)."""
+        return next((a for a in self.apps.values() if a.pk == application.pk), application)
+
+    def grant_status(self, application: Application) -> str | None:
+        return self.grant_statuses.get(application.pk)
+
+    @property
+    def today(self) -> Any:
+        return clock.today()
+
+    def org_of(self, application: Application) -> str:
+        return "A" if application.organisation_id == self.organisations["A"].pk else "B"
+
+    def page_client(self, role: str) -> Client:
+        # An error is an answer like any other (500), reported with the rest, not a crash.
+        client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        if role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+    def api_client(self, role: str) -> APIClient:
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        if role == "funder_token":
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {self.token_secret}")
+        elif role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+
+def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organisation) -> World:
+    """Everything the matrix asks about, written through the services (about 20 histories)."""
+    fund = cast.fund
+    programme_x = Programme.objects.get(fund=fund, code="small-boost")
+    programme_other = Programme.objects.get(fund=fund, code="cat-2")
+    lighthouse = Programme.objects.get(fund=fund, code="lighthouse")
+    ensure_reviewer_profiles(cast)
+    users = {
+        "applicant_a": cast.applicant,
+        "applicant_b": other_applicant,
+        "reviewer": cast.reviewer,
+        "reviewer_declared": demo.make_user("rev-declared", Role.REVIEWER),
+        "reviewer_domain": demo.make_user("rev-domain", Role.REVIEWER),
+        "reviewer_elsewhere": demo.make_user("rev-elsewhere", Role.REVIEWER),
+        "manager": cast.manager,
+        "finance": cast.finance,
+        "funder": cast.funder,
+        "funder_token": demo.make_user("fiona", Role.FUNDER),
+        "admin": cast.admin,
+    }
+    users["reviewer_domain"].email = f"rita@{CONFLICT_DOMAIN}"
+    users["reviewer_domain"].save(update_fields=["email"])
+    # A's own account (the demo's IBAN is also the example the bank form shows to everybody).
+    Organisation.objects.filter(pk=cast.organisation.pk).update(
+        email=f"kontakt@{CONFLICT_DOMAIN}", iban="DE12500105170648489890", bic="INGDDEFFXXX"
+    )
+    cast.organisation.refresh_from_db()
+    profile = ReviewerProfile.objects.create(user=users["reviewer_elsewhere"], languages=["de"])
+    profile.programmes.set([lighthouse])
+    _token, secret = issue_token(
+        users["funder_token"], by=cast.admin, name="programme X", programmes=[programme_x]
+    )
+    world = World(
+        cast=cast,
+        users=users,
+        organisations={"A": cast.organisation, "B": other_organisation},
+        programme_x=programme_x,
+        programme_other=programme_other,
+        token_secret=secret,
+    )
+    _applications(world, other_applicant)
+    _money(world)
+    _paperwork(world)
+    _conflicts(world)
+    _retried_api_call(world)
+    world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
+    world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
+    world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
+    world.last_log_pk = (
+        TransitionLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    )
+    return world
+
+
+def _title(key: str) -> str:
+    # A word nobody else uses, so a search or a page that shows the application is recognised.
+    return f"Projekt Zx{key.replace('_', '')}q"
+
+
+def _applications(world: World, other_applicant: Any) -> None:
+    cast = world.cast
+    orgs = {
+        "a": {},
+        "b": {"organisation": world.organisations["B"], "applicant": other_applicant},
+    }
+    steps = SecurityReviewSteps(cast)
+    by_reviewer2 = SecurityReviewSteps(cast, assessor=cast.reviewer2)
+
+    def drive(
+        key: str,
+        application_state: str,
+        grant_state: str | None = None,
+        *,
+        requested: str = "4000.00",
+        hooks: Any = steps,
+    ) -> None:
+        org = key.split("_", 1)[0]
+        world.apps[key] = demo.drive(
+            cast,
+            application_state,
+            grant_state,
+            requested=Decimal(requested),
+            title=_title(key),
+            steps=hooks,
+            **orgs[org],
+        )
+
+    for org in ("a", "b"):
+        applicant = world.users[f"applicant_{org}"]
+        organisation = world.organisations[org.upper()]
+        # A draft with a file, and a submitted application with a file (its formal check open).
+        draft = demo.make_ready_draft(
+            organisation, fund=cast.fund, by=applicant, title=_title(f"{org}_draft")
+        )
+        world.attachments[f"{org}_draft"] = add_attachment(draft, by=applicant, upload=pdf_upload())
+        world.apps[f"{org}_draft"] = draft
+        submitted = demo.make_ready_draft(
+            organisation, fund=cast.fund, by=applicant, title=_title(f"{org}_submitted")
+        )
+        world.attachments[f"{org}_submitted"] = add_attachment(
+            submitted, by=applicant, upload=pdf_upload()
+        )
+        submitted = services.submit_application(submitted, by=applicant)
+        review_services.open_formal_check(submitted)
+        world.apps[f"{org}_submitted"] = submitted
+    drive("a_changes_requested", "changes_requested")
+    drive("a_in_review", "in_review")
+    drive("b_in_review", "in_review")
+    drive("a_reviewed", "reviewed", hooks=by_reviewer2)
+    drive("b_reviewed", "reviewed", hooks=by_reviewer2)
+    drive("a_waitlisted", "waitlisted")
+    drive("a_offered", "approved", "offered")
+    drive("b_offered", "approved", "offered")
+    drive("a_accepted", "approved", "accepted")
+    drive("b_accepted", "approved", "accepted")
+    drive("a_report_due", "approved", "report_due")
+    drive("a_report_submitted", "approved", "report_submitted")
+    drive("b_report_submitted", "approved", "report_submitted")
+    drive("a_settled", "approved", "settled")
+    drive("a_closable", "approved", "settled")
+    drive("a_cancelled", "approved", "cancelled")
+    drive("b_other_programme", "submitted", requested="8000.00")
+    # Category 3 needs two reviews: reviewer2 has written one, the second slot is open (the
+    # reviewer who takes it must not read the first: "reviewers judge independently").
+    drive("a_two_reviews", "in_review", requested="20000.00")
+    for key, application in world.apps.items():
+        application.refresh_from_db()
+        world.apps[key] = application
+
+    # Review tasks: the formal checks open; A's assessment claimed by the reviewer, B's open.
+    for org in ("a", "b"):
+        world.tasks[f"{org}_formal_check"] = ReviewTask.objects.get(
+            application=world.apps[f"{org}_submitted"], kind=TaskKind.FORMAL_CHECK
+        )
+        world.tasks[f"{org}_assessment"] = ReviewTask.objects.filter(
+            application=world.apps[f"{org}_in_review"], kind=TaskKind.ASSESSMENT
+        ).first()  # type: ignore[assignment]
+        world.tasks[f"{org}_report_check"] = ReviewTask.objects.get(
+            application=world.apps[f"{org}_report_submitted"], kind=TaskKind.REPORT_CHECK
+        )
+    review_services.claim(world.tasks["a_assessment"], by=cast.reviewer)
+    first, second = review_services.open_assessments(world.apps["a_two_reviews"])[:2]
+    SecurityReviewSteps(cast, assessor=cast.reviewer2).review(first)
+    world.tasks["a_second_slot"] = second
+    for task in world.tasks.values():
+        task.refresh_from_db()
+    world.reviews["a_first_of_two"] = Review.objects.get(application=world.apps["a_two_reviews"])
+    for org in ("a", "b"):
+        world.reviews[f"{org}_reviewed"] = Review.objects.get(
+            application=world.apps[f"{org}_reviewed"]
+        )
+        world.reviews[f"{org}_own"] = Review.objects.get(application=world.apps[f"{org}_accepted"])
+
+
+def _money(world: World) -> None:
+    """Payments: A's advance paid by hand, B's advance exported in a SEPA batch, A's balance
+    scheduled; a repayment claim from A's cancelled grant."""
+    cast = world.cast
+    a_advance = Payment.objects.get(grant__application=world.apps["a_accepted"])
+    if a_advance.status == PaymentStatus.SCHEDULED:
+        grant_services.record_payment_paid(a_advance, by=cast.finance)
+    b_advance = Payment.objects.get(grant__application=world.apps["b_accepted"])
+    approved = finance.approve_payment(b_advance, by=cast.finance)
+    batch = finance.create_batch([approved], by=cast.finance, execution_date=clock.today())
+    world.batches["exported"] = finance.export_batch(batch, by=cast.finance)
+    world.payments["a_paid"] = Payment.objects.get(pk=a_advance.pk)
+    world.payments["b_exported"] = Payment.objects.get(pk=b_advance.pk)
+    world.payments["a_scheduled"] = Payment.objects.filter(
+        grant__application=world.apps["a_settled"], status=PaymentStatus.SCHEDULED
+    ).first()  # type: ignore[assignment]
+    world.claims["a"] = RepaymentClaim.objects.get(grant__application=world.apps["a_cancelled"])
+    # A settled grant whose balance is paid: it may be closed.
+    for payment in Payment.objects.filter(
+        grant__application=world.apps["a_closable"], status=PaymentStatus.SCHEDULED
+    ):
+        grant_services.record_payment_paid(payment, by=cast.finance)
+
+
+def _paperwork(world: World) -> None:
+    """Documents, final reports, a receipt, invitations."""
+    cast = world.cast
+    for org in ("a", "b"):
+        world.documents[org] = issue_document(world.apps[f"{org}_submitted"], kind="summary")
+        world.reports[org] = Report.objects.get(
+            grant__application=world.apps[f"{org}_report_submitted"]
+        )
+    due = world.apps["a_report_due"]
+    world.attachments["a_receipt"] = add_attachment(
+        due, by=cast.applicant, upload=pdf_upload("Beleg.pdf"), purpose=AttachmentPurpose.RECEIPT
+    )
+    for org in ("a", "b"):
+        tokens: list[str] = []
+
+        def link_for(token: str, found: list[str] = tokens) -> str:
+            found.append(token)  # the secret of the link, which only the e-mail carries
+            return f"/invitations/{token}/"
+
+        invitation = services.invite_member(
+            world.organisations[org.upper()],
+            by=world.users[f"applicant_{org}"],
+            email=f"new.member.{org}@example.org",
+            link_for=link_for,
+        )
+        world.invitations[org] = (invitation, tokens[0])
+
+
+def _conflicts(world: World) -> None:
+    """reviewer_declared declares a conflict on every submitted application of A."""
+    declared = world.users["reviewer_declared"]
+    for key, application in world.apps.items():
+        if key.startswith("a_") and application.status != "draft":
+            world.conflicts[key] = review_services.declare_conflict(
+                application, by=declared, note="Mitglied im Vorstand"
+            )
+
+
+def _retried_api_call(world: World) -> None:
+    """A stored answer of the API's idempotency keys: the manager's refused approval of A's
+    submitted application, sent with a key."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.cast.manager)
+    client.post(
+        f"/api/v1/applications/{world.apps['a_submitted'].pk}/transitions/approve/",
+        {"amount": "1.00"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="security-retry",
+    )
