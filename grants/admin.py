@@ -322,6 +322,7 @@ class RepaymentClaimInline(ReadOnlyTabularInline):
 
 
 class GrantLedgerInline(ReadOnlyTabularInline):
+    view_roles = MONEY_VIEWERS
     model = LedgerEntry
     fk_name = "grant"
     fields = ("created_at", "kind", "amount", "allocation", "created_by", "note")

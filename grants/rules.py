@@ -145,7 +145,8 @@ def can_cancel_grant(grant: Any, user: Any) -> bool:
 
 
 def can_close_grant(grant: Any, user: Any) -> bool:
-    return user is None or (has_role(user, Role.FINANCE) and within_limit(grant.programme_id, user))
+    """The scheduler, or finance officers and administrators (within the request's programmes)."""
+    return user is None or (handles_money(user) and within_limit(grant.programme_id, user))
 
 
 # --- money: payments, batches, repayment claims ---------------------------------------------------

@@ -233,6 +233,10 @@ def test_unknown_ids_in_the_admin_answer_404_never_500(cast: demo.Cast) -> None:
     assert admin.get(reverse("admin:django_rq_dashboard_changelist")).status_code in (200, 503)
     assert admin.get(reverse("admin:django_rq_jobs", args=[99])).status_code == 404
     assert admin.get(reverse("admin:django_rq_job_detail", args=[99, "nope"])).status_code == 404
+    for page in ("change", "history", "delete"):  # the dashboard's model has no table
+        assert admin.get(f"/admin/django_rq/dashboard/1/{page}/").status_code in (302, 404)
+        manager = signed_in(cast.manager).post(f"/admin/django_rq/dashboard/1/{page}/")
+        assert manager.status_code in (302, 403, 404)
     assert (
         admin.get(reverse("admin:django_tasks_database_dbtaskresult_changelist")).status_code == 200
     )

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import URLPattern, re_path
+from django.urls import URLPattern, path, re_path
 from django.utils.translation import gettext as _
 
 from workflows.roles import Role, has_role
@@ -107,7 +107,15 @@ def _register_rq_dashboard() -> None:
                 for url in get_api_urlpatterns(name_prefix="django_rq_")
             ]
             pages = get_admin_urlpatterns(name_prefix="django_rq_", view_wrapper=wrap)
-            return api + pages + admin.ModelAdmin.get_urls(self)
+            # The dashboard's model has no table: of Django's own pages only the list exists
+            # (the object pages would look a row up and fail).
+            opts = self.model._meta
+            changelist = path(
+                "",
+                wrap(self.changelist_view),
+                name=f"{opts.app_label}_{opts.model_name}_changelist",
+            )
+            return [*api, *pages, changelist]
 
     if admin.site.is_registered(Dashboard):
         admin.site.unregister(Dashboard)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from applications import selectors
+from applications import rules, selectors
 from applications.attachments import (
     add_attachment,
     attachment_for,
@@ -50,6 +50,8 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for(request.user, pk)
     if application is None:
         raise Http404
+    if not rules.is_applicant(application, request.user):
+        raise PermissionDenied  # staff read files; only the organisation's members add them
     purpose = request.POST.get("purpose") or AttachmentPurpose.APPLICATION
     uploads = request.FILES.getlist("file")
     outcomes: list[Outcome] = []
@@ -114,6 +116,8 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if attachment is None:
         raise Http404
     application = attachment.application
+    if not rules.is_applicant(application, request.user):
+        raise PermissionDenied  # staff read files; only the organisation's members change them
     if request.method == "POST" and request.POST.get("confirmed"):
         try:
             delete_attachment(attachment, by=request.user)

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -252,7 +252,7 @@ class StartForm(forms.Form):
 def _editable_or_redirect(request: HttpRequest, pk: int) -> Application | HttpResponse:
     application = visible_application_or_404(request, pk)
     if not services.rules.is_applicant(application, request.user):
-        raise Http404
+        raise PermissionDenied  # seen (staff), but only its organisation's members edit it
     if application.status not in EDITABLE_STATES:
         messages.info(request, _("This application has been submitted and can no longer be changed."))  # fmt: skip
         return redirect("applications:detail", pk=application.pk)

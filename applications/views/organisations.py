@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -156,14 +156,19 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def revoke_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     organisation = my_organisation_or_404(request, pk)
-    invitation = Invitation.objects.filter(organisation=organisation, pk=invitation_pk).first()
-    if invitation is not None:
-        try:
-            services.revoke_invitation(invitation, by=request.user)
-        except WorkflowError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("The invitation has been withdrawn."))
+    invitation = (
+        Invitation.objects.visible_to(request.user)
+        .filter(organisation=organisation, pk=invitation_pk)
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    try:
+        services.revoke_invitation(invitation, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The invitation has been withdrawn."))
     return redirect("applications:organisation", pk=organisation.pk)
 
 

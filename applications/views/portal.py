@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -121,7 +122,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for confirmation, then withdraw."""
     application = visible_application_or_404(request, pk)
     if not rules.is_applicant(application, request.user):
-        raise Http404
+        raise PermissionDenied  # seen (staff), but only its organisation's members withdraw it
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -175,7 +176,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
     accept_form, decline_form = AcceptForm(), DeclineForm()
     if request.method == "POST":
         if not rules.is_applicant(application, request.user):
-            raise Http404
+            raise PermissionDenied  # only the grantee's members accept or decline
         if "decline" in request.POST:
             decline_form = DeclineForm(request.POST)
             if decline_form.is_valid():

@@ -372,8 +372,9 @@ def test_staff_read_an_application_but_cannot_edit_it(client: Any, cast: Any) ->
     application = demo.drive(cast, "submitted")
     client.force_login(cast.reviewer)
     assert client.get(reverse("applications:detail", args=[application.pk])).status_code == 200
-    assert client.get(section_url(application, "project")).status_code == 404
-    assert client.post(reverse("applications:withdraw", args=[application.pk]), {"confirm": "on"}).status_code == 404  # fmt: skip
+    # Seen, but only its organisation's members edit or withdraw it: refused, not hidden.
+    assert client.get(section_url(application, "project")).status_code == 403
+    assert client.post(reverse("applications:withdraw", args=[application.pk]), {"confirm": "on"}).status_code == 403  # fmt: skip
 
 
 # --- bounded queries ------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ ALLOWED: dict[str, set[str]] = {
     "accept_report": {"reviewer"},
     "revoke": {"manager"},
     "cancel": {"applicant", "manager"},
-    "close": {"system", "finance"},
+    "close": {"system", "finance", "admin"},
 }
 
 # Valid data for each transition, computed on the (travelled) clock at the time of the call.

@@ -73,6 +73,8 @@ class Row:
     check: Callable[..., list[str]] | None = None
     # Rows whose POST is walked by test_transitions (API and admin transition endpoints).
     walked_elsewhere: str = ""
+    # Kinds of secret (leaks.Secret.kind) this page may show its reader by the README's rules.
+    shows: tuple[str, ...] = ()
 
 
 # --- rule builders ------------------------------------------------------------------------------
@@ -660,6 +662,8 @@ class AdminModel:
     sees: Callable[[str, Any, World], bool] | None
     added_by: frozenset[str] | None = None
     deleted_by: frozenset[str] | None = None
+    # A model without a table (the job dashboard): its admin has the list page only.
+    list_only: bool = False
 
 
 def of_a_and_b(

@@ -7,8 +7,8 @@ read without knowing how the application decides.
 Readings where the README leaves room (the report names them too):
 - "submitted" in the record table means "not a draft" (a draft is never seen outside its
   organisation; everything later than a draft was submitted once);
-- administrators are not listed for releasing or reassigning review tasks, deciding, or
-  checking: the rows that include them say so ("finance officers (administrators too)");
+- administrators are not listed for deciding or checking: the rows that include them say so
+  ("finance officers (administrators too)", "a manager or an administrator");
 - the cast's reviewer and the two reviewers in conflict have no programme limit (no programme
   listed in their profile: all programmes).
 """
@@ -87,6 +87,12 @@ def sees_payment(role: str, payment: Any, world: World) -> bool:
     """README: "payment, repayment claim: finance officers and administrators; the grantee's members
     their own. Other staff see a grant's paid and repaid sums, funders nothing"."""
     return role in MONEY_ROLES or is_member(role, payment.grant.application, world)
+
+
+def sees_ledger(role: str) -> bool:
+    """README: "budgets and their ledger (commitments, payments and repayments booked, with their
+    references): managers, finance officers and administrators"."""
+    return role in ("manager", "finance", "admin")
 
 
 def sees_batch(role: str) -> bool:
@@ -252,14 +258,14 @@ def may_claim(role: str, task: Any, world: World) -> bool:
 
 
 def may_release(role: str, task: Any, world: World) -> bool:
-    """README: "release: the holder or a manager"."""
-    return task.status == "claimed" and (holds(role, task, world) or role == "manager")
+    """README: "release: the holder, a manager or an administrator"."""
+    return task.status == "claimed" and (holds(role, task, world) or role in ("manager", "admin"))
 
 
 def may_reassign(role: str, task: Any, to_role: str, world: World) -> bool:
-    """README: "reassign: a manager, to a reviewer who may review it"."""
+    """README: "reassign: a manager or an administrator, to a reviewer who may review it"."""
     return (
-        role == "manager"
+        role in ("manager", "admin")
         and task.status in ("open", "claimed")
         and may_review(to_role, task.application, world)
     )

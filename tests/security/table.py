@@ -161,6 +161,9 @@ PAGES: dict[str, Row] = {
         lambda w: [Target("A's invitation", {"token": w.invitations["a"][1]})],
         signed_in(E(OK, FORBIDDEN, HIDDEN)),
         signed_in(E(FORBIDDEN, HIDDEN, REFUSED)),
+        # README: "The invitation's link (its secret, sent to the invited address) shows whoever
+        # holds it the organisation and that address, so that they sign in with it."
+        shows=("invitation",),
     ),
     "applications:eligibility": Row(
         no_target, signed_in(applicant_page), signed_in(applicant_post)
@@ -762,7 +765,10 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         added_by=NOBODY,
     ),
     "django_rq.dashboard": AdminModel(
-        lambda w: [], lambda role, obj, world: spec.administrators_only(role), added_by=NOBODY
+        lambda w: [],
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+        list_only=True,
     ),
     # The README does not speak of these: policy, budgets, the ledger, reviewer profiles,
     # accounts, sign-in records. Only "no 500, staff only" is checked.

@@ -129,7 +129,7 @@ def walk_model(walker: Walker, label: str, model: Any, entry: AdminModel, world:
     for role in roles:
         check = lambda answer, r=role: rows_agree(label, entry, r, world, answer)  # noqa: E731
         get(role, changelist, "changelist", nothing, check=check)
-    for role in staff:
+    for role in staff if not entry.list_only else ():
         get(role, admin_url(model, "add"), "add", nothing)
         if entry.sees is not None and role in WRITERS:
             post(role, admin_url(model, "add"), "add", nothing, {})

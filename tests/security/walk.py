@@ -179,7 +179,14 @@ class Walker:
                 if role not in roles:
                     continue
                 check = self.row_check(row, role, target)
-                self.request(role, "GET", url, row.get(role, target, self.world), check=check)
+                self.request(
+                    role,
+                    "GET",
+                    url,
+                    row.get(role, target, self.world),
+                    check=check,
+                    ignore=row.shows,
+                )
                 if row.walked_elsewhere:
                     continue
                 self.request(
@@ -189,6 +196,7 @@ class Walker:
                     row.post(role, target, self.world),
                     data=_fresh(target.data),
                     must_write=row.post_writes,
+                    ignore=row.shows,
                 )
 
 
