@@ -71,3 +71,20 @@ def everyone(cast: demo.Cast, other_applicant: Any) -> dict[str, Any]:
         "anonymous": AnonymousUser(),
         "system": None,
     }
+
+
+class Declaring(demo.StepHooks):
+    """The applicants tick the required declarations and the `extra` ones (e.g. the consents
+    to publication) before they submit."""
+
+    def __init__(self, *extra: str) -> None:
+        self.extra = list(extra)
+
+    def run(self, obj: Any, step: str, by: Any, data: dict[str, Any]) -> Any | None:
+        from applications import services
+        from applications.models import REQUIRED_DECLARATIONS
+
+        if step != "submit":
+            return None
+        draft = services.save_draft(obj, by=by, declarations=[*REQUIRED_DECLARATIONS, *self.extra])
+        return services.run_application_transition(draft, "submit", by=by, **data)

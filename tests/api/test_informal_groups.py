@@ -11,27 +11,13 @@ from typing import Any
 import pytest
 
 from applications import demo
-from applications import services as application_services
-from applications.models import REQUIRED_DECLARATIONS, Application, Declaration, LegalForm
+from applications.models import Application, Declaration, LegalForm
 from tests.api.conftest import Issued, session_client
+from tests.support import Declaring
 
 NAME = "Chor Anna Becker Stimmen"
 MEMBERS = ["Anna Becker", "Jonas Wagner", "Fatma Yılmaz"]
 LABEL = "informal group in North Rhine-Westphalia"
-
-
-class Declaring(demo.StepHooks):
-    """The applicants tick the required declarations and `extra` before they submit."""
-
-    def __init__(self, *extra: str) -> None:
-        self.extra = list(extra)
-
-    def run(self, obj: Any, step: str, by: Any, data: dict[str, Any]) -> Any | None:
-        if step != "submit":
-            return None
-        declarations = [*REQUIRED_DECLARATIONS, *self.extra]
-        draft = application_services.save_draft(obj, by=by, declarations=declarations)
-        return application_services.run_application_transition(draft, "submit", by=by, **data)
 
 
 def group_application(cast: demo.Cast, *declarations: str, **organisation: Any) -> Application:

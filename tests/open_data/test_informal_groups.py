@@ -16,29 +16,15 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications import demo
-from applications import services as application_services
 from applications.models import REQUIRED_DECLARATIONS, Declaration, LegalForm
 from grants import open_data
 from grants import rules as grant_rules
 from grants.models import Grant
+from tests.support import Declaring
 
 NAME = "Chorgruppe Anna Becker"
 MEMBERS = ["Anna Becker", "Jonas Wagner", "Fatma Yılmaz"]
 LABEL = "informal group in Saxony"
-
-
-class Declaring(demo.StepHooks):
-    """The applicants tick the required declarations, the consent to publication and `extra`."""
-
-    def __init__(self, *extra: str) -> None:
-        self.extra = list(extra)
-
-    def run(self, obj: Any, step: str, by: Any, data: dict[str, Any]) -> Any | None:
-        if step != "submit":
-            return None
-        codes = [*REQUIRED_DECLARATIONS, Declaration.PUBLICATION, *self.extra]
-        draft = application_services.save_draft(obj, by=by, declarations=codes)
-        return application_services.run_application_transition(draft, "submit", by=by, **data)
 
 
 def published_group_grant(cast: demo.Cast, *declarations: str, **organisation: Any) -> Grant:
@@ -58,7 +44,7 @@ def published_group_grant(cast: demo.Cast, *declarations: str, **organisation: A
         "accepted",
         organisation=group,
         applicant=user,
-        steps=Declaring(*declarations),
+        steps=Declaring(Declaration.PUBLICATION, *declarations),
     )
     return application.grant
 
