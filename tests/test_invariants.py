@@ -141,7 +141,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "accept_report": REVIEWERS,
     "revoke": MANAGERS,
     "cancel": APPLICANT | MANAGERS,
-    "close": SYSTEM | FINANCE,
+    # README: "close a settled grant: finance officers (administrators too)".
+    "close": SYSTEM | FINANCE | {"admin"},
 }
 # Who would plausibly try each transition (the walk mostly follows these to get deep).
 LIKELY: dict[str, list[str]] = {
