@@ -20,6 +20,10 @@ export MICROGRANTS_SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= 60
 BENCH_SIZE ?= 200
 PYTEST_ARGS ?=
+# Test processes: one per CPU ("auto"); tests that share a Redis database stay in one process
+# (xdist_group marks, --dist loadgroup). PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
 BENCH_ARGS ?=
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/microgrants
 
@@ -34,7 +38,7 @@ help: ## list the targets with what they do (default)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 	@echo "Variables: HOST PORT (run), SIZE (seed), PYTEST_ARGS, BENCH_SIZE BENCH_ARGS (bench),"
-	@echo "POSTGRES_URL (test-postgres)."
+	@echo "POSTGRES_URL (test-postgres), PYTEST_WORKERS (test processes; 0: one)."
 
 $(PY):
 	@python=$$(command -v python3.11 || true); \
@@ -76,10 +80,10 @@ seed: migrate ## add SIZE (60) more demo applications, whatever is already there
 
 # Any non-zero exit of pytest fails the target, including 5 (no tests collected).
 test: $(STAMP) ## run the whole test suite (SQLite unless DATABASE_URL says otherwise)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) ## run the whole test suite on PostgreSQL (POSTGRES_URL)
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check and mypy
 	$(VENV)/bin/ruff check .

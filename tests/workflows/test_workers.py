@@ -21,7 +21,12 @@ from applications import demo
 from reviews.models import ReviewTask
 from tests.conftest import on_postgresql, reachable_redis
 
-pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
+# One test process at a time on the Redis database below (each test empties it).
+pytestmark = [
+    on_postgresql,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("redis-15"),
+]
 
 ROOT = Path(settings.BASE_DIR)
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the test
