@@ -322,13 +322,14 @@ _DENIED_FEATURES = [
     "midi",
     "payment",
     "picture-in-picture",
-    "publickey-credentials-get",
     "screen-wake-lock",
     "serial",
     "usb",
     "xr-spatial-tracking",
 ]
 MICROGRANTS_PERMISSIONS_POLICY: dict[str, list[str]] = {name: [] for name in _DENIED_FEATURES}
+# Passkeys (WebAuthn), planned for the staff's second factor: the site itself only.
+MICROGRANTS_PERMISSIONS_POLICY["publickey-credentials-get"] = ["self"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "applications:home"
