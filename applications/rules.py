@@ -196,21 +196,6 @@ def applications_visible_to(queryset: QuerySet[Application], user: Any) -> Query
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
-def may_see_application(application: Any, user: Any) -> bool:
-    """The same answer as `applications_visible_to`, for one application (one query)."""
-    if application.pk is None:
-        return False
-    model = type(application)
-    return applications_visible_to(model._default_manager.filter(pk=application.pk), user).exists()
-
-
-def sees_all_applications(user: Any) -> bool:
-    """Holds a role that sees applications beyond the user's own organisations."""
-    return has_role(
-        user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR
-    ) or reads_as_funder(user)
-
-
 # --- judging an application: reviewers and managers -------------------------------------------------
 
 
@@ -325,11 +310,6 @@ def may_read_attachments(application: Any, user: Any) -> bool:
     """Files may hold personal data: the applicants and the staff who see the application (the
     same answer as `attachments_visible_to` for the application's files)."""
     return is_applicant(application, user) or sees_behind(application, user)
-
-
-def may_read_documents(application: Any, user: Any) -> bool:
-    """The fund's letters name people, amounts and bank details: the same readers as files."""
-    return may_read_attachments(application, user)
 
 
 def may_read_report(application: Any, user: Any) -> bool:

@@ -1,6 +1,6 @@
 """Download of the fund's documents (letters, agreement, summary, payment advice, settlement).
 
-Served only to those who may read the application's files (`rules.may_read_documents`);
+Served only to those who may read the application's files (`rules.documents_visible_to`);
 everybody else gets 404, so nobody learns that a document exists.
 """
 
