@@ -8,12 +8,10 @@ name the applicant gave it is kept, cleaned, for display and as the download nam
 from __future__ import annotations
 
 import hashlib
-import logging
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import IO, Any
 
 import filetype
@@ -24,7 +22,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -35,13 +32,8 @@ from applications.services import EDITABLE_STATES
 from grants.models import Grant, GrantStatus
 from workflows import clock
 from workflows.errors import TransitionForbidden
+from workflows.storage import all_or_no_files, remove_file
 
-logger = logging.getLogger(__name__)
-
-# Where `attachment_path` puts the files (one folder per application).
-ATTACHMENTS_FOLDER = "attachments"
-# A stored file without a row is removed only after this long (its upload may still be running).
-ORPHAN_GRACE = timedelta(hours=6)
 # How much of a file is read to recognise it; the signatures we look for sit at the very start.
 HEAD_BYTES = 8192
 # Bounds for looking inside a DOCX/ODT container without trusting what it says about itself.
@@ -158,7 +150,7 @@ def add_attachment(
     purpose: str = AttachmentPurpose.APPLICATION,
 ) -> Attachment:
     """Check and store an uploaded file; writes the file, then its row (the file goes if the row
-    cannot be written)."""
+    cannot be written). StorageUnavailable if the file cannot be stored (nothing is kept)."""
     check_may_change_attachments(application, by, purpose)
     kind, size, sha256 = inspect_upload(upload)
     _check_room(application, purpose, size)
@@ -172,21 +164,17 @@ def add_attachment(
         uploaded_by=by,
         uploaded_at=clock.now(),
     )
-    # The name passed here is ignored by `attachment_path`; it generates one of its own.
-    attachment.file.save("upload", upload, save=False)
-    stored_name = attachment.file.name
-    try:
+    with all_or_no_files() as written:
+        # The name passed here is ignored by `attachment_path`; it generates one of its own.
+        written.save(attachment.file, "upload", upload)
         with transaction.atomic():
             locked = _lock(application, purpose)
             check_may_change_attachments(locked, by, purpose)
             _check_room(locked, purpose, size)
             attachment.application = locked
             attachment.save()
-    except BaseException:
-        _delete_file(stored_name)
-        raise
     # Called inside a caller's transaction that later rolls back, the file stays behind without
-    # a row: unreachable (no row names it), and removed by `remove_orphaned_files`.
+    # a row: unreachable (no row names it), and removed by `manage.py remove_orphaned_files`.
     return attachment
 
 
@@ -213,41 +201,12 @@ def _lock(application: Application, purpose: str) -> Application:
     return locked
 
 
-def remove_orphaned_files(*, older_than: timedelta = ORPHAN_GRACE) -> list[str]:
-    """Delete stored files that no attachment row names (left by a crash between writing the
-    file and its row, or by a caller's rolled-back transaction); returns their names.
-
-    Only files older than `older_than` go: a younger one may belong to an upload in progress.
-    """
-    storage = _storage()
-    try:
-        folders, _files = storage.listdir(ATTACHMENTS_FOLDER)
-    except FileNotFoundError:
-        return []
-    known = set(Attachment.objects.values_list("file", flat=True))
-    cutoff = timezone.now() - older_than  # file times are real, not the travelling clock
-    removed = []
-    for folder in folders:
-        _subfolders, files = storage.listdir(f"{ATTACHMENTS_FOLDER}/{folder}")
-        for name in files:
-            path = f"{ATTACHMENTS_FOLDER}/{folder}/{name}"
-            if path not in known and storage.get_modified_time(path) < cutoff:
-                _delete_file(path)
-                removed.append(path)
-    return removed
-
-
 def _storage() -> Storage:
     return Attachment._meta.get_field("file").storage  # type: ignore[attr-defined, no-any-return]
 
 
 def _delete_file(name: str | None) -> None:
-    if not name:
-        return
-    try:
-        _storage().delete(name)
-    except OSError:
-        logger.exception("could not delete the stored attachment file %s", name)
+    remove_file(_storage(), name)
 
 
 # --- checking a file ---------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from grants.money import ZERO, cents, cents_down
 from grants.services import SENT_PAYMENT_STATES
 from workflows import clock
 from workflows.models import TransitionLog
+from workflows.storage import all_or_no_files, remove_file
 
 DOCUMENT_LANGUAGES = ("de", "fr")
 FALLBACK_LANGUAGE = "de"
@@ -479,7 +480,8 @@ def issue_document(
     """Render and store the document of `kind` for one cause, once; writes one Document row and
     one file. Asked again for the same cause it returns the stored one without rendering, unless
     `replace`, which renders it again into the same row (new file; the old one is deleted after
-    the commit)."""
+    the commit). StorageUnavailable if the file cannot be stored: no file and no row are kept,
+    and a task that raises it is tried again later."""
     if kind not in DocumentKind.values:
         raise DocumentError(f"Unknown kind of document: {kind!r}.")
     if payment is not None:
@@ -508,31 +510,32 @@ def issue_document(
         log=log,
         **values,
     )
-    document.file.save("document.pdf", ContentFile(pdf), save=False)
-    try:
-        with transaction.atomic():
-            document.save()
-    except IntegrityError:
-        # Another run of the same task stored it first: keep theirs, drop our file.
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
-        winner = existing_document(application, kind=kind, log=log, payment=payment)
-        if winner is None:
-            raise
-        return winner
+    with all_or_no_files() as written:
+        written.save(document.file, "document.pdf", ContentFile(pdf))
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            # Another run of the same task stored it first: keep theirs, drop our file.
+            winner = existing_document(application, kind=kind, log=log, payment=payment)
+            if winner is None:
+                raise
+            written.remove_all()
+            return winner
     return document
 
 
 def _replace_file(document: Document, pdf: bytes, values: dict[str, Any]) -> Document:
     old_name = document.file.name
     storage = document.file.storage
-    document.file.save("document.pdf", ContentFile(pdf), save=False)
-    for name, value in values.items():
-        setattr(document, name, value)
-    document.created_at = clock.now()
-    document.save(update_fields=["file", "created_at", *values])
+    with all_or_no_files() as written:
+        written.save(document.file, "document.pdf", ContentFile(pdf))
+        for name, value in values.items():
+            setattr(document, name, value)
+        document.created_at = clock.now()
+        document.save(update_fields=["file", "created_at", *values])
     if old_name and old_name != document.file.name:
-        transaction.on_commit(lambda: storage.delete(old_name))
+        transaction.on_commit(lambda: remove_file(storage, old_name))
     return document
 
 

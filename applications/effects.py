@@ -1,25 +1,20 @@
 """The fund's documents follow the transitions that cause them, whoever makes them.
 
-Registered as side effects (`workflows.effects`), so they exist only for changes that commit.
-The handlers render in place: they already run in a background task (after the commit, or from
-the task row written with the change), and `issue_document` is idempotent per audit row (or per
-payment), so a task that runs twice stores one file. A document that fails to render is logged
-and skipped rather than raised: the other handlers of the same transition (the reviewers' formal
-check, the e-mails) must not depend on a PDF, and `manage.py generate_documents --kind KIND
---missing-only` issues what is missing.
+Registered as side effects (`workflows.effects`), so they exist only for changes that commit,
+each as its own row: a document that fails to render (a full disk, a broken template) raises, and
+its row is tried again later with back-off, apart from the other effects of the same change (the
+reviewers' formal check, the e-mails), which never wait for a PDF. `issue_document` is
+idempotent per audit row (or per payment), so a task that runs twice stores one file.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from applications.documents import issue_for_ids
 from applications.models import DocumentKind
 from grants.models import Grant, Payment
 from workflows import effects
-
-logger = logging.getLogger(__name__)
 
 APPLICATION = "applications.application"
 GRANT = "grants.grant"
@@ -33,18 +28,7 @@ def _issue(
     grant_id: int | None = None,
     payment_id: int | None = None,
 ) -> None:
-    try:
-        issue_for_ids(application_id, kind, log_id, grant_id, payment_id)
-    except Exception:
-        logger.exception(
-            "The %s of application %s (log %s, payment %s) was not issued; "
-            "`manage.py generate_documents --kind %s --missing-only` retries it.",
-            kind,
-            application_id,
-            log_id,
-            payment_id,
-            kind,
-        )
+    issue_for_ids(application_id, kind, log_id, grant_id, payment_id)
 
 
 @effects.register(APPLICATION, "submit")

@@ -7,6 +7,7 @@ and DATABASE_URL=postgres://...
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from csp.constants import NONE as CSP_NONE
@@ -26,6 +27,21 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Seconds a Redis server (task queue, cache) may take to accept a connection or to answer: one
+# that hangs makes the request or the enqueue fail fast (the sweeper runs the row later).
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "5"))
+
+
+def redis_url_with_timeouts(url: str) -> str:
+    """`url` with connect and read timeouts, which redis-py reads from the query (django-rq
+    passes only the URL on); timeouts the URL sets itself stay."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("socket_connect_timeout", f"{REDIS_SOCKET_TIMEOUT:g}")
+    query.setdefault("socket_timeout", f"{REDIS_SOCKET_TIMEOUT:g}")
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -109,6 +125,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # A persistent connection the server dropped (restart, failover, idle kill) is replaced
+        # at the start of the next request instead of failing it; free without persistence.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -137,7 +156,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
     }
 elif CACHE_URL == "database":
     CACHES = {
@@ -194,6 +220,14 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# With DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (a staging server,
+# the worker tests): the folder the messages are written to, one file per sending.
+if os.environ.get("DJANGO_EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["DJANGO_EMAIL_FILE_PATH"]
+# Seconds per network operation with the mail server: a server that accepts and then stays
+# silent fails the attempt (retried later) instead of holding a worker, which then also stops
+# within about twice this time (workflows.outbox).
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "microgrants <noreply@localhost>")
 
 # --- Background tasks (Django's Tasks API through the django-tasks backport) ----------------
@@ -215,7 +249,8 @@ TASKS = {
 }
 RQ_QUEUES = {
     "default": {
-        "URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # RQ workers raise the read timeout for their blocking wait on the queue themselves.
+        "URL": redis_url_with_timeouts(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")),
         "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "600")),
     }
 }

@@ -29,12 +29,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from workflows import admin_jobs, clock
+from workflows import admin_jobs, clock, effects
 from workflows.api import idempotency  # (also registers the deadline job that prunes the keys)
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
 from workflows.fields import ReplyDateField, StepTextField
-from workflows.models import IdempotentRequest, OutboxMessage, OutboxStatus, TransitionLog
+from workflows.models import (
+    IdempotentRequest,
+    OutboxMessage,
+    OutboxStatus,
+    SideEffect,
+    TransitionLog,
+)
 from workflows.roles import STAFF_ROLES, Role, has_role
 from workflows.text import REASON_MISSING
 
@@ -497,6 +503,72 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
                 request,
                 _("%(count)d selected e-mail(s) skipped: only retrying or failed ones are sent.")
                 % {"count": skipped},
+            )
+
+
+# --- side effects ---------------------------------------------------------------------------------
+
+
+@admin.register(SideEffect)
+class SideEffectAdmin(ReadOnlyAdmin):
+    """The side effects of the changes (e-mails to queue, documents, review tasks): what is
+    waiting, retrying, stuck or failed, and why. Administrators only. "Run again now" runs the
+    selected ones at once, failed ones included (as `manage.py retry_side_effects`)."""
+
+    view_roles = (Role.ADMINISTRATOR,)
+    actions = ["run_now"]  # type: ignore[assignment]  # ReadOnlyAdmin has none
+    list_display = (
+        "created_at",
+        "handler",
+        "cause",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "latest_error",
+    )
+    list_filter = ("status", "handler")
+    search_fields = ("handler", "=log__id", "event")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    show_full_result_count = False
+    list_select_related = ("log",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.ADMINISTRATOR)
+
+    @admin.display(description=_("cause"))
+    def cause(self, obj: SideEffect) -> str:
+        if obj.log_id is not None:
+            return f"{obj.log.content_type.model} {obj.log.object_id}: {obj.log.transition}"
+        return obj.event
+
+    @admin.display(description=_("last error"))
+    def latest_error(self, obj: SideEffect) -> str:
+        lines = obj.last_error.splitlines()
+        return lines[-1][:160] if lines else "–"
+
+    @admin.action(description=_("Run again now"), permissions=["run"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        outcomes = effects.retry_failed(ids=ids)
+        done = outcomes.pop("done", 0)
+        if done:
+            messages.success(request, _("%(count)d side effect(s) done.") % {"count": done})
+        failed = outcomes.pop("retrying", 0) + outcomes.pop("failed", 0)
+        if failed:
+            messages.warning(
+                request,
+                _("%(count)d side effect(s) failed again; see the last error of each.")
+                % {"count": failed},
+            )
+        if outcomes:
+            messages.info(
+                request,
+                _("%(count)d selected side effect(s) skipped: done already, or running now.")
+                % {"count": sum(outcomes.values())},
             )
 
 

@@ -319,3 +319,20 @@ def send_outbox(now: datetime) -> int:
     if outbox is None:
         return 0
     return int(outbox.send_due_messages(now))
+
+
+def _due_side_effects(now: datetime) -> list[str]:
+    from workflows import effects
+
+    # Changes nothing (not even the rows left running): what a run would start now.
+    return [f"run {row.handler} (side effect {row.pk})" for row in effects.due(now)[:500]]
+
+
+@register("side_effects", order=85, preview=_due_side_effects)
+def run_side_effects(now: datetime) -> int:
+    """Run the side effects no task ran: retries that are due, rows whose task was lost (the
+    queue was down, the enqueue failed) and rows whose worker died while running them.
+    Before the outbox job, so that the e-mails they queue go out in the same run."""
+    from workflows import effects
+
+    return effects.sweep(now)

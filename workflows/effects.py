@@ -1,23 +1,66 @@
-"""Side effects of transitions (e-mails, documents, webhooks), run by a task after commit.
+"""Side effects of changes (e-mails, documents, review tasks), durable from the commit.
 
-Apps register a handler for (model, transition); `perform()` enqueues one task per log row that
-has handlers. Handlers take the log row, must be idempotent and must never change state.
+Apps register a handler for (model, transition), or for an event a lower app emits (a payment
+recorded as paid). When `perform()` logs a transition, `schedule()` writes one `SideEffect` row
+per handler in the same transaction, and a task for each row is enqueued with the change
+(`workflows.tasks.enqueue_with_change`). So a rolled-back change leaves no row, and a committed
+change never loses one, whatever happens to the task: a worker killed halfway, a queue (Redis)
+that is down, a task that fails.
+
+`run()` is what a task, the sweeper and the retry command do with a row: claim it (a
+conditional update, so one runner at a time), call the handler outside any transaction, and
+record the outcome: done, or another attempt later with back-off (1, 2, 4 ... minutes, at most
+six hours) until `MAX_ATTEMPTS` have failed, then failed (listed in the admin for
+administrators; `manage.py retry_side_effects` runs them again). `sweep()` (a job of
+`run_deadlines`) runs the rows whose task never came: due retries, rows left waiting longer than
+`ENQUEUE_GRACE`, and rows left running longer than the claim timeout (their worker died).
+
+Handlers take the log row (or the event's ids), must be idempotent (each keys what it writes on
+its cause) and never change a status: they may run twice, e.g. when a worker dies after the
+handler's work and before the row says done. The rows are delivery bookkeeping, like the
+outbox's, outside the audit chain.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django_tasks import task
 
+from workflows import clock
+
+logger = logging.getLogger(__name__)
+
 Handler = Callable[[Any], None]
+EventHandler = Callable[..., None]
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=6)
+# A row still waiting this long after it was written lost its task: the sweeper runs it.
+ENQUEUE_GRACE = timedelta(minutes=2)
+# How much of a failure's traceback the row keeps.
+_ERROR_CHARS = 4000
+
 _suspended: ContextVar[bool] = ContextVar("microgrants_effects_suspended", default=False)
 _HANDLERS: dict[tuple[str, str], list[Handler]] = defaultdict(list)
+_EVENT_HANDLERS: dict[str, list[EventHandler]] = defaultdict(list)
+_BY_NAME: dict[str, Callable[..., None]] = {}
+
+
+def handler_name(handler: Callable[..., Any]) -> str:
+    """The name a row keeps of its handler (its module and qualified name)."""
+    return f"{handler.__module__}.{handler.__qualname__}"
 
 
 def _key(model: type[models.Model] | str, transition: str) -> tuple[str, str]:
@@ -29,6 +72,7 @@ def register(model: type[models.Model] | str, transition: str) -> Callable[[Hand
     def decorator(handler: Handler) -> Handler:
         if handler not in _HANDLERS[_key(model, transition)]:
             _HANDLERS[_key(model, transition)].append(handler)
+        _BY_NAME[handler_name(handler)] = handler
         return handler
 
     return decorator
@@ -48,19 +92,20 @@ def handlers_for(label: str, transition: str) -> list[Handler]:
     return list(_HANDLERS.get(_key(label, transition), []))
 
 
-def enqueue(log_id: int) -> None:
-    from workflows.tasks import run_transition_effects
+def on_event(name: str) -> Callable[[EventHandler], EventHandler]:
+    """Register a handler for an event a lower app emits; it gets the event's ids as keywords."""
 
-    run_transition_effects.enqueue(log_id)
+    def decorator(handler: EventHandler) -> EventHandler:
+        if handler not in _EVENT_HANDLERS[name]:
+            _EVENT_HANDLERS[name].append(handler)
+        _BY_NAME[handler_name(handler)] = handler
+        return handler
+
+    return decorator
 
 
-def schedule(log_id: int) -> None:
-    """Enqueue the side effects of a logged transition, at the right moment for the backend."""
-    from workflows.tasks import enqueue_with_change, run_transition_effects
-
-    if _suspended.get():
-        return
-    enqueue_with_change(run_transition_effects, log_id)
+def event_handlers_for(name: str) -> list[EventHandler]:
+    return list(_EVENT_HANDLERS.get(name, []))
 
 
 @contextmanager
@@ -74,40 +119,194 @@ def suspended() -> Iterator[None]:
         _suspended.reset(token)
 
 
-# --- events that are not transitions (a payment recorded as paid) ------------------------------
-
-EventHandler = Callable[..., None]
-_EVENT_HANDLERS: dict[str, list[EventHandler]] = defaultdict(list)
+# --- writing the rows with the change ----------------------------------------------------------
 
 
-def on_event(name: str) -> Callable[[EventHandler], EventHandler]:
-    """Register a handler for an event a lower app emits; it gets the event's ids as keywords."""
-
-    def decorator(handler: EventHandler) -> EventHandler:
-        if handler not in _EVENT_HANDLERS[name]:
-            _EVENT_HANDLERS[name].append(handler)
-        return handler
-
-    return decorator
+def schedule(log: Any) -> list[int]:
+    """One row per handler of a logged transition, in the current transaction; their tasks are
+    enqueued with the change. Returns the rows' ids."""
+    if _suspended.get():
+        return []
+    label = f"{log.content_type.app_label}.{log.content_type.model}"
+    return _write([_new_row(handler, log=log) for handler in handlers_for(label, log.transition)])
 
 
-def emit(name: str, **ids: int) -> None:
-    """Announce that something happened (inside the transaction that did it); its handlers run in
-    the background like the side effects of a transition, and only if the change commits."""
-    from workflows.tasks import enqueue_with_change
+def emit(name: str, **ids: int) -> list[int]:
+    """Announce that something happened (inside the transaction that did it): one row per
+    handler of the event, run like the side effects of a transition, only if the change
+    commits."""
+    if _suspended.get():
+        return []
+    return _write(
+        [_new_row(handler, event=name, event_ids=ids) for handler in event_handlers_for(name)]
+    )
 
-    if _suspended.get() or not _EVENT_HANDLERS.get(name):
-        return
-    enqueue_with_change(run_event_handlers, name, ids)
+
+def rows_of(log: Any) -> list[int]:
+    """The ids of a logged transition's rows, written now for handlers that have none (a log
+    from before side effects had rows, e.g. a task still queued across an upgrade)."""
+    from workflows.models import SideEffect
+
+    label = f"{log.content_type.app_label}.{log.content_type.model}"
+    rows = [_new_row(handler, log=log) for handler in handlers_for(label, log.transition)]
+    SideEffect.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(SideEffect.objects.filter(log=log).order_by("pk").values_list("pk", flat=True))
 
 
-def event_handlers_for(name: str) -> list[EventHandler]:
-    return list(_EVENT_HANDLERS.get(name, []))
+def _new_row(handler: Callable[..., Any], **cause: Any) -> Any:
+    from workflows.models import SideEffect
+
+    now = clock.now()
+    return SideEffect(handler=handler_name(handler), created_at=now, next_attempt_at=now, **cause)
+
+
+def _write(rows: list[Any]) -> list[int]:
+    from workflows.models import SideEffect
+    from workflows.tasks import enqueue_with_change, run_side_effect
+
+    if not rows:
+        return []
+    created = SideEffect.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    for pk in ids:
+        enqueue_with_change(run_side_effect, pk)
+    return ids
+
+
+# --- running a row ---------------------------------------------------------------------------------
+
+
+def claim_timeout() -> timedelta:
+    """How long a row may stay running before the sweeper takes it for dead."""
+    return timedelta(minutes=int(getattr(settings, "MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES", 15)))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the `attempts`-th failed attempt: 1, 2, 4 ... minutes, at most 6 hours."""
+    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
+    return min(delay, LONGEST_RETRY)
+
+
+def claim(effect_id: int, *, force: bool = False) -> bool:
+    """Take a row for running (a conditional update: one runner at a time). The attempt counts
+    from here, so a runner that dies holding the row has used it up."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    now = clock.now()
+    waiting = Q(status=SideEffectStatus.PENDING)
+    if force:
+        waiting |= Q(status=SideEffectStatus.FAILED)
+    else:
+        waiting &= Q(next_attempt_at__lte=now)
+    updated = SideEffect.objects.filter(waiting, pk=effect_id).update(
+        status=SideEffectStatus.RUNNING, started_at=now, attempts=F("attempts") + 1
+    )
+    return updated == 1
+
+
+def run(effect_id: int, *, force: bool = False) -> str:
+    """Run one row's handler if it is due (or, with `force`, if it is not done): "done",
+    "retrying", "failed", or why it did not run ("not_due", "busy", "already_done",
+    "missing")."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    if not claim(effect_id, force=force):
+        found = SideEffect.objects.filter(pk=effect_id).values_list("status", flat=True).first()
+        if found is None:
+            return "missing"
+        return {
+            SideEffectStatus.DONE: "already_done",
+            SideEffectStatus.RUNNING: "busy",
+        }.get(found, "not_due")
+    row = SideEffect.objects.select_related("log__content_type").get(pk=effect_id)
+    try:
+        call_handler(row)
+    except Exception as exc:
+        return _failed(row, exc)
+    SideEffect.objects.filter(pk=row.pk, status=SideEffectStatus.RUNNING).update(
+        status=SideEffectStatus.DONE, finished_at=clock.now(), last_error=""
+    )
+    return "done"
+
+
+def call_handler(row: Any) -> None:
+    """Do a row's work, and only that (no claim, no bookkeeping)."""
+    handler = _BY_NAME.get(row.handler)
+    if handler is None:
+        raise LookupError(f"No side-effect handler is registered as {row.handler!r}.")
+    if row.log_id is not None:
+        handler(row.log)
+    else:
+        handler(**row.event_ids)
+
+
+def _failed(row: Any, exc: Exception) -> str:
+    from workflows.models import SideEffectStatus
+
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    logger.warning("Side effect %s (%s) failed: %s", row.pk, row.handler, error, exc_info=True)
+    last = row.attempts >= MAX_ATTEMPTS
+    now = clock.now()
+    type(row).objects.filter(pk=row.pk).update(
+        status=SideEffectStatus.FAILED if last else SideEffectStatus.PENDING,
+        next_attempt_at=now if last else now + retry_delay(row.attempts),
+        finished_at=now if last else None,
+        last_error=error[:_ERROR_CHARS],
+    )
+    return "failed" if last else "retrying"
+
+
+# --- the sweeper and the retry command -----------------------------------------------------------
+
+
+def due(now: datetime) -> models.QuerySet[Any]:
+    """Rows whose task did not come: retries that are due, first attempts waiting longer than
+    ENQUEUE_GRACE (the enqueue was lost, or the queue is down), oldest first."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    return SideEffect.objects.filter(
+        Q(attempts__gt=0) | Q(created_at__lte=now - ENQUEUE_GRACE),
+        status=SideEffectStatus.PENDING,
+        next_attempt_at__lte=now,
+    ).order_by("next_attempt_at", "pk")
+
+
+def release_stuck(now: datetime) -> int:
+    """Rows left running past the claim timeout (their worker died) wait again; returns how
+    many. The attempt they used counts."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    return SideEffect.objects.filter(
+        status=SideEffectStatus.RUNNING, started_at__lt=now - claim_timeout()
+    ).update(status=SideEffectStatus.PENDING, next_attempt_at=now)
+
+
+def sweep(now: datetime, *, limit: int = 500) -> int:
+    """Release the stuck rows and run what is due, here and now; returns how many ran."""
+    release_stuck(now)
+    ran = 0
+    for pk in list(due(now).values_list("pk", flat=True)[:limit]):
+        if run(pk) in ("done", "retrying", "failed"):
+            ran += 1
+    return ran
+
+
+def retry_failed(*, ids: list[int] | None = None) -> dict[str, int]:
+    """Run the failed rows (or the given ones) again now, whatever their attempts."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    rows = SideEffect.objects.filter(status=SideEffectStatus.FAILED)
+    if ids:
+        rows = SideEffect.objects.filter(pk__in=ids)
+    outcomes: dict[str, int] = defaultdict(int)
+    for pk in list(rows.order_by("pk").values_list("pk", flat=True)):
+        outcomes[run(pk, force=True)] += 1
+    return dict(outcomes)
 
 
 @task()
 def run_event_handlers(name: str, ids: dict[str, int]) -> int:
-    """Run every handler of one event; returns how many ran."""
+    """Tasks enqueued before side effects had rows: run every handler of the event at once."""
     handlers = event_handlers_for(name)
     for handler in handlers:
         handler(**ids)

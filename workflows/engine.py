@@ -84,7 +84,7 @@ def perform(obj: M, transition: str, *, by: Any, note: str = "", **data: Any) ->
             payload=data,
         )
         if effects.has_effects(model, transition):
-            effects.schedule(log.pk)
+            effects.schedule(log)
     return locked
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 
 from workflows import clock
 from workflows.fields import CleanCharField, CleanTextField
@@ -171,6 +172,7 @@ def lock_chain() -> None:
 
 class OutboxStatus(models.TextChoices):
     QUEUED = "queued", "queued"
+    SENDING = "sending", "sending"  # a sender has claimed it and talks to the mail server
     SENT = "sent", "sent"
     RETRYING = "retrying", "retrying"
     FAILED = "failed", "failed"
@@ -181,7 +183,9 @@ class OutboxMessage(models.Model):
 
     The row is the durable record (the task is only the trigger): a mail server that is down
     leaves the message `retrying` with its next attempt; `key` makes each message unique, so a
-    reminder that several runs of the scheduler decide to send goes out once.
+    reminder that several runs of the scheduler decide to send goes out once. While a sender
+    talks to the mail server the message is `sending`, claimed at `claimed_at`; a claim that
+    grows old belonged to a sender that died, and the sweep takes the message back.
     """
 
     key = models.CharField(max_length=200, unique=True)
@@ -196,6 +200,8 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the latest attempt began, on the real clock (a sender's lifetime is not domain time).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     log = models.ForeignKey(
         TransitionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -206,6 +212,11 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {', '.join(self.to)} ({self.status})"
+
+    def is_due(self, now: datetime) -> bool:
+        """Waiting for its first attempt, or for a retry whose time has come."""
+        waiting = self.status in (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
+        return waiting and (self.next_attempt_at is None or self.next_attempt_at <= now)
 
 
 class IdempotentRequest(models.Model):
@@ -237,3 +248,64 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}] -> {self.status_code or '…'}"
+
+
+class SideEffectStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class SideEffect(models.Model):
+    """One side effect a change causes (an e-mail to queue, a document to issue, review tasks to
+    open), written in the change's own transaction: a committed change never loses one, a
+    rolled-back one leaves none. A task (or, failing that, the sweeper of `run_deadlines`) runs
+    its handler; handlers are idempotent, so a second run does nothing twice.
+
+    `status` is delivery bookkeeping, like the outbox's, not a state of the domain: it changes
+    outside `perform()` and the audit chain (see workflows.effects).
+    """
+
+    log = models.ForeignKey(
+        TransitionLog,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="side_effects",
+        help_text=_("the transition that caused it"),
+    )
+    event = models.CharField(
+        max_length=100, blank=True, help_text=_("or the event that caused it (not a transition)")
+    )
+    event_ids = models.JSONField(default=dict, blank=True)
+    handler = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=16, choices=SideEffectStatus, default=SideEffectStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+    next_attempt_at = models.DateTimeField(default=clock.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("side effect")
+        verbose_name_plural = _("side effects")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "handler"],
+                condition=models.Q(log__isnull=False),
+                name="one_side_effect_per_handler_and_change",
+            )
+        ]
+        indexes = [
+            # The sweeper's question: what is waiting or stuck, oldest first.
+            models.Index(fields=["status", "next_attempt_at"], name="side_effect_due"),
+        ]
+
+    def __str__(self) -> str:
+        cause = f"log {self.log_id}" if self.log_id else self.event
+        return f"{self.handler} ({cause}): {self.status}"

@@ -6,13 +6,17 @@ so a rolled-back change leaves no mail; its `key` makes the message unique, so a
 two runs (or two workers) decide to send is queued once. It then enqueues `send_outbox_message`
 with the change (`workflows.tasks.enqueue_with_change`).
 
-`deliver()` (what the task runs) sends one message under a row lock and records the outcome:
-sent, or another attempt later with exponential back-off (1, 2, 4 ... minutes, at most six
-hours) until `MAX_ATTEMPTS` have failed. The row, not the task, is the durable record: the
-sweep `send_due_messages()` (`manage.py send_outbox`, the deadline scheduler) sends whatever
-is due, including first attempts whose task was lost, so nothing is lost while the mail server
-is down. Delivery is at least once: a crash between the server accepting a message and the
-commit that marks it sent means it is sent again later.
+`deliver()` (what the task runs) sends one message in three short steps, so that no database
+transaction is open while the mail server talks (each network operation is bounded by
+EMAIL_TIMEOUT): it claims the message (a conditional update: `sending`, the attempt counted;
+of two senders only one wins), sends it, and records the outcome: sent, or another attempt
+later with exponential back-off (1, 2, 4 ... minutes, at most six hours) until `MAX_ATTEMPTS`
+have failed. The row, not the task, is the durable record: the sweep `send_due_messages()`
+(`manage.py send_outbox`, the deadline scheduler) sends whatever is due, including first
+attempts whose task was lost and messages whose sender died while sending (claimed longer ago
+than `CLAIM_TIMEOUT`), so nothing is lost while the mail server is down or a worker is killed.
+Delivery is at least once: a sender that dies between the server accepting a message and the
+write that marks it sent leaves it to be sent again.
 
 Generic: this module knows no domain app; the messages themselves live with the apps (e.g.
 `applications.emails`).
@@ -28,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -46,6 +51,9 @@ _ERROR_LINES_KEPT = MAX_ATTEMPTS + 5
 _KEY_MAX = OutboxMessage._meta.get_field("key").max_length or 200
 _SUBJECT_MAX = OutboxMessage._meta.get_field("subject").max_length or 300
 _DUE_STATES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
+# A message `sending` for this long lost its sender (killed, machine gone): a live send gives up
+# after a few EMAIL_TIMEOUTs (20 s each by default), so this leaves a wide margin.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 
 
 class Outcome(StrEnum):
@@ -56,7 +64,7 @@ class Outcome(StrEnum):
     FAILED = "failed"  # this attempt failed and was the last one
     ALREADY_SENT = "already_sent"
     NOT_DUE = "not_due"  # waiting for its next attempt, or failed for good (without force)
-    BUSY = "busy"  # another worker holds the row right now
+    BUSY = "busy"  # another sender is sending it right now (it holds the claim)
     MISSING = "missing"
 
 
@@ -157,9 +165,15 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     return email
 
 
-def _error_line(attempt: int, now: datetime, exc: BaseException) -> str:
-    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:_ERROR_LINE_CHARS]
-    return f"attempt {attempt} at {now.isoformat(timespec='seconds')}: {text}"
+def _error_line(attempt: int, at: datetime, error: str) -> str:
+    text = " ".join(error.split())[:_ERROR_LINE_CHARS]
+    return f"attempt {attempt} at {at.isoformat(timespec='seconds')}: {text}"
+
+
+def _with_error(message: OutboxMessage, at: datetime, error: str) -> str:
+    """The row's error lines with this attempt's appended (the oldest dropped)."""
+    lines = [*message.last_error.splitlines(), _error_line(message.attempts, at, error)]
+    return "\n".join(lines[-_ERROR_LINES_KEPT:])
 
 
 def _supports_defer() -> bool:
@@ -169,76 +183,123 @@ def _supports_defer() -> bool:
 
 
 def deliver(message_id: int, *, now: datetime | None = None, force: bool = False) -> Outcome:
-    """Send one message if it is due, under its row lock; record the outcome on the row.
+    """Send one message if it is due and record the outcome on the row (see the module's text).
 
-    `force` sends a message that waits for its next attempt or has failed for good (the
-    administrator's "send now"). A failed attempt sets the next one with back-off and, when the
-    task backend can defer tasks, enqueues the task for that moment; otherwise the sweep
-    (`send_due_messages`) picks it up.
+    Call it outside a transaction (a task, the sweep): the claim must commit before the mail
+    server is asked, and the outcome is written after. `force` sends a message that waits for
+    its next attempt or has failed for good (the administrator's "send now"), never one that
+    another sender holds. A failed attempt sets the next one with back-off and, when the task
+    backend can defer tasks, enqueues the task for that moment; otherwise the sweep picks it up.
     """
     now = now or clock.now()
-    with transaction.atomic():
-        # Skip a row another worker is sending right now (PostgreSQL); SQLite's IMMEDIATE
-        # transactions already admit one writer at a time.
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
-        )
-        if message is None:
-            exists = OutboxMessage.objects.filter(pk=message_id).exists()
-            return Outcome.BUSY if exists else Outcome.MISSING
-        if message.status == OutboxStatus.SENT:
-            return Outcome.ALREADY_SENT
-        if not force and (
-            message.status == OutboxStatus.FAILED
-            or (message.next_attempt_at is not None and message.next_attempt_at > now)
-        ):
-            return Outcome.NOT_DUE
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return Outcome.MISSING
+    if message.status == OutboxStatus.SENT:
+        return Outcome.ALREADY_SENT
+    if message.status == OutboxStatus.SENDING:
+        return Outcome.BUSY
+    if not force and not message.is_due(now):
+        return Outcome.NOT_DUE
+    if not _claim(message):
+        return Outcome.BUSY
+    try:
+        _email(message).send()
+    except Exception as exc:
+        return _record_failure(message, now, exc)
+    _record_sent(message, now)
+    return Outcome.SENT
+
+
+def _claim(message: OutboxMessage) -> bool:
+    """Mark the message `sending` if it is still as we read it; False if another sender came
+    first. Status and attempts change with every claim, so comparing both rules out two
+    winners; autocommitted, the claim is visible to every other sender at once."""
+    claimed_at = timezone.now()
+    won = OutboxMessage.objects.filter(
+        pk=message.pk, status=message.status, attempts=message.attempts
+    ).update(status=OutboxStatus.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    if won:
+        message.status, message.claimed_at = OutboxStatus.SENDING, claimed_at
         message.attempts += 1
-        try:
-            _email(message).send()
-        except Exception as exc:
-            return _record_failure(message, now, exc)
-        message.status = OutboxStatus.SENT
-        message.sent_at = now
-        message.next_attempt_at = None
-        message.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
-        return Outcome.SENT
+    return bool(won)
+
+
+def _still_claimed(message: OutboxMessage) -> models.QuerySet[OutboxMessage]:
+    """The row, if the claim `message` holds is still the current one (not taken back by the
+    sweep after CLAIM_TIMEOUT, and perhaps claimed anew)."""
+    return OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxStatus.SENDING, claimed_at=message.claimed_at
+    )
+
+
+def _record_sent(message: OutboxMessage, now: datetime) -> None:
+    # Even a claim that was taken back meanwhile: the server has the message, so nobody
+    # should send it again.
+    OutboxMessage.objects.filter(pk=message.pk).exclude(status=OutboxStatus.SENT).update(
+        status=OutboxStatus.SENT, sent_at=now, next_attempt_at=None
+    )
 
 
 def _record_failure(message: OutboxMessage, now: datetime, exc: Exception) -> Outcome:
     logger.warning("E-mail %s: attempt %s failed: %s", message.key, message.attempts, exc)
-    lines = [*message.last_error.splitlines(), _error_line(message.attempts, now, exc)]
-    message.last_error = "\n".join(lines[-_ERROR_LINES_KEPT:])
-    if message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.FAILED
-        message.next_attempt_at = None
-    else:
-        delay = retry_delay(message.attempts)
-        message.status = OutboxStatus.RETRYING
-        message.next_attempt_at = now + delay
-        if _supports_defer():
-            # Run after the moment on the real clock (the domain clock may travel in tests).
-            later = send_outbox_message.using(run_after=timezone.now() + delay)
-            enqueue_with_change(later, message.pk)
-    message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
-    return Outcome.FAILED if message.status == OutboxStatus.FAILED else Outcome.RETRYING
+    last = message.attempts >= MAX_ATTEMPTS
+    delay = retry_delay(message.attempts)
+    recorded = _still_claimed(message).update(
+        status=OutboxStatus.FAILED if last else OutboxStatus.RETRYING,
+        next_attempt_at=None if last else now + delay,
+        last_error=_with_error(message, now, f"{type(exc).__name__}: {exc}"),
+    )
+    if not recorded:
+        return Outcome.BUSY  # the sweep took the message back; its new sender decides
+    if last:
+        return Outcome.FAILED
+    if _supports_defer():
+        # Run after the moment on the real clock (the domain clock may travel in tests).
+        later = send_outbox_message.using(run_after=timezone.now() + delay)
+        enqueue_with_change(later, message.pk)
+    return Outcome.RETRYING
+
+
+def _abandoned() -> Q:
+    """Messages whose sender died while sending: claimed longer than CLAIM_TIMEOUT ago."""
+    return Q(status=OutboxStatus.SENDING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
+
+
+def take_back_abandoned(now: datetime | None = None) -> int:
+    """Messages whose sender died while sending are due again at once (failed, if that was
+    their last attempt); returns how many. The abandoned attempt counts as failed: whether
+    the server got the message is unknown, so it may arrive twice."""
+    now = now or clock.now()
+    taken = 0
+    for message in OutboxMessage.objects.filter(_abandoned()):
+        last = message.attempts >= MAX_ATTEMPTS
+        error = "the sender stopped before recording the outcome (perhaps sent)"
+        taken += _still_claimed(message).update(
+            status=OutboxStatus.FAILED if last else OutboxStatus.RETRYING,
+            next_attempt_at=None if last else now,
+            last_error=_with_error(message, message.claimed_at or now, error),
+        )
+    if taken:
+        logger.warning("Outbox: %s message(s) taken back from senders that died", taken)
+    return taken
 
 
 def due_messages(now: datetime | None = None) -> models.QuerySet[OutboxMessage]:
-    """Queued and retrying messages whose (next) attempt is due at `now`."""
+    """Queued and retrying messages whose (next) attempt is due at `now`, and the ones whose
+    sender died while sending."""
     now = now or clock.now()
-    return OutboxMessage.objects.filter(
-        models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
-        status__in=_DUE_STATES,
-    )
+    time_has_come = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return OutboxMessage.objects.filter(Q(status__in=_DUE_STATES) & time_has_come | _abandoned())
 
 
 def send_due_messages(now: datetime | None = None) -> int:
     """Try every message that is due; returns how many were sent.
 
-    Safe to run twice at once: each message is sent under its row lock, and a row another run
-    holds is skipped (it is being sent).
+    Safe to run twice at once, and beside the tasks: each message is claimed before it is
+    sent, and one another sender holds is skipped.
     """
     now = now or clock.now()
+    take_back_abandoned(now)
     ids = list(due_messages(now).order_by("pk").values_list("pk", flat=True))
     return sum(deliver(pk, now=now) == Outcome.SENT for pk in ids)

@@ -2,14 +2,17 @@
 
 `enqueue_with_change` is how domain code starts work that belongs to a change (a transition, a
 payment): with the database backend the task row is written in the same transaction, so a
-rolled-back change leaves no task and a committed one never loses it; with the others (run at
-once, or RQ on Redis) it is enqueued when the transaction commits, so nothing runs or is picked
-up for a change that may still roll back. Task functions take ids, are idempotent and may run
-twice.
+rolled-back change leaves no task; with the others (run at once, or RQ on Redis) it is enqueued
+when the transaction commits, so nothing runs or is picked up for a change that may still roll
+back. The work itself is always a row written with the change (a `SideEffect`, an
+`OutboxMessage`): the task only carries its id, so a lost or failed enqueue loses nothing, and
+the sweeper of `run_deadlines` runs what no task did. Task functions take ids, are idempotent
+and may run twice.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -17,7 +20,8 @@ from django.db import transaction
 from django_tasks import task, task_backends
 
 from workflows import effects
-from workflows.models import TransitionLog
+
+logger = logging.getLogger(__name__)
 
 
 def backend_is_transactional() -> bool:
@@ -30,20 +34,49 @@ def backend_is_transactional() -> bool:
 def enqueue_with_change(task_function: Any, *args: Any) -> None:
     """Enqueue `task_function(*args)` as part of the current change (see the module's text)."""
     if backend_is_transactional() or not transaction.get_connection().in_atomic_block:
-        task_function.enqueue(*args)
+        _enqueue(task_function, *args)
     else:
-        transaction.on_commit(partial(task_function.enqueue, *args))
+        transaction.on_commit(partial(_enqueue, task_function, *args))
+
+
+def _enqueue(task_function: Any, *args: Any) -> None:
+    """Enqueueing is an optimisation: when the queue cannot take the task (Redis is down), the
+    change stands and the sweeper runs the row later. It never turns a change into an error.
+
+    With the database backend the task row is written in the change's transaction, in a
+    savepoint, so a failure there leaves the change intact too."""
+    try:
+        if backend_is_transactional() and transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                task_function.enqueue(*args)
+        else:
+            task_function.enqueue(*args)
+    except Exception:
+        logger.warning(
+            "Could not enqueue %s%r; the sweeper of run_deadlines runs its row later.",
+            getattr(task_function, "name", task_function),
+            args,
+            exc_info=True,
+        )
+
+
+@task()
+def run_side_effect(effect_id: int) -> str:
+    """Run one side effect written with a change (see `workflows.effects.run`)."""
+    return effects.run(effect_id)
 
 
 @task()
 def run_transition_effects(log_id: int) -> int:
-    """Run every registered side effect of one logged transition; returns how many ran."""
+    """A task queued before side effects had rows (across an upgrade): run that transition's
+    rows, written first if missing; returns how many it ran."""
+    from workflows.models import TransitionLog
+
     log = TransitionLog.objects.select_related("content_type").get(pk=log_id)
-    label = f"{log.content_type.app_label}.{log.content_type.model}"
-    handlers = effects.handlers_for(label, log.transition)
-    for handler in handlers:
-        handler(log)
-    return len(handlers)
+    rows = effects.rows_of(log)
+    for pk in rows:
+        effects.run(pk)
+    return len(rows)
 
 
 @task()

@@ -25,6 +25,7 @@ from grants import services as grant_services
 from grants.models import Grant
 from workflows import clock
 from workflows.errors import TransitionForbidden
+from workflows.storage import FileWrites, all_or_no_files
 
 # --- writes ------------------------------------------------------------------------------------
 
@@ -72,7 +73,8 @@ def save_report(
     plan's categories stay, added ones left empty go). A receipt row is {id?, category,
     paid_on, payee, purpose, amount, upload?, remove_file?}: one with the id of a saved receipt
     updates it; saved receipts not listed are removed. An upload becomes an Attachment linked
-    to its receipt; a replaced or removed file is deleted.
+    to its receipt; a replaced or removed file is deleted. StorageUnavailable if a file cannot
+    be stored (nothing of the save is kept).
     Raises ValidationError {"narrative": [...], "receipts.2.amount": [...], ...}.
     """
     locked = _lock(report)
@@ -160,6 +162,20 @@ def _write_lines(report: Report, rows: list[dict[str, Any]]) -> None:
 def _write_receipts(
     report: Report, saved: dict[int, Receipt], rows: list[dict[str, Any]], *, by: Any
 ) -> None:
+    # The caller's transaction undoes the rows when anything fails; the files of this save's
+    # uploads go with them (a full disk on the third file removes the first two).
+    with all_or_no_files() as uploaded:
+        _write_receipt_rows(report, saved, rows, by=by, uploaded=uploaded)
+
+
+def _write_receipt_rows(
+    report: Report,
+    saved: dict[int, Receipt],
+    rows: list[dict[str, Any]],
+    *,
+    by: Any,
+    uploaded: FileWrites,
+) -> None:
     application = report.grant.application
     orphans: list[Attachment] = []
     upload_errors: Errors = {}
@@ -180,6 +196,7 @@ def _write_receipts(
             except ValidationError as exc:
                 upload_errors[f"receipts.{row['index']}.upload"] = exc.messages
                 continue
+            uploaded.keep_track(receipt.attachment.file)
         elif row["remove_file"]:
             receipt.attachment = None
         if previous is not None and receipt.attachment_id != previous.pk:

@@ -34,6 +34,7 @@ from applications.attachments import (
 )
 from applications.models import Application, Attachment, AttachmentPurpose
 from workflows.errors import WorkflowError
+from workflows.storage import StorageUnavailable
 
 PARTIAL = "applications/_attachments.html"
 
@@ -65,13 +66,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 application, by=request.user, upload=upload, purpose=purpose
             )
         except ValidationError as error:
-            outcomes.append(
-                Outcome(
-                    False,
-                    _("“%(name)s” was not added: %(reason)s")
-                    % {"name": display_name(upload.name), "reason": " ".join(error.messages)},
-                )
-            )
+            outcomes.append(_not_added(upload.name, " ".join(error.messages)))
+        except StorageUnavailable as error:  # a full disk: nothing of this file was kept
+            outcomes.append(_not_added(upload.name, str(error.message)))
         except WorkflowError as error:
             # Not allowed (any more): the same answer holds for every other file of the post.
             outcomes.append(Outcome(False, str(error.message)))
@@ -143,6 +140,13 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
             "next_url": _next_url(request),
             "back_url": _next_url(request) or _default_url(application),
         },
+    )
+
+
+def _not_added(name: str | None, reason: str) -> Outcome:
+    return Outcome(
+        False,
+        _("“%(name)s” was not added: %(reason)s") % {"name": display_name(name), "reason": reason},
     )
 
 

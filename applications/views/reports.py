@@ -23,6 +23,7 @@ from applications.forms.reports import ReportEditForms
 from applications.models import Application
 from grants.models import Grant
 from workflows.errors import TransitionForbidden, WorkflowError
+from workflows.storage import StorageUnavailable
 
 # Where each kind of submission problem is fixed on the edit page.
 PROBLEM_ANCHORS = {
@@ -74,11 +75,16 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     draft = reporting.report_for(grant, by=request.user)
     forms = ReportEditForms(draft, data=request.POST, files=request.FILES)
+    status = 200
     if forms.is_valid():
         try:
             reporting.save_report(draft, by=request.user, **forms.service_input())
         except ValidationError as error:
             forms.add_service_errors(error)
+        except StorageUnavailable as error:
+            # Nothing was saved, but what was typed stays on the page to be sent again.
+            forms.general_errors.append(str(error.message))
+            status = error.http_status
         except WorkflowError as error:  # e.g. submitted from another tab meanwhile
             messages.error(request, str(error.message))
             return redirect("applications:report", pk)
@@ -91,7 +97,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         forms.general_errors.append(
             _("The files you chose were not saved. Please choose them again.")
         )
-    return _edit_page(request, application, draft, forms)
+    return _edit_page(request, application, draft, forms, status=status)
 
 
 @login_required
@@ -153,7 +159,12 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _edit_page(
-    request: HttpRequest, application: Application, draft: Any, forms: ReportEditForms
+    request: HttpRequest,
+    application: Application,
+    draft: Any,
+    forms: ReportEditForms,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
     bound = forms.form.is_bound
     numbers = (
@@ -172,6 +183,7 @@ def _edit_page(
             "figures": numbers,
             "totals_url": reverse("applications:report_totals", args=[application.pk]),
         },
+        status=status,
     )
 
 

@@ -37,6 +37,7 @@ from workflows import clock
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed, WorkflowError
 from workflows.guards import text_value
 from workflows.models import TransitionLog
+from workflows.storage import all_or_no_files
 
 # Bulk approvals and batches stay a size a person can check line by line.
 BULK_LIMIT = 500
@@ -274,7 +275,8 @@ def export_batch(
     """Draft -> exported, once: builds the SEPA XML (validated against the schema), CSV and XLSX of
     the same lines, stores them with their SHA-256, stamps the payments exported and the batch's
     totals; writes audit rows. Payments no longer approved (cancelled at settlement, recorded
-    paid by hand) leave the draft and are not exported. `execution_date` re-dates a draft."""
+    paid by hand) leave the draft and are not exported. `execution_date` re-dates a draft.
+    StorageUnavailable if a file cannot be stored: the batch stays a draft, no file is kept."""
     _require_finance(by)
     locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status != BatchStatus.DRAFT:
@@ -305,35 +307,39 @@ def export_batch(
     }
     if left_out:
         Payment.objects.filter(pk__in=[payment.pk for payment in left_out]).update(batch=None)
-    for kind, content in files.items():
-        extension = "xml" if kind == "sepa" else kind
-        getattr(locked, f"{kind}_file").save(
-            f"{locked.message_id}.{extension}", ContentFile(content), save=False
+    # The transaction undoes the rows if anything below fails; the files go with them.
+    with all_or_no_files() as written:
+        for kind, content in files.items():
+            extension = "xml" if kind == "sepa" else kind
+            written.save(
+                getattr(locked, f"{kind}_file"),
+                f"{locked.message_id}.{extension}",
+                ContentFile(content),
+            )
+            setattr(locked, f"{kind}_sha256", hashlib.sha256(content).hexdigest())
+        Payment.objects.filter(pk__in=[payment.pk for payment in chosen]).update(
+            status=PaymentStatus.EXPORTED
         )
-        setattr(locked, f"{kind}_sha256", hashlib.sha256(content).hexdigest())
-    Payment.objects.filter(pk__in=[payment.pk for payment in chosen]).update(
-        status=PaymentStatus.EXPORTED
-    )
-    locked.status = BatchStatus.EXPORTED
-    locked.exported_by = by
-    locked.count = len(lines)
-    locked.control_sum = sum((line.amount for line in lines), ZERO)
-    locked.save()
-    for payment in chosen:
-        _log(payment, "export", source=PaymentStatus.APPROVED, target=PaymentStatus.EXPORTED, by=by, payload={"batch": locked.message_id})  # fmt: skip
-    _log(
-        locked,
-        "export",
-        source=BatchStatus.DRAFT,
-        target=locked.status,
-        by=by,
-        payload={
-            "count": locked.count,
-            "control_sum": locked.control_sum,
-            "sha256": {kind: getattr(locked, f"{kind}_sha256") for kind in files},
-            "left_out": [payment.end_to_end_id for payment in left_out],
-        },
-    )
+        locked.status = BatchStatus.EXPORTED
+        locked.exported_by = by
+        locked.count = len(lines)
+        locked.control_sum = sum((line.amount for line in lines), ZERO)
+        locked.save()
+        for payment in chosen:
+            _log(payment, "export", source=PaymentStatus.APPROVED, target=PaymentStatus.EXPORTED, by=by, payload={"batch": locked.message_id})  # fmt: skip
+        _log(
+            locked,
+            "export",
+            source=BatchStatus.DRAFT,
+            target=locked.status,
+            by=by,
+            payload={
+                "count": locked.count,
+                "control_sum": locked.control_sum,
+                "sha256": {kind: getattr(locked, f"{kind}_sha256") for kind in files},
+                "left_out": [payment.end_to_end_id for payment in left_out],
+            },
+        )
     return locked
 
 

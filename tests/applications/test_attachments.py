@@ -709,7 +709,7 @@ def test_files_left_without_a_row_are_swept_once_they_are_old(
     os.utime(media_root / str(attached.file.name), (a_day_ago, a_day_ago))
     output = io.StringIO()
     call_command("remove_orphaned_attachments", stdout=output)
-    assert "1 orphaned file(s) removed" in output.getvalue()
+    assert "1 file(s) removed" in output.getvalue()
     assert sorted(p.relative_to(media_root).as_posix() for p in stored_files(media_root)) == sorted(
         [str(attached.file.name), young]
     )

@@ -167,8 +167,9 @@ def test_a_missed_day_sends_the_missed_reminder_and_never_an_earlier_one(cast: A
     assert deadlines.due_threshold(-1, (7, 2)) is None
 
 
-def test_offer_reminders_go_out_seven_and_two_days_before_the_offer_lapses_once(cast: Any, mailoutbox: list[Any]) -> None:  # fmt: skip
-    grant = grant_of(demo.drive(cast, "approved", "offered"))
+def test_offer_reminders_go_out_seven_and_two_days_before_the_offer_lapses_once(drive: Any, mailoutbox: list[Any]) -> None:  # fmt: skip
+    grant = grant_of(drive("approved", "offered"))  # its e-mails are sent with the steps
+    mailoutbox.clear()
     expires = grant.offer_expires_on
     assert run(expires - timedelta(days=8))["remind_offers"] == 0
     result = run(expires - timedelta(days=7))
@@ -202,8 +203,8 @@ def test_report_reminders_at_fourteen_and_three_days_and_one_overdue_notice(cast
     assert grant.status == GrantStatus.REPORT_DUE  # revoking is the manager's decision
 
 
-def test_nothing_that_expired_or_lapsed_in_the_same_run_is_reminded(cast: Any) -> None:
-    grant = grant_of(demo.drive(cast, "approved", "offered"))
+def test_nothing_that_expired_or_lapsed_in_the_same_run_is_reminded(drive: Any) -> None:
+    grant = grant_of(drive("approved", "offered"))
     before = OutboxMessage.objects.count()
     result = run(grant.offer_expires_on + timedelta(days=1))
     assert (result["lapse_offers"], result["remind_offers"]) == (1, 0)

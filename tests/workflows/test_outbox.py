@@ -1,5 +1,5 @@
 """The e-mail outbox: written with the change, sent once by a task, retried while the mail
-server is down, visible to administrators."""
+server is down, taken back from a sender that died, visible to administrators."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
@@ -23,10 +24,12 @@ from tests.conftest import on_postgresql
 from workflows import clock
 from workflows.models import OutboxMessage, OutboxStatus
 from workflows.outbox import (
+    CLAIM_TIMEOUT,
     LONGEST_RETRY,
     MAX_ATTEMPTS,
     Outcome,
     deliver,
+    due_messages,
     queue_mail,
     retry_delay,
     send_due_messages,
@@ -54,6 +57,26 @@ class FlakyBackend(BaseEmailBackend):
                 raise SMTPServerDisconnected("Connection unexpectedly closed")
             type(self).sent.extend(email_messages)
         return len(email_messages)
+
+
+class DyingBackend(BaseEmailBackend):
+    """The worker stops in the middle of the send (a second SIGTERM, a kill): nothing after
+    the send runs."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise SystemExit(1)
+
+
+class CuriousBackend(FlakyBackend):
+    """While it sends, another sender tries the same message; what that one got is in
+    `second_sender`."""
+
+    second_sender: list[Outcome] = []
+
+    def send_messages(self, email_messages: Any) -> int:
+        pk = OutboxMessage.objects.values_list("pk", flat=True).get()
+        type(self).second_sender.append(deliver(pk, force=True))
+        return super().send_messages(email_messages)
 
 
 @pytest.fixture
@@ -218,6 +241,61 @@ def test_a_backend_that_can_defer_gets_the_retry_enqueued_for_its_time(db: Any, 
     # A task that comes early (another run retried meanwhile) leaves the message alone.
     assert deliver(message.pk) == Outcome.NOT_DUE
     assert row().attempts == 1
+
+
+def test_a_second_sender_leaves_a_message_alone_while_the_first_is_sending_it(db: Any, server: Any, settings: Any) -> None:  # fmt: skip
+    settings.TASKS = DUMMY_TASKS
+    settings.EMAIL_BACKEND = f"{__name__}.CuriousBackend"
+    CuriousBackend.second_sender = []
+    message = invitation()
+    assert deliver(message.pk) == Outcome.SENT
+    assert CuriousBackend.second_sender == [Outcome.BUSY]  # even "send now" waits
+    assert len(server.sent) == 1 and row().attempts == 1
+
+
+def _as_if_the_claim_were_old(message: OutboxMessage) -> None:
+    """Claims are on the real clock: move this one back instead of waiting."""
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_at=F("claimed_at") - CLAIM_TIMEOUT - timedelta(seconds=1)
+    )
+
+
+def test_a_message_whose_sender_died_while_sending_goes_out_with_the_sweep_after_the_claim_timeout(db: Any, server: Any, settings: Any) -> None:  # fmt: skip
+    settings.TASKS = DUMMY_TASKS
+    message = invitation()
+    settings.EMAIL_BACKEND = f"{__name__}.DyingBackend"
+    with pytest.raises(SystemExit):
+        deliver(message.pk)
+    assert (row().status, row().attempts) == ("sending", 1)
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
+    # A claim younger than the timeout may belong to a sender that is still talking.
+    assert not due_messages().exists()
+    assert send_due_messages() == 0
+    assert deliver(message.pk, force=True) == Outcome.BUSY
+    assert server.sent == []
+
+    _as_if_the_claim_were_old(message)
+    assert list(due_messages()) == [message]
+    assert send_due_messages() == 1
+    assert len(server.sent) == 1
+    message = row()
+    assert (message.status, message.attempts) == ("sent", 2)
+    assert message.last_error.startswith("attempt 1 at ")
+    assert "the sender stopped before recording the outcome" in message.last_error
+    assert send_due_messages() == 0 and len(server.sent) == 1
+
+
+def test_a_sender_that_died_in_the_last_attempt_leaves_the_message_failed(db: Any, server: Any, settings: Any) -> None:  # fmt: skip
+    settings.TASKS = DUMMY_TASKS
+    message = invitation()
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.RETRYING, attempts=MAX_ATTEMPTS - 1)  # fmt: skip
+    settings.EMAIL_BACKEND = f"{__name__}.DyingBackend"
+    with pytest.raises(SystemExit):
+        deliver(message.pk)
+    _as_if_the_claim_were_old(message)
+    assert send_due_messages() == 0
+    assert (row().status, row().attempts, row().next_attempt_at) == ("failed", MAX_ATTEMPTS, None)
+    assert server.sent == []
 
 
 def test_the_command_sends_what_is_due(db: Any, server: Any, settings: Any) -> None:

@@ -7,75 +7,29 @@ test also needs Redis at 127.0.0.1:6379; under CI=true a missing Redis fails ins
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from applications import demo
 from reviews.models import ReviewTask
-from tests.conftest import on_postgresql, reachable_redis
+from tests.conftest import on_postgresql
+from tests.workflows.workers import run_manage
 
-# One test process at a time on the Redis database below (each test empties it).
+# One test process at a time on the Redis database (each test empties it).
 pytestmark = [
     on_postgresql,
     pytest.mark.django_db(transaction=True),
     pytest.mark.xdist_group("redis-15"),
 ]
 
-ROOT = Path(settings.BASE_DIR)
-REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the test
-
-
-def worker_environment(backend: str) -> dict[str, str]:
-    """The worker sees the test database and the same task backend."""
-    database = connection.settings_dict
-    url = f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"  # fmt: skip
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TASKS_BACKEND": backend,
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-
-
-def run_manage(*args: str, backend: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=worker_environment(backend),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def database_backend(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}  # fmt: skip
-
-
-@pytest.fixture
-def rq_backend(settings: Any) -> Any:
-    client = reachable_redis(REDIS_URL)
-    settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    yield client
-    client.flushdb()
-
 
 def test_the_database_backend_keeps_the_task_with_the_change_and_db_worker_runs_it(cast: demo.Cast, database_backend: None) -> None:  # fmt: skip
     from django_tasks_db.models import DBTaskResult
 
     application = demo.drive(cast, "submitted")
-    assert DBTaskResult.objects.filter(task_path="workflows.tasks.run_transition_effects").count() >= 1  # fmt: skip
+    assert DBTaskResult.objects.filter(task_path="workflows.tasks.run_side_effect").count() >= 1  # fmt: skip
     assert not ReviewTask.objects.filter(application=application).exists()  # not run yet
 
     done = run_manage("db_worker", "--batch", backend="database")
