@@ -254,6 +254,11 @@ RQ_QUEUES = {
         "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "600")),
     }
 }
+# A side effect running for longer than this lost its worker (killed, machine gone): the sweeper
+# of run_deadlines runs it again. Longer than any handler takes (RQ_JOB_TIMEOUT included).
+MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES = int(
+    os.environ.get("MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES", "15")
+)
 
 # --- REST API -------------------------------------------------------------------------------
 # Read-only funder API under /api/v1/: API tokens (grants.ApiToken, sent as "Authorization:

@@ -531,7 +531,7 @@ class SideEffectAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ("-id",)
     show_full_result_count = False
-    list_select_related = ("log",)
+    list_select_related = ("log__content_type",)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -541,7 +541,7 @@ class SideEffectAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("cause"))
     def cause(self, obj: SideEffect) -> str:
-        if obj.log_id is not None:
+        if obj.log is not None:
             return f"{obj.log.content_type.model} {obj.log.object_id}: {obj.log.transition}"
         return obj.event
 

@@ -178,13 +178,16 @@ def _write(rows: list[Any]) -> list[int]:
 
 def claim_timeout() -> timedelta:
     """How long a row may stay running before the sweeper takes it for dead."""
-    return timedelta(minutes=int(getattr(settings, "MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES", 15)))
+    return timedelta(minutes=settings.MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES)
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Back-off after the `attempts`-th failed attempt: 1, 2, 4 ... minutes, at most 6 hours."""
-    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
-    return min(delay, LONGEST_RETRY)
+    """How long to wait after the `attempts`-th failed attempt: 1, 2, 4, 8 ... minutes, at
+    most LONGEST_RETRY (side effects and outbox messages alike)."""
+    exponent = max(attempts, 1) - 1
+    if exponent >= 20:  # far beyond the cap; spares the big power
+        return LONGEST_RETRY
+    return min(FIRST_RETRY * 2**exponent, LONGEST_RETRY)
 
 
 def claim(effect_id: int, *, force: bool = False) -> bool:
@@ -214,10 +217,11 @@ def run(effect_id: int, *, force: bool = False) -> str:
         found = SideEffect.objects.filter(pk=effect_id).values_list("status", flat=True).first()
         if found is None:
             return "missing"
-        return {
+        why_not: dict[str, str] = {
             SideEffectStatus.DONE: "already_done",
             SideEffectStatus.RUNNING: "busy",
-        }.get(found, "not_due")
+        }
+        return why_not.get(found, "not_due")
     row = SideEffect.objects.select_related("log__content_type").get(pk=effect_id)
     try:
         call_handler(row)

@@ -37,14 +37,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from workflows import clock
+from workflows.effects import retry_delay
 from workflows.models import OutboxMessage, OutboxStatus, TransitionLog
 from workflows.tasks import enqueue_with_change, send_outbox_message
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_RETRY = timedelta(hours=6)
 # What the row keeps of the errors: one line per failed attempt, the most recent last.
 _ERROR_LINE_CHARS = 500
 _ERROR_LINES_KEPT = MAX_ATTEMPTS + 5
@@ -141,15 +140,6 @@ def queue_mail(
 
 
 # --- sending -----------------------------------------------------------------------------------
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed attempt: 1, 2, 4, 8 ... minutes, at
-    most LONGEST_RETRY."""
-    exponent = max(attempts, 1) - 1
-    if exponent >= 20:  # far beyond the cap; spares the big power
-        return LONGEST_RETRY
-    return min(FIRST_RETRY * 2**exponent, LONGEST_RETRY)
 
 
 def _email(message: OutboxMessage) -> EmailMultiAlternatives:

@@ -195,20 +195,29 @@ def test_a_rolled_back_submission_issues_no_document(
     assert not (media_root / "documents").exists()
 
 
-def test_a_document_that_fails_is_logged_and_keeps_the_other_effects_going(
-    cast: demo.Cast, draft: Application, committed: Any, monkeypatch: Any, caplog: Any
+def test_a_document_that_fails_waits_for_a_retry_and_keeps_the_other_effects_going(
+    cast: demo.Cast, draft: Application, committed: Any, monkeypatch: Any
 ) -> None:
     from reviews.models import ReviewTask
+    from workflows.models import SideEffect, SideEffectStatus
 
     def broken(html: str) -> bytes:
         raise RuntimeError("the renderer broke")
 
+    working = documents.render_pdf
     monkeypatch.setattr(documents, "render_pdf", broken)
     with committed():
         submitted = services.submit_application(draft, by=cast.applicant)
     assert not Document.objects.exists()
     assert ReviewTask.objects.filter(application=submitted).exists()  # the formal check opened
-    assert "generate_documents --kind summary --missing-only" in caplog.text
+    [waiting] = [e for e in SideEffect.objects.all() if "summary" in e.handler]
+    assert (waiting.status, waiting.attempts) == (SideEffectStatus.PENDING, 1)
+    assert "the renderer broke" in waiting.last_error
+
+    # The renderer works again: the sweeper's next run issues the letter.
+    monkeypatch.setattr(documents, "render_pdf", working)
+    assert effects.run(waiting.pk, force=True) == "done"
+    assert Document.objects.filter(application=submitted, kind="summary").count() == 1
 
 
 def submitted_quietly(cast: demo.Cast, **kwargs: Any) -> Application:

@@ -754,6 +754,11 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         lambda role, obj, world: spec.administrators_only(role),
         added_by=NOBODY,
     ),
+    "workflows.sideeffect": AdminModel(
+        one(first_of("workflows.SideEffect")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+    ),
     "workflows.idempotentrequest": AdminModel(
         one(first_of("workflows.IdempotentRequest")),
         lambda role, obj, world: spec.administrators_only(role),

@@ -22,16 +22,15 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import on_postgresql
 from workflows import clock
+from workflows.effects import LONGEST_RETRY, retry_delay
 from workflows.models import OutboxMessage, OutboxStatus
 from workflows.outbox import (
     CLAIM_TIMEOUT,
-    LONGEST_RETRY,
     MAX_ATTEMPTS,
     Outcome,
     deliver,
     due_messages,
     queue_mail,
-    retry_delay,
     send_due_messages,
 )
 from workflows.tasks import send_outbox_message

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-import socket
 from typing import Any
 
 import psycopg
@@ -115,8 +115,10 @@ def kill_inside_a_handler(worker_args: tuple[str, ...], backend: str, table: str
     try:
         with held(f"LOCK TABLE {table} IN EXCLUSIVE MODE") as table_lock:
             worker = start_worker(*worker_args, backend=backend)
-            effect = wait_for(running_effect, "a worker inside a side effect")
             wait_for(lambda: waiting_on_a_lock(watcher, "%" + table + "%"), f"the worker waiting on {table}")  # fmt: skip
+            # Handlers that ran before it are done: the one row running is the one it waits in.
+            effect = running_effect()
+            assert effect is not None
             if after_the_work:
                 # Hold the row itself, then let the handler do its work: the worker stops at
                 # the update that would mark the row done.
