@@ -4,12 +4,8 @@ database connection the server dropped is replaced before the next request uses 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +20,7 @@ from django.test import Client
 from django_tasks import task_backends
 
 from tests.conftest import on_postgresql
+from tests.workflows.workers import SilentMailServer
 from workflows.models import OutboxMessage
 from workflows.outbox import Outcome, deliver, queue_mail, send_due_messages
 from workflows.tasks import send_outbox_message
@@ -31,48 +28,6 @@ from workflows.tasks import send_outbox_message
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 # How long any wait in these tests may take before it counts as hanging (a busy CI machine).
 GENEROUS = 60
-
-
-# --- a mail server that never answers -------------------------------------------------------------
-
-
-@dataclass
-class SilentMailServer:
-    """Accepts one connection on 127.0.0.1 and then says nothing (no greeting) until released."""
-
-    listener: socket.socket
-    connected: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def port(self) -> int:
-        return int(self.listener.getsockname()[1])
-
-    def hold_one_connection(self) -> None:
-        try:
-            client, _ = self.listener.accept()
-        except OSError:
-            return  # closed before anybody came
-        with client:
-            self.connected.set()
-            # Released by the test's end; the bound only keeps a broken timeout from hanging
-            # the suite (the client then sees a closed connection, not a timeout).
-            self.released.wait(GENEROUS)
-
-
-@pytest.fixture
-def silent_mail_server() -> Iterator[SilentMailServer]:
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = SilentMailServer(listener)
-    thread = threading.Thread(target=server.hold_one_connection, daemon=True)
-    thread.start()
-    yield server
-    server.released.set()
-    with contextlib.suppress(OSError):  # not connected: nothing to shut down
-        listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting
-    listener.close()
-    thread.join(GENEROUS)
-    assert not thread.is_alive(), "the mail server thread hangs"
 
 
 class WatchedSMTPBackend(smtp.EmailBackend):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +32,10 @@ from reviews.models import ReviewTask
 from tests.conftest import on_postgresql
 from tests.workflows.workers import (
     DB_WORKER,
+    PATIENCE,
     REDIS_URL,
     RQ_WORKER,
+    SilentMailServer,
     kill_hard,
     run_manage,
     start_worker,
@@ -232,3 +235,37 @@ def test_with_redis_down_a_transition_answers_and_its_effects_run_later(cast: de
     settings.RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120}}
     sweep_a_day_later()
     assert_everything_happened_once(draft, mail_folder)
+
+
+def test_a_silent_mail_server_holds_a_db_worker_no_longer_than_the_timeout(cast: demo.Cast, database_backend: None, silent_mail_server: SilentMailServer, mail_folder: Path) -> None:  # fmt: skip
+    application = demo.drive(cast, "submitted")
+    silent = {
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "DJANGO_EMAIL_HOST": "127.0.0.1",
+        "DJANGO_EMAIL_PORT": str(silent_mail_server.port),
+        "DJANGO_EMAIL_TIMEOUT": "2",
+    }
+    worker = start_worker(*DB_WORKER, backend="database", **silent)
+    try:
+        # The worker moves on: the other side effects of the submission are done, and the
+        # message waits for its retry.
+        message = wait_for(
+            lambda: OutboxMessage.objects.filter(status="retrying").first(),
+            "the attempt to give up on the silent server",
+        )
+        assert silent_mail_server.connected.is_set()
+        wait_for(
+            lambda: not SideEffect.objects.exclude(status=SideEffectStatus.DONE).exists(),
+            "the worker to do every side effect",
+        )
+        assert Document.objects.filter(application=application, kind="summary").count() == 1
+        # A graceful stop (SIGTERM, as systemd sends it) ends the worker, not a kill.
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=PATIENCE) == 0
+    finally:
+        kill_hard(worker)
+    assert (message.attempts, message.sent_at) == (1, None)
+    assert "timed out" in message.last_error
+
+    sweep_a_day_later()  # the mail server answers again (this process's mail backend)
+    assert_everything_happened_once(application, mail_folder)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,8 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 # Generous: CI shares two cores with other work. Waits end as soon as their signal comes.
 PATIENCE = 120.0
 
-DB_WORKER = ("db_worker", "--no-startup-delay", "--interval", "0.1")
+# As in production: no autoreloader (with it, a SIGTERM would not reach the worker itself).
+DB_WORKER = ("db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1")
 RQ_WORKER = ("rqworker", "--job-class", "django_tasks_rq.Job", "default")
 
 
@@ -89,3 +93,32 @@ def wait_for(condition: Callable[[], Any], what: str, *, timeout: float = PATIEN
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout:.0f} s for {what}")
         time.sleep(0.05)
+
+
+@dataclass
+class SilentMailServer:
+    """Accepts connections on 127.0.0.1 and then says nothing (no greeting) until released."""
+
+    listener: socket.socket
+    connected: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    connections: int = 0
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.getsockname()[1])
+
+    def hold_connections(self) -> None:
+        held: list[socket.socket] = []
+        try:
+            while not self.released.is_set():
+                try:
+                    client, _ = self.listener.accept()
+                except OSError:
+                    return  # closed by the fixture
+                held.append(client)
+                self.connections += 1
+                self.connected.set()
+        finally:
+            for client in held:
+                client.close()
