@@ -20,10 +20,10 @@ export MICROGRANTS_SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= 60
 BENCH_SIZE ?= 200
 PYTEST_ARGS ?=
-# Test processes: one per CPU ("auto"); tests that share a Redis database stay in one process
-# (xdist_group marks, --dist loadgroup). PYTEST_WORKERS=0 runs everything in this process.
+# Test processes: one per CPU ("auto"), each with its own test database and Redis databases
+# (tests/conftest.py: own_redis_url). PYTEST_WORKERS=0 runs everything in this process.
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 BENCH_ARGS ?=
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/microgrants
 

@@ -16,7 +16,7 @@ from applications import demo
 from grants.api.tokens import issue_token, revoke_token
 from grants.models import ApiToken
 from tests.api.conftest import issue, session_client, token_client
-from tests.conftest import reachable_redis
+from tests.conftest import CACHE_DATABASES, own_redis_url, reachable_redis
 from workflows import clock
 from workflows.roles import Role
 
@@ -180,7 +180,7 @@ def test_each_token_has_its_own_rate_limit(settings, cast, fiona, all_programmes
 SHARED_CACHES = {
     "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/14",  # a database of its own, emptied by the test
+        "LOCATION": own_redis_url(CACHE_DATABASES),  # emptied by the test
     },
     "database": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -44,11 +44,7 @@ from tests.workflows.workers import (
 from workflows import clock, deadlines
 from workflows.models import OutboxMessage, SideEffect, SideEffectStatus
 
-pytestmark = [
-    on_postgresql,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("redis-15"),
-]
+pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
 # The tables the side effects of a submission write: whichever handler reaches the locked one
 # first is the one the worker dies in.

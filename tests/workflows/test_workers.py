@@ -17,12 +17,7 @@ from reviews.models import ReviewTask
 from tests.conftest import on_postgresql
 from tests.workflows.workers import run_manage
 
-# One test process at a time on the Redis database (each test empties it).
-pytestmark = [
-    on_postgresql,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("redis-15"),
-]
+pytestmark = [on_postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_database_backend_keeps_the_task_with_the_change_and_db_worker_runs_it(cast: demo.Cast, database_backend: None) -> None:  # fmt: skip

@@ -2,8 +2,8 @@
 
 A worker is a separate process reading the same database, so the tests that use one run on
 PostgreSQL with committed data (`pytest.mark.django_db(transaction=True)`); SQLite's test
-database lives in memory. Redis tests use a database of their own, emptied by each test, and stay
-in one test process (`xdist_group("redis-15")`).
+database lives in memory. Redis tests use a database of their test process's own, emptied by
+each test (`tests.conftest.own_redis_url`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from tests.conftest import QUEUE_DATABASES, own_redis_url
+
 ROOT = Path(settings.BASE_DIR)
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# The queue of this test process's own (tests empty it).
+REDIS_URL = own_redis_url(QUEUE_DATABASES)
 # Generous: CI shares two cores with other work. Waits end as soon as their signal comes.
 PATIENCE = 120.0
 
