@@ -50,6 +50,8 @@ _ERROR_LINES_KEPT = MAX_ATTEMPTS + 5
 _KEY_MAX = OutboxMessage._meta.get_field("key").max_length or 200
 _SUBJECT_MAX = OutboxMessage._meta.get_field("subject").max_length or 300
 _DUE_STATES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
+# The template engine that escapes nothing (settings.TEMPLATES): subjects and text bodies.
+TEXT_TEMPLATES = "text"
 # A message `sending` for this long lost its sender (killed, machine gone): a live send gives up
 # after a few EMAIL_TIMEOUTs (20 s each by default), so this leaves a wide margin.
 CLAIM_TIMEOUT = timedelta(minutes=15)
@@ -73,8 +75,9 @@ class Outcome(StrEnum):
 def render(name: str, *, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject (one line), text and HTML of message `name`, rendered in `language`."""
     with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-        text = render_to_string(f"emails/{name}.txt", context)
+        subject = render_to_string(f"emails/{name}.subject.txt", context, using=TEXT_TEMPLATES)
+        subject = " ".join(subject.split())
+        text = render_to_string(f"emails/{name}.txt", context, using=TEXT_TEMPLATES)
         html = render_to_string(f"emails/{name}.html", context)
     if len(subject) > _SUBJECT_MAX:
         subject = subject[: _SUBJECT_MAX - 1] + "…"

@@ -141,6 +141,23 @@ def test_a_rejection_tells_the_reasons_and_a_waitlisting_the_waiting_list(cast: 
     assert text in message.body_text
 
 
+def test_subjects_and_text_bodies_keep_apostrophes_and_ampersands_as_typed(cast: Any, committed: Any) -> None:  # fmt: skip
+    with committed():
+        application = demo.drive(cast, "waitlisted", title="Collectif d'artistes & Co")
+    [queued] = mails("application_decided")
+    assert "Collectif d'artistes & Co" in queued.subject
+    assert "Collectif d'artistes & Co" in queued.body_text
+    assert "Collectif d&#x27;artistes &amp; Co" in queued.body_html  # HTML stays escaped
+
+    Application.objects.filter(pk=application.pk).update(language="fr")
+    OutboxMessage.objects.all().delete()
+    application.refresh_from_db()
+    emails.application_decided(application, log_of(application, "waitlist"))
+    [french] = mails("application_decided")
+    assert french.subject.startswith("Sur liste d'attente")
+    assert "&#x27;" not in french.subject + french.body_text
+
+
 def test_the_grant_mails_follow_the_money_and_the_report(cast: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
     with committed():
         application = demo.drive(cast, "approved", "settled", requested=Decimal("4000.00"))
