@@ -68,8 +68,13 @@ def _payments_url(request: HttpRequest) -> str:
 # --- payments due -----------------------------------------------------------------------------
 
 
+# The outcomes of the latest bulk approval, kept in the session for the page the approval
+# redirects to (so that reloading that page sends nothing again).
+APPROVAL_OUTCOMES = "finance_approval_outcomes"
+
+
 def _payments_context(
-    request: HttpRequest, *, outcomes: list[finance.Outcome] | None = None
+    request: HttpRequest, *, outcomes: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     filters = finance.PaymentFilter(
         request.GET or None, queryset=finance.payments_due(request.user)
@@ -92,8 +97,8 @@ def _payments_context(
         "batchable_sum": sum((p.amount for p in batchable), ZERO),
         "batch_form": ExecutionDateForm(initial={"execution_date": clock.today()}),
         "outcomes": outcomes,
-        "approved_count": sum(1 for outcome in outcomes or [] if outcome.ok),
-        "refused_count": sum(1 for outcome in outcomes or [] if not outcome.ok),
+        "approved_count": sum(1 for outcome in outcomes or [] if outcome["ok"]),
+        "refused_count": sum(1 for outcome in outcomes or [] if not outcome["ok"]),
         "query": request.GET.urlencode(),
         "finance_section": "payments",
     }
@@ -102,7 +107,10 @@ def _payments_context(
 @finance_only
 @require_safe
 def payments(request: HttpRequest) -> HttpResponse:
-    return render(request, "grants/finance/payments.html", _payments_context(request))
+    outcomes = request.session.pop(APPROVAL_OUTCOMES, None)
+    return render(
+        request, "grants/finance/payments.html", _payments_context(request, outcomes=outcomes)
+    )
 
 
 @finance_only
@@ -121,9 +129,16 @@ def approve(request: HttpRequest) -> HttpResponse:
         return redirect(_payments_url(request))
     chosen = Payment.objects.visible_to(request.user).filter(pk__in=pks).order_by("due_on", "pk")
     outcomes = finance.approve_payments(chosen, by=request.user)
-    return render(
-        request, "grants/finance/payments.html", _payments_context(request, outcomes=outcomes)
-    )
+    request.session[APPROVAL_OUTCOMES] = [
+        {
+            "payment": outcome.payment.pk,
+            "end_to_end_id": outcome.payment.end_to_end_id,
+            "ok": outcome.ok,
+            "message": outcome.message,
+        }
+        for outcome in outcomes
+    ]
+    return redirect(_payments_url(request))
 
 
 @finance_only

@@ -551,13 +551,17 @@ def test_approve_selected_checks_each_payment_and_reports_each_refusal(
     already = approved(cast)[0]
     client.force_login(cast.finance)
     response = client.post(reverse("finance:approve"), {"payment": [fresh.pk, already.pk]})
-    assert response.status_code == 200
-    outcomes = {outcome.payment.pk: outcome for outcome in response.context["outcomes"]}
-    assert outcomes[fresh.pk].ok and not outcomes[already.pk].ok
-    assert already.end_to_end_id in outcomes[already.pk].message
-    assert 'id="approval-results"' in response.content.decode()
+    # Post/redirect/get: reloading the page that follows sends nothing again.
+    assert response.status_code == 302 and response.url == reverse("finance:payments")
+    page = client.get(response.url)
+    outcomes = {outcome["payment"]: outcome for outcome in page.context["outcomes"]}
+    assert outcomes[fresh.pk]["ok"] and not outcomes[already.pk]["ok"]
+    assert already.end_to_end_id in outcomes[already.pk]["message"]
+    assert 'id="approval-results"' in page.content.decode()
     fresh.refresh_from_db()
     assert fresh.status == "approved"
+    reloaded = client.get(response.url)
+    assert reloaded.context["outcomes"] is None  # shown once
 
 
 def test_payments_due_are_filtered_and_sorted_by_due_date(
