@@ -7,7 +7,6 @@ export time), never on the clock of the moment they are built.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import string
@@ -26,6 +25,7 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
+from grants.finance.exports import Column, csv_stream
 from grants.models import BatchStatus, Payment, PaymentBatch, PaymentKind
 from workflows import clock
 from workflows.errors import WorkflowError
@@ -193,18 +193,20 @@ def build_sepa_xml(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
         ) from invalid
 
 
-CSV_COLUMNS = (
-    "message_id",
-    "execution_date",
-    "end_to_end_id",
-    "reference",
-    "creditor_name",
-    "creditor_iban",
-    "creditor_bic",
-    "amount",
-    "currency",
-    "remittance",
+# The CSV has the format of the approvals export (grants.finance.exports), agreed with accounting.
+BATCH_COLUMNS: tuple[Column, ...] = (
+    Column("message_id", "text"),
+    Column("execution_date", "date"),
+    Column("end_to_end_id", "text"),
+    Column("reference", "text"),
+    Column("creditor_name", "text"),
+    Column("creditor_iban", "text"),
+    Column("creditor_bic", "text"),
+    Column("amount", "amount"),
+    Column("currency", "text"),
+    Column("remittance", "text"),
 )
+CSV_COLUMNS = tuple(column.key for column in BATCH_COLUMNS)
 
 
 def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> Iterator[list[Any]]:
@@ -226,13 +228,10 @@ def _rows(batch: PaymentBatch, lines: Sequence[SepaLine]) -> Iterator[list[Any]]
 
 
 def build_csv(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
-    """The same lines as the XML, as UTF-8 CSV (ISO dates, amounts with a decimal point)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in _rows(batch, lines):
-        writer.writerow([value.isoformat() if isinstance(value, date) else value for value in row])
-    return out.getvalue().encode()
+    """The same lines as the XML, as the approvals export writes CSV: a BOM, `;`, ISO dates,
+    amounts with a decimal point, and no text cell that a spreadsheet would take for a formula
+    (a creditor's name is typed by the applicant)."""
+    return "".join(csv_stream(BATCH_COLUMNS, _rows(batch, lines))).encode()
 
 
 def build_xlsx(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:

@@ -69,6 +69,10 @@ def stored(batch: PaymentBatch, kind: str) -> bytes:
         return handle.read()
 
 
+def read_csv(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
 def tag(name: str) -> str:
     return f"{PAIN}{name}"
 
@@ -313,7 +317,7 @@ def test_the_exported_sepa_file_validates_and_holds_every_line(cast: demo.Cast) 
 def test_csv_and_xlsx_hold_the_same_lines_as_the_xml(cast: demo.Cast) -> None:
     payments = approved(cast, 2)
     batch = exported(cast, payments)
-    rows = list(csv.DictReader(io.StringIO(stored(batch, "csv").decode())))
+    rows = read_csv(stored(batch, "csv"))
     sheet = load_workbook(io.BytesIO(stored(batch, "xlsx"))).active
     header, *cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert header == list(rows[0].keys())
@@ -325,6 +329,16 @@ def test_csv_and_xlsx_hold_the_same_lines_as_the_xml(cast: demo.Cast) -> None:
     assert [Decimal(row["amount"]) for row in rows] == [p.amount for p in payments]
     assert [Decimal(str(row[7])) for row in cells] == [p.amount for p in payments]
     assert {row["message_id"] for row in rows} == {batch.message_id}
+
+
+def test_the_batch_csv_opens_in_a_spreadsheet_as_the_approvals_export_does(cast: demo.Cast) -> None:  # fmt: skip
+    Organisation.objects.filter(pk=cast.organisation.pk).update(bank_account_holder="+Verein -1")
+    batch = exported(cast, approved(cast))
+    content = stored(batch, "csv")
+    assert content.startswith("\ufeff".encode())  # a BOM: Excel reads the accents right
+    assert content.decode("utf-8-sig").splitlines()[0].startswith("message_id;execution_date;")
+    [row] = read_csv(content)
+    assert row["creditor_name"] == "'+Verein -1"  # text, never a formula
 
 
 def test_the_files_do_not_depend_on_the_clock(cast: demo.Cast) -> None:
