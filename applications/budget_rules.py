@@ -35,7 +35,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from grants.money import format_eur
+from grants.money import format_eur, format_percent
 from workflows.formats import format_day
 
 if TYPE_CHECKING:
@@ -181,14 +181,6 @@ class Plan:
 def _eur(amount: Decimal) -> StrOrPromise:
     """The amount in the reader's language, e.g. "6,000.00 EUR" / "6.000,00 EUR"."""
     return format_eur(amount.quantize(CENT, context=_EXACT))
-
-
-def _percent(fraction: Decimal) -> str:
-    """``Decimal("0.80")`` -> ``"80%"``, ``Decimal("0.6667")`` -> ``"66.67%"``."""
-    text = f"{_EXACT.multiply(fraction, _HUNDRED).quantize(CENT, context=_EXACT):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
 
 
 def _floor_cent(amount: Decimal) -> Decimal:
@@ -347,7 +339,7 @@ def _check_budget(plan: Plan, policy: Policy) -> list[Violation]:
                         "eligible expenses ({expenses}); you can request at most {maximum}."
                     ),
                     requested=_eur(plan.requested),
-                    percent=_percent(policy.max_share),
+                    percent=format_percent(policy.max_share),
                     expenses=_eur(plan.eligible_expenses),
                     maximum=_eur(_floor_cent(cap)),
                 ),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.functional import lazy
 
 CENT = Decimal("0.01")
@@ -31,6 +31,27 @@ def format_eur(amount: Decimal) -> str:
     """
     value = amount.quantize(CENT, context=Context(prec=28))  # whatever the caller's context
     return _lazy_text(lambda: f"{number_format(value, 2, use_l10n=True, force_grouping=True)} EUR")
+
+
+def format_number(value: Decimal, places: int = 2) -> str:
+    """A number (a score) for a message in the reader's language: "77.14" / "77,14"."""
+    return _lazy_text(lambda: number_format(value, places, use_l10n=True))
+
+
+def format_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage for a message in the reader's language: 0.8 -> "80 %",
+    0.6667 -> "66.67 %" / "66,67 %". Two decimals at most, none when they are zero, so a share
+    just over a cap never reads as exactly the cap."""
+    hundredths = (fraction * 100).quantize(CENT, context=Context(prec=28))
+
+    def text() -> str:
+        number = number_format(hundredths, 2, use_l10n=True)
+        mark = str(get_format("DECIMAL_SEPARATOR"))
+        if number.endswith(f"{mark}00"):
+            number = number[: -len(mark) - 2]
+        return f"{number} %"
+
+    return _lazy_text(text)
 
 
 def money_field(**kwargs: Any) -> models.DecimalField:

@@ -15,8 +15,6 @@ from typing import Any, Literal
 import django_filters
 from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet
-from django.utils.formats import number_format
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications import rules as application_rules
@@ -28,7 +26,7 @@ from applications.services import (
     waitlist_application,
 )
 from grants.models import BudgetAllocation, Programme
-from grants.money import cents
+from grants.money import cents, format_number
 from grants.services import allocation_for
 from reviews.checks import criterion_label
 from reviews.filters import COUNTRIES
@@ -54,13 +52,6 @@ class FourEyesRefusal(TransitionForbidden):
 
 class ScoreBelowMinimum(WorkflowError):
     code = "score_below_minimum"
-
-
-def _number(value: Decimal) -> str:
-    return number_format(value, 2, use_l10n=True)
-
-
-format_score = lazy(_number, str)
 
 
 # --- who decides ----------------------------------------------------------------------------------
@@ -103,7 +94,7 @@ def check_minimum_score(application: Application, *, score: Decimal | None = Non
                 "This application has no score yet; “%(programme)s” approves only from a "
                 "weighted score of %(minimum)s."
             )
-            % {"programme": programme, "minimum": format_score(minimum)}
+            % {"programme": programme, "minimum": format_number(minimum)}
         )
     if score < minimum:
         raise ScoreBelowMinimum(
@@ -112,8 +103,8 @@ def check_minimum_score(application: Application, *, score: Decimal | None = Non
                 "“%(programme)s”, so this application cannot be approved."
             )
             % {
-                "score": format_score(score),
-                "minimum": format_score(minimum),
+                "score": format_number(score),
+                "minimum": format_number(minimum),
                 "programme": programme,
             }
         )

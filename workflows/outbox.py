@@ -75,8 +75,8 @@ class Outcome(StrEnum):
 def render(name: str, *, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     """Subject (one line), text and HTML of message `name`, rendered in `language`."""
     with translation.override(language):
-        subject = render_to_string(f"emails/{name}.subject.txt", context, using=TEXT_TEMPLATES)
-        subject = " ".join(subject.split())
+        line = render_to_string(f"emails/{name}.subject.txt", context, using=TEXT_TEMPLATES)
+        subject = " ".join(line.split())
         text = render_to_string(f"emails/{name}.txt", context, using=TEXT_TEMPLATES)
         html = render_to_string(f"emails/{name}.html", context)
     if len(subject) > _SUBJECT_MAX:

@@ -35,7 +35,7 @@ from applications.models import (
     Theme,
 )
 from applications.services import check_application
-from grants.money import ZERO, cents, format_eur
+from grants.money import ZERO, cents, format_eur, format_number
 from reviews import checks, rules
 from reviews.forms import AssessmentForm, FormalCheckForm, add_errors
 from reviews.models import Review, ReviewTask, TaskKind, TaskStatus
@@ -294,7 +294,10 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("Your review of %(reference)s is saved (weighted score %(score)s of 100).")
-                    % {"reference": application.reference, "score": review.weighted_score},
+                    % {
+                        "reference": application.reference,
+                        "score": format_number(review.weighted_score),
+                    },
                 )
                 return redirect("reviews:overview")
     context = _page_context(request, task)

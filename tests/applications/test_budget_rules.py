@@ -277,8 +277,19 @@ def test_share_exceeded_message_names_the_maximum_and_the_percentage(
 ) -> None:
     text = render(check_plan(budget("6000.01", "7500.01"), UNCAPPED_POLICY, on=ON)[0])
     assert "6,000.00 EUR" in text  # 6,000.008 rounded down
-    assert "80%" in text
+    assert "80 %" in text
     assert "7,500.01 EUR" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "amount"), [("de", "6.000,00 EUR"), ("fr", "6\xa0000,00 EUR")]
+)
+def test_the_share_message_writes_numbers_as_the_reader_does(render: Callable[[Violation], str], language: str, amount: str) -> None:  # fmt: skip
+    [violation] = check_plan(budget("6000.01", "7500.01"), UNCAPPED_POLICY, on=ON)
+    with translation.override(language):
+        text = str(violation.message)
+    assert "80 %" in text and "80%" not in text
+    assert amount in text
 
 
 def test_max_request_for_seven_thousand_five_hundred_is_six_thousand() -> None:

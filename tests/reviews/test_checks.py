@@ -434,6 +434,8 @@ def test_the_assessment_page_submits_the_review(client: Any, cast: Any, drive: A
     assert done.status_code == 302 and done["Location"] == reverse("reviews:overview")
     review = Review.objects.get(application=application)
     assert (review.weighted_score, review.proposed_amount, review.reviewer) == (Decimal("80.00"), Decimal("12000.50"), cast.reviewer)  # fmt: skip
+    [saved] = [str(m) for m in done.wsgi_request._messages]
+    assert "80,00 von 100" in saved  # the score as a German reader writes it
     page = client.get(reverse("reviews:assessment", args=[task.pk]))
     assert page.context["own_review"] == review and 'id="assessment-form"' not in page.content.decode()  # fmt: skip
 

@@ -181,6 +181,9 @@ def test_a_programme_with_a_minimum_score_refuses_approval_below_it(cast: Any, d
         decisions.decide(application, by=cast.manager, decision="approve")
     message = str(refused.value.message)
     assert "72.50" in message and "90.00" in message
+    with translation.override("fr"), pytest.raises(decisions.ScoreBelowMinimum) as in_french:
+        decisions.decide(application, by=cast.manager, decision="approve")
+    assert "72,50" in str(in_french.value.message)  # a decimal comma, as the reader writes
     # The minimum is for approvals only.
     decisions.decide(application, by=cast.manager, decision="waitlist")
     Application.objects.filter(pk=application.pk).update(score=Decimal("90.00"))
