@@ -345,10 +345,16 @@ def package_metadata(publisher: Publisher | None = None) -> dict[str, Any]:
     return meta
 
 
+NO_PUBLISHED_GRANT = _(
+    "No grant is published in this scope yet, and a 360Giving package holds at least one."
+)
+
+
 def package_chunks(grants: models.QuerySet[Grant]) -> Iterator[str]:
     """The 360Giving package `{..., "grants": [...]}` as text, a few hundred grants per chunk.
 
-    With no grant the package still parses, but the schema wants at least one.
+    With no grant the package still parses, but the schema wants at least one: callers answer
+    NO_PUBLISHED_GRANT instead (the API with 404, the command with an error).
     """
     publisher = Publisher.from_settings()
     head = json.dumps(package_metadata(publisher), ensure_ascii=False)

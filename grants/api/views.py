@@ -23,6 +23,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -35,7 +36,12 @@ from grants.api import serializers
 from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
 from grants.models import Call, Grant, LedgerEntry, LedgerKind, Payment, Programme
 from grants.services import GRANT_TRANSITIONS, run_grant_transition
-from workflows.api import ConditionalGetMixin, KeysetPagination
+from workflows.api import (
+    PROBLEM_CONTENT_TYPE,
+    ConditionalGetMixin,
+    KeysetPagination,
+    ProblemSerializer,
+)
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 M = TypeVar("M", bound=models.Model)
@@ -204,6 +210,9 @@ class _OpenDataView(APIView):
     content_type = "application/json"
     filename = "360giving.json"
 
+    # The 360Giving schema wants at least one grant in a package; a CSV may have none.
+    needs_a_grant = False
+
     def chunks(self, open_data: Any, grants: QuerySet[Grant]) -> Any:
         raise NotImplementedError
 
@@ -211,6 +220,8 @@ class _OpenDataView(APIView):
         from grants import open_data  # written beside this API, imported when first used
 
         grants = open_data.publishable_grants(programme_scope(request))
+        if self.needs_a_grant and not grants.exists():
+            raise NotFound(open_data.NO_PUBLISHED_GRANT, code="no_published_grants")
         response = StreamingHttpResponse(
             self.chunks(open_data, grants), content_type=self.content_type
         )
@@ -220,11 +231,20 @@ class _OpenDataView(APIView):
 
 
 class OpenDataJsonView(_OpenDataView):
+    needs_a_grant = True
+
     @extend_schema(
         summary="360Giving data package (JSON) of the published grants",
         description="Awarded grants whose applicants consented to publication, within the "
-        "token's programmes; streamed.",
-        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT)},
+        "token's programmes; streamed. A package holds at least one grant (the 360Giving "
+        "schema's `minItems: 1`): with no published grant in scope the answer is 404 with the "
+        "problem code `no_published_grants`.",
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (404, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer, description="No published grant in the token's programmes."
+            ),
+        },
         tags=["open-data"],
     )
     def get(self, request: Request) -> StreamingHttpResponse:

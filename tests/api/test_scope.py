@@ -107,6 +107,7 @@ def open_data_stub(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     stub.publishable_grants = publishable_grants  # type: ignore[attr-defined]
     stub.package_chunks = package_chunks  # type: ignore[attr-defined]
     stub.csv_chunks = csv_chunks  # type: ignore[attr-defined]
+    stub.NO_PUBLISHED_GRANT = "No grant is published in this scope yet."  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "grants.open_data", stub)
     import grants
 
@@ -135,6 +136,19 @@ def test_the_360giving_export_is_closed_to_anonymous_callers(anonymous, open_dat
     response = anonymous.get("/api/v1/open-data/360giving.csv")
     assert response.status_code == 401
     assert open_data_stub == []
+
+
+def test_a_scope_without_published_grants_gets_a_problem_not_an_invalid_package(fiona, world: World):  # fmt: skip
+    pytest.importorskip("grants.open_data")
+    # Nobody in programme A consented to publication yet.
+    response = fiona.client.get("/api/v1/open-data/360giving.json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "no_published_grants"
+    assert "at least one" in response.json()["detail"]
+    # A CSV may be empty: its header alone.
+    table = streamed(fiona.client.get("/api/v1/open-data/360giving.csv"))
+    assert len(table.strip().splitlines()) == 1
 
 
 def test_fionas_real_360giving_export_holds_programme_a_only(

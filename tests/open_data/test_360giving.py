@@ -576,6 +576,13 @@ def test_the_command_writes_the_export_of_the_chosen_programmes(
     assert ids(rows) == {grant_id(grants[name]) for name in PUBLISHED}
 
 
+def test_the_command_writes_no_package_without_a_published_grant(db: Any, tmp_path: Path) -> None:  # fmt: skip
+    target = tmp_path / "grants.json"
+    with pytest.raises(CommandError, match="at least one"):
+        call_command("export_360giving", "--output", str(target), stdout=io.StringIO())
+    assert not target.exists()
+
+
 def test_the_command_refuses_an_unknown_programme(db: Any) -> None:
     with pytest.raises(CommandError, match="nope"):
         call_command("export_360giving", "--programme", "nope", stdout=io.StringIO())

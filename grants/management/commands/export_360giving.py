@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from grants.models import Programme
-from grants.open_data import csv_chunks, package_chunks, publishable_grants
+from grants.open_data import NO_PUBLISHED_GRANT, csv_chunks, package_chunks, publishable_grants
 
 WRITERS = {"json": package_chunks, "csv": csv_chunks}
 
@@ -42,7 +42,10 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"Unknown programme code: {', '.join(sorted(unknown))}")
             programme_ids = [pk for _code, pk in found]
-        chunks: Iterator[str] = WRITERS[options["format"]](publishable_grants(programme_ids))
+        grants = publishable_grants(programme_ids)
+        if options["format"] == "json" and not grants.exists():
+            raise CommandError(f"{NO_PUBLISHED_GRANT} Nothing was written.")
+        chunks: Iterator[str] = WRITERS[options["format"]](grants)
         path = options["output"]
         if not path or path == "-":
             for chunk in chunks:
