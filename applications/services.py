@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 
 from applications import budget_rules, rules
 from applications.formal_check import Checklist, as_recorded
@@ -29,7 +30,13 @@ from grants import services as grant_services
 from grants.models import Call, Fund, Programme
 from workflows import clock, perform
 from workflows.engine import starting_step
-from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition, WorkflowError
+from workflows.errors import (
+    RuleViolation,
+    TransitionConflict,
+    TransitionForbidden,
+    UnknownTransition,
+    WorkflowError,
+)
 from workflows.mail import send_on_commit
 
 EDITABLE_STATES = (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED)
@@ -262,7 +269,11 @@ def save_draft(
         _build(BudgetLine, locked, row, position=i) for i, row in enumerate(budget_lines or [])
     ]
     new_partners = [_build(Partner, locked, row) for row in partners or []]
-    locked.save()
+    try:
+        locked.save()
+    except ConcurrentTransition as exc:
+        # Submitted (or withdrawn) by another request in the meantime: nothing is written.
+        raise TransitionConflict() from exc
     if budget_lines is not None:
         locked.budget_lines.all().delete()
         BudgetLine.objects.bulk_create(new_lines)

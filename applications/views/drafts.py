@@ -279,7 +279,13 @@ def draft_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
         return _render_section(request, application, section, build_section(section, application))
     adding = request.POST.get("add_row", "")
     bound = build_section(section, application, request.POST)
-    saved, application = _save(request, application, bound)
+    try:
+        saved, application = _save(request, application, bound)
+    except WorkflowError as refused:
+        # Another window submitted or withdrew it meanwhile: nothing was saved, and the page
+        # shows what was typed with the reason, so that nothing typed is lost.
+        messages.error(request, refused.message)
+        return _render_section(request, application, section, bound, status=409)
     if adding:
         forms_ = build_section(section, application, request.POST, extra_rows=adding)
         return _render_section(request, application, section, forms_)
@@ -349,7 +355,11 @@ def draft_autosave(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return HttpResponse(status=409)
     bound = build_section(section, found, request.POST)
-    saved, application = _save(request, found, bound)
+    try:
+        saved, application = _save(request, found, bound)
+    except WorkflowError:
+        # Submitted or withdrawn meanwhile: as above, the page keeps its typed copy.
+        return HttpResponse(status=409)
     context = {
         "application": application,
         "section": section,

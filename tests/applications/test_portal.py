@@ -192,6 +192,47 @@ def test_an_expired_session_loses_nothing_typed(client: Any, cast: Any, draft: A
     assert 'data-draft-key="microgrants-draft-' in page and "session-notice" in page
 
 
+@pytest.mark.parametrize("how", ["checked before the save", "changed under the save"])
+def test_a_save_that_overlaps_the_submission_keeps_what_was_typed_and_says_why(client: Any, cast: Any, draft: Application, monkeypatch: Any, how: str) -> None:  # fmt: skip
+    """Another window submits the draft while this one saves its partners: nothing is written,
+    the page shows the typed partner again with the reason, and nothing answers 500."""
+    from applications.views import drafts as draft_views
+
+    def submitted_elsewhere() -> None:
+        Application.objects.filter(pk=draft.pk).update(status="submitted")
+
+    if how == "checked before the save":  # the view saw a draft; the service sees it submitted
+        building = draft_views.build_section
+
+        def build_then_submit(*args: Any, **kwargs: Any) -> Any:
+            bound = building(*args, **kwargs)
+            if len(args) > 2:  # the bound forms of the POST
+                submitted_elsewhere()
+            return bound
+
+        monkeypatch.setattr(draft_views, "build_section", build_then_submit)
+    else:  # the row changes between the service's read and its write (django-fsm notices)
+        validating = services._validate_draft
+
+        def validate_then_submit(application: Application) -> None:
+            validating(application)
+            submitted_elsewhere()
+
+        monkeypatch.setattr(services, "_validate_draft", validate_then_submit)
+    client.force_login(cast.applicant)
+    typed = {**management("partners", 1), "partners-0-name": "Chorale de Lyon", "partners-0-country": "FR", "partners-0-city": "Lyon"}  # fmt: skip
+
+    page = client.post(section_url(draft, "partners"), typed)
+
+    assert page.status_code == 409
+    assert "Chorale de Lyon" in page.content.decode()
+    [message] = [str(m) for m in page.context["messages"]]
+    assert "can no longer be edited" in message or "at the same time" in message
+    assert not draft.partners.filter(name="Chorale de Lyon").exists()
+    autosaved = client.post(reverse("applications:draft_autosave", args=[draft.pk, "partners"]), typed, HTTP_HX_REQUEST="true")  # fmt: skip
+    assert autosaved.status_code == 409  # the page keeps its typed copy
+
+
 def test_a_change_request_shows_the_message_opens_the_form_and_resubmits(client: Any, cast: Any) -> None:  # fmt: skip
     application = demo.drive(cast, "changes_requested")
     client.force_login(cast.applicant)
