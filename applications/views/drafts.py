@@ -284,7 +284,7 @@ def draft_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     except WorkflowError as refused:
         # Another window submitted or withdrew it meanwhile: nothing was saved, and the page
         # shows what was typed with the reason, so that nothing typed is lost.
-        messages.error(request, refused.message)
+        messages.error(request, str(refused.message))
         return _render_section(request, application, section, bound, status=409)
     if adding:
         forms_ = build_section(section, application, request.POST, extra_rows=adding)
