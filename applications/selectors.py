@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from applications import rules
-from applications.models import Application, ApplicationStatus, Organisation
+from applications.models import Application, ApplicationStatus, Document, Organisation
 from grants.models import Grant, GrantStatus, Payment
 from workflows.models import TransitionLog
 
@@ -205,3 +205,21 @@ def _grant_step(grant: Grant) -> NextStep:
 def payments_of(grant: Grant, user: Any) -> list[Payment]:
     """The grant's payments `user` may see (grants.rules.payments_visible_to), in order."""
     return list(Payment.objects.visible_to(user).filter(grant=grant).order_by("sequence"))
+
+
+def issued_documents(application: Application) -> list[Document]:
+    """The fund's documents of an application, oldest first. Each submission has its summary,
+    so a kind (per payment) may come more than once: the latest is the current one, and the
+    earlier ones are marked `superseded` (with `versions` on every one of the kind)."""
+    documents = list(application.documents.order_by("created_at", "id"))
+    latest: dict[tuple[str, int | None], Document] = {}
+    count: dict[tuple[str, int | None], int] = {}
+    for document in documents:
+        key = (document.kind, document.payment_id)
+        latest[key] = document
+        count[key] = count.get(key, 0) + 1
+    for document in documents:
+        key = (document.kind, document.payment_id)
+        document.superseded = latest[key] is not document  # type: ignore[attr-defined]
+        document.versions = count[key]  # type: ignore[attr-defined]
+    return documents

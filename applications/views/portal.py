@@ -93,7 +93,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": (
                 list(application.attachments.filter(purpose="application")) if opened else []
             ),
-            "documents": list(application.documents.order_by("created_at", "id")) if opened else [],
+            "documents": selectors.issued_documents(application) if opened else [],
             "content": application.submitted_content or None,
             "report_available": grant is not None and grant.status in REPORT_STATES,
         },

@@ -7,7 +7,7 @@ Rendering a PDF takes 60-400 ms: the tests render few and read them back with py
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from applications.documents import (
 from applications.models import Application, Document, DocumentKind
 from applications.tasks import issue_document_task
 from grants.models import Grant, Payment, PaymentKind
-from workflows import effects
+from workflows import clock, effects
 from workflows.models import TransitionLog
 
 STATIC = Path(settings.STATICFILES_DIRS[0])
@@ -361,6 +361,28 @@ def test_the_application_page_lists_the_documents(
     page = response.content.decode()
     assert reverse("applications:document_download", args=[stored.pk]) in page
     assert "Application summary" in page
+
+
+def test_after_a_resubmission_the_page_tells_the_current_summary_from_the_earlier_one(
+    client: Any, cast: demo.Cast, stored: Document
+) -> None:
+    application = stored.application
+    with effects.suspended():
+        services.request_changes(application, by=cast.reviewer, message="Bitte das Budget ergänzen.", reply_by=clock.today() + timedelta(days=14))  # fmt: skip
+        services.resubmit_application(application, by=cast.applicant)
+    resubmit = TransitionLog.objects.for_object(application).get(transition="resubmit")
+    later = Document(application=application, kind=DocumentKind.SUMMARY, log=resubmit, language="de", sha256="1" * 64, size=len(PDF_BYTES))  # fmt: skip
+    later.file.save("y.pdf", ContentFile(PDF_BYTES))
+    client.force_login(cast.applicant)
+
+    page = client.get(reverse("applications:detail", args=[application.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()  # fmt: skip
+
+    earlier_link = reverse("applications:document_download", args=[stored.pk])
+    current_link = reverse("applications:document_download", args=[later.pk])
+    earlier_item = page[page.index(earlier_link) :].split("</li>")[0]
+    current_item = page[page.index(current_link) :].split("</li>")[0]
+    assert "earlier version" in earlier_item and "current version" not in earlier_item
+    assert "current version" in current_item
 
 
 # --- bulk regeneration -------------------------------------------------------------------------
