@@ -55,11 +55,18 @@ class ReviewSteps(demo.StepHooks):
         return None
 
     def after(self, obj: Any, step: str) -> None:
+        """What the side effects of reviews.effects do after each step (seeding replays the
+        histories with side effects suspended), so the queues look as the staff would leave
+        them."""
         if step in ("submit", "resubmit"):
             services.open_formal_check(obj)
         elif step == "pass_formal_check":
             services.cancel_open_tasks(obj, kinds=(TaskKind.FORMAL_CHECK,))
             services.open_assessments(obj)
+        elif step == "complete_review":
+            services.cancel_open_tasks(obj, kinds=(TaskKind.ASSESSMENT,))
+        elif step in ("reject", "withdraw", "expire"):
+            services.cancel_open_tasks(obj)
         elif step == "submit_report":
             services.open_report_check(obj)
 

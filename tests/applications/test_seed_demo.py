@@ -61,6 +61,15 @@ def test_histories_are_real_and_the_ledger_is_sound(seeded):
     assert_references_gapless()
 
 
+def test_the_queues_hold_only_work_that_is_still_to_do(seeded):
+    from reviews.models import ReviewTask
+
+    waiting = ReviewTask.objects.filter(status__in=("open", "claimed"))
+    ended = ("rejected", "withdrawn", "expired", "waitlisted", "approved")
+    assert not waiting.filter(application__status__in=ended, kind__in=("formal_check", "assessment")).exists()  # fmt: skip
+    assert waiting.filter(application__status="submitted", kind="formal_check").exists()
+
+
 def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
     out, err = seed(150, replay=30)
     assert "150/150" in err

@@ -42,6 +42,14 @@ def test_demo_histories_leave_the_review_work_the_staff_would_leave(cast: demo.C
     assert verify_chain().ok
 
 
+@pytest.mark.parametrize("state", ["rejected", "withdrawn", "expired", "waitlisted", "approved"])
+def test_a_decided_or_ended_application_leaves_no_review_task_open(cast: demo.Cast, state: str) -> None:  # fmt: skip
+    ensure_reviewer_profiles(cast)
+    application = demo.drive(cast, state, steps=ReviewSteps(cast))
+    waiting = ReviewTask.objects.filter(application=application, status__in=("open", "claimed"))
+    assert not waiting.exists(), list(waiting.values_list("kind", "status"))
+
+
 def test_a_category_three_application_gets_two_reviews_by_two_reviewers(cast: demo.Cast) -> None:
     ensure_reviewer_profiles(cast)
     application = demo.drive(cast, "reviewed", requested=Decimal("20000.00"), steps=ReviewSteps(cast))  # fmt: skip
