@@ -144,10 +144,27 @@ def _money_sum(kind: str) -> Coalesce:
     )
 
 
-class LedgerEntryInline(ReadOnlyTabularInline):
+class LedgerNote:
+    """The ledger's note in the reader's language (LedgerEntry.description)."""
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj: LedgerEntry) -> str:
+        return obj.description()
+
+
+class ClaimReason:
+    """A repayment claim's reason in the reader's language (RepaymentClaim.description)."""
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj: RepaymentClaim) -> str:
+        return obj.description()
+
+
+class LedgerEntryInline(LedgerNote, ReadOnlyTabularInline):
     model = LedgerEntry
     fk_name = "allocation"
-    fields = ("created_at", "kind", "amount", "grant", "created_by", "note")
+    fields = ("created_at", "kind", "amount", "grant", "created_by", "note_text")
+    readonly_fields = ("note_text",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
         return super().get_queryset(request).select_related("grant__application", "created_by")
@@ -226,7 +243,7 @@ class BudgetAllocationAdmin(RoleAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(LedgerNote, ReadOnlyAdmin):
     """Bookings are made by services only; a wrong one is corrected by a new booking."""
 
     view_roles = MONEY_VIEWERS
@@ -238,7 +255,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "amount",
         "grant",
         "created_by",
-        "note",
+        "note_text",
     )
     list_filter = ("kind", "allocation__year", "allocation__programme")
     list_select_related = ("allocation__programme", "grant__application", "created_by")
@@ -316,16 +333,18 @@ class PaymentInline(ReadOnlyTabularInline):
     readonly_fields = ("end_to_end_id",)
 
 
-class RepaymentClaimInline(ReadOnlyTabularInline):
+class RepaymentClaimInline(ClaimReason, ReadOnlyTabularInline):
     model = RepaymentClaim
-    fields = ("amount", "due_on", "status", "reason", "received_at")
+    fields = ("amount", "due_on", "status", "reason_text", "received_at")
+    readonly_fields = ("reason_text",)
 
 
-class GrantLedgerInline(ReadOnlyTabularInline):
+class GrantLedgerInline(LedgerNote, ReadOnlyTabularInline):
     view_roles = MONEY_VIEWERS
     model = LedgerEntry
     fk_name = "grant"
-    fields = ("created_at", "kind", "amount", "allocation", "created_by", "note")
+    fields = ("created_at", "kind", "amount", "allocation", "created_by", "note_text")
+    readonly_fields = ("note_text",)
     verbose_name_plural = _("ledger entries of this grant")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
@@ -465,8 +484,17 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RepaymentClaim)
-class RepaymentClaimAdmin(ReadOnlyAdmin):
-    list_display = ("id", "grant", "amount", "due_on", "status", "created_at", "received_at")
+class RepaymentClaimAdmin(ClaimReason, ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "grant",
+        "amount",
+        "reason_text",
+        "due_on",
+        "status",
+        "created_at",
+        "received_at",
+    )
     list_filter = ("status",)
     list_select_related = ("grant__application",)
     search_fields = ("=grant__id", "grant__application__reference")

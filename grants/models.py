@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants import rules
-from grants.money import ZERO, cents, cents_down, money_field, parse_amount
+from grants.money import ZERO, cents, cents_down, format_eur, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
@@ -222,6 +223,10 @@ class LedgerKind(models.TextChoices):
     REPAY = "repay", _("repayment received")
 
 
+# What the services wrote into ledger notes before they wrote values ("release after lapsed").
+_LEGACY_LEDGER_NOTE = re.compile(r"^(?:release after|repayment claim) (\w+)$")
+
+
 class LedgerEntry(models.Model):
     allocation = models.ForeignKey(
         BudgetAllocation, on_delete=models.PROTECT, related_name="entries"
@@ -245,6 +250,18 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+    def description(self) -> str:
+        """The note for a reader, in the active language. The services write values, not
+        sentences: the grant's status for a release, the claim's number for a repayment, the
+        EndToEndId for a payment; a person's note stays as typed. (Older entries hold English
+        sentences, which are read as the same values: the ledger is never rewritten.)"""
+        note = _LEGACY_LEDGER_NOTE.sub(r"\1", self.note)
+        if self.kind == LedgerKind.RELEASE and note in GrantStatus.values:
+            return gettext("released (grant %(status)s)") % {"status": GrantStatus(note).label}
+        if self.kind == LedgerKind.REPAY and note.isdigit():
+            return gettext("repayment claim no. %(number)s") % {"number": note}
+        return self.note
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -446,7 +463,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         conditions=[_offer_expired],
     )
     def lapse(self, *, by: Any) -> None:
-        self.ended_reason = "offer not accepted in time"
+        self.ended_reason = ""  # the status says it: the offer was not accepted in time
 
     @transition(
         field=status,
@@ -676,7 +693,11 @@ class RepaymentClaim(models.Model):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="repayment_claims")
     amount = money_field(verbose_name=_("amount"))
     due_on = models.DateField(_("due on"))
-    reason = CleanTextField(_("reason"))
+    # A claim of the settlement keeps its figures (shown in each reader's language); `reason`
+    # holds what a person typed.
+    entitlement = money_field(verbose_name=_("final entitlement"), null=True, blank=True)
+    paid = money_field(verbose_name=_("paid"), null=True, blank=True)
+    reason = CleanTextField(_("reason"), blank=True)
     status = models.CharField(max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN)
     created_at = models.DateTimeField(default=clock.now)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -693,6 +714,16 @@ class RepaymentClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} EUR ({self.get_status_display()})"
+
+    def description(self) -> str:
+        """Why the grantee owes it, in the active language."""
+        entitlement, paid = self.entitlement, self.paid
+        if entitlement is None or paid is None:
+            return self.reason
+        return gettext("final entitlement %(entitlement)s, paid %(paid)s") % {
+            "entitlement": format_eur(entitlement),
+            "paid": format_eur(paid),
+        }
 
 
 def planned_amount(grant: Grant) -> Decimal:

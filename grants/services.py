@@ -130,7 +130,7 @@ def release_unneeded_budget(grant: Grant, *, by: Any) -> Decimal:
             kind=LedgerKind.RELEASE,
             amount=surplus,
             created_by=by,
-            note=f"release after {grant.status}",
+            note=grant.status,  # a value, rendered by LedgerEntry.description
         )
         return surplus
     return ZERO
@@ -213,7 +213,8 @@ def _settle_money(grant: Grant, *, due_on: date) -> None:
             grant=grant,
             amount=-balance,
             due_on=due_on + timedelta(days=REPAYMENT_DAYS),
-            reason=f"final entitlement {grant.final_amount} EUR, paid {sent} EUR",
+            entitlement=grant.final_amount or ZERO,
+            paid=sent,
         )
 
 
@@ -327,7 +328,7 @@ def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentCla
         kind=LedgerKind.REPAY,
         amount=locked.amount,
         created_by=by,
-        note=f"repayment claim {locked.pk}",
+        note=str(locked.pk),  # a value, rendered by LedgerEntry.description
     )
     release_unneeded_budget(locked.grant, by=by)
     return locked

@@ -247,7 +247,7 @@ def reopen_waitlisted(programme: Programme, year: int, *, by: Any) -> list[Appli
             break
         try:
             with transaction.atomic():
-                reopened.append(reopen_application(application, by=by, note="budget available"))
+                reopened.append(reopen_application(application, by=by))
         except WorkflowError:
             continue  # reopened or decided by someone else meanwhile
         remaining -= application.requested_amount

@@ -209,7 +209,7 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _reopen(request: HttpRequest, application: Application) -> HttpResponse:
     try:
-        reopen_application(application, by=request.user, note="reopened by hand")
+        reopen_application(application, by=request.user)
     except WorkflowError as error:
         messages.error(request, str(error.message))
     else:

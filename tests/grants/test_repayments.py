@@ -4,10 +4,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from applications import demo
 from grants import services
-from grants.models import Grant, RepaymentClaim
+from grants.models import Grant, LedgerEntry, RepaymentClaim
 from workflows import clock
 from workflows.errors import TransitionForbidden, TransitionNotAllowed
 
@@ -85,3 +86,38 @@ def test_revoked_grant_claims_back_the_advance_and_frees_it_once_repaid(cast):
     assert claim.amount == Decimal("3000.00")
     services.record_repayment_received(claim, by=cast.finance)
     assert services.grant_commitment(grant) == Decimal("0.00")
+
+
+# --- what the data says is read in the reader's language --------------------------------------
+
+
+def test_the_claim_and_the_bookings_keep_figures_and_read_in_each_language(cast):
+    grant = overpaid_and_settled(cast)
+    claim = grant.repayment_claims.get()
+    assert (claim.entitlement, claim.paid, claim.reason) == (Decimal("2000.00"), Decimal("3000.00"), "")  # fmt: skip
+    with translation.override("de"):
+        assert claim.description() == "endgültiger Zuwendungsbetrag 2.000,00 EUR, ausgezahlt 3.000,00 EUR"  # fmt: skip
+    with translation.override("fr"):
+        assert claim.description() == "montant définitif de la subvention 2\xa0000,00 EUR, versé 3\xa0000,00 EUR"  # fmt: skip
+
+    services.record_repayment_received(claim, by=cast.finance)
+    repay = LedgerEntry.objects.get(grant=grant, kind="repay")
+    release = LedgerEntry.objects.filter(grant=grant, kind="release").latest("id")
+    assert (repay.note, release.note) == (str(claim.pk), "settled")  # values, not sentences
+    with translation.override("de"):
+        assert repay.description() == f"Rückforderung Nr. {claim.pk}"
+        assert release.description() == "freigegeben (Förderung: abgerechnet)"
+
+
+def test_ledger_notes_written_as_english_sentences_read_in_the_readers_language(cast):
+    grant = demo.drive(cast, "approved", "accepted").grant
+    old = LedgerEntry(allocation=grant.allocation, grant=grant, kind="release", amount=Decimal("1.00"), note="release after lapsed")  # fmt: skip
+    typed = LedgerEntry(allocation=grant.allocation, grant=grant, kind="release", amount=Decimal("1.00"), note="Korrektur Buchung 17")  # fmt: skip
+    with translation.override("fr"):
+        assert old.description() == "libéré (subvention : caduc)"
+        assert typed.description() == "Korrektur Buchung 17"  # a person's note stays as typed
+
+
+def test_a_lapsed_offer_writes_no_english_reason(cast):
+    grant = demo.drive(cast, "approved", "lapsed").grant
+    assert grant.ended_reason == ""
