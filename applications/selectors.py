@@ -43,11 +43,6 @@ def application_opened_to(user: Any, pk: int) -> Application | None:
     )
 
 
-def timeline_of(application: Application) -> QuerySet[TransitionLog]:
-    """The application's status history from the audit log, oldest first."""
-    return TransitionLog.objects.for_object(application).select_related("actor").order_by("id")
-
-
 # --- the applicant's organisations --------------------------------------------------------------
 
 CURRENT_ORGANISATION_KEY = "microgrants_organisation"

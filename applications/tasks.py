@@ -9,8 +9,6 @@ from __future__ import annotations
 from django_tasks import task
 
 from applications.documents import issue_for_ids
-from applications.models import DocumentKind
-from grants.models import Payment
 
 
 @task()
@@ -23,15 +21,3 @@ def issue_document_task(
 ) -> int:
     """Render and store one document for one cause; returns the Document's id."""
     return issue_for_ids(application_id, kind, log_id, grant_id, payment_id).pk
-
-
-@task()
-def issue_payment_advice(payment_id: int) -> int:
-    """The payment advice of one payment recorded as paid; returns the Document's id."""
-    payment = Payment.objects.select_related("grant").get(pk=payment_id)
-    return issue_for_ids(
-        payment.grant.application_id,
-        DocumentKind.PAYMENT_ADVICE,
-        grant_id=payment.grant_id,
-        payment_id=payment.pk,
-    ).pk

@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from applications import services as application_services
-from applications.formal_check import CHECKLIST, Checklist, clean_checklist
+from applications.formal_check import Checklist, clean_checklist
 from applications.models import Application
 from grants.money import format_eur, parse_amount
 from reviews import rules, services
@@ -74,10 +74,6 @@ class MovedOn(WorkflowError):
 def criterion_label(code: str) -> Any:
     """The translated name of a criterion (an unknown code reads as itself)."""
     return CRITERIA.get(code, code.replace("_", " "))
-
-
-def checklist_label(code: str) -> Any:
-    return dict(CHECKLIST).get(code, code)
 
 
 # --- who may, and is it still time? ----------------------------------------------------------------

@@ -11,24 +11,13 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 
-from workflows.outbox import queue_mail, render
+from workflows.outbox import queue_mail
 
 
 def _language(language: str | None) -> str:
     return language or translation.get_language() or settings.LANGUAGE_CODE
-
-
-def render_mail(
-    name: str, *, to: list[str], context: dict[str, Any], language: str | None = None
-) -> EmailMultiAlternatives:
-    """The message, rendered in `language` (default: the active one), not sent."""
-    subject, text, html = render(name, context=context, language=_language(language))
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def send_on_commit(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from applications.formal_check import CHECKLIST
 from applications.models import (
     REQUIRED_DECLARATIONS,
     Attachment,
@@ -222,7 +223,7 @@ def formal_check(request: HttpRequest, pk: int) -> HttpResponse:
             "latest_resubmission": latest_resubmission,
             "earlier_request": application.change_request_message if task.round > 1 else "",
             "checklist_done": [
-                (label, (task.checklist or {}).get(code)) for code, label in checks.CHECKLIST
+                (label, (task.checklist or {}).get(code)) for code, label in CHECKLIST
             ]
             if task.status == TaskStatus.DONE
             else [],
