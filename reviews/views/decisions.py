@@ -109,9 +109,20 @@ class Row:
 # --- the list and bulk decisions -----------------------------------------------------------------
 
 
+# The outcomes of the latest bulk decision, kept in the session for the list the decision
+# redirects to (reloading the list then sends nothing again).
+BULK_OUTCOMES = "reviews_bulk_outcomes"
+
+
 @staff_only(decisions.may_decide)
 def decision_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reviews/decisions.html", _list_context(request, BulkForm()))
+    context = _list_context(request, BulkForm())
+    outcomes = request.session.pop(BULK_OUTCOMES, None)
+    if outcomes:
+        context["outcomes"] = outcomes
+        context["decided"] = sum(1 for outcome in outcomes if outcome["ok"])
+        context["refused"] = sum(1 for outcome in outcomes if not outcome["ok"])
+    return render(request, "reviews/decisions.html", context)
 
 
 @staff_only(decisions.may_decide)
@@ -134,11 +145,19 @@ def decide_many(request: HttpRequest) -> HttpResponse:
         conditions=data["conditions"],
         reasons=data["reasons"],
     )
-    context = _list_context(request, BulkForm())
-    context["outcomes"] = outcomes
-    context["decided"] = sum(1 for outcome in outcomes if outcome.ok)
-    context["refused"] = sum(1 for outcome in outcomes if not outcome.ok)
-    return render(request, "reviews/decisions.html", context)
+    request.session[BULK_OUTCOMES] = [
+        {
+            "application": outcome.application.pk,
+            "reference": outcome.application.reference,
+            "title": outcome.application.title,
+            "ok": outcome.ok,
+            "status": str(outcome.status),
+            "message": str(outcome.message),
+        }
+        for outcome in outcomes
+    ]
+    query = request.GET.urlencode()
+    return redirect(reverse("reviews:decisions") + (f"?{query}" if query else ""))
 
 
 def _ids(values: list[str]) -> list[int]:

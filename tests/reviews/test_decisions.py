@@ -323,11 +323,14 @@ def test_the_bulk_form_shows_each_result_with_its_reason(client: Any, cast: Any,
         {"application": [fine.pk, reviewed_by_me.pk], "decision": "waitlist", "amount_rule": "requested"},
         HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
-    assert response.status_code == 200
-    page = response.content.decode()
+    # Post/redirect/get: reloading the list that follows decides nothing again.
+    assert response.status_code == 302 and response["Location"] == reverse("reviews:decisions")
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 application decided, 1 refused" in page
     assert FOUR_EYES in page and reviewed_by_me.reference in page
     assert Application.objects.get(pk=fine.pk).status == "waitlisted"
+    again = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="bulk-results"' not in again  # shown once
 
 
 def test_a_bulk_rejection_without_reasons_is_refused_before_anything_happens(client: Any, cast: Any, drive: Any) -> None:  # fmt: skip

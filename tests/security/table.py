@@ -394,9 +394,10 @@ PAGES: dict[str, Row] = {
             )
         ],
         wrong_method(workspace(decision_access, signed_in(DONE))),
-        # The bulk page lists each application's refusal in the page itself.
+        # Each application's refusal is listed on the decisions list the POST redirects to.
         workspace(
-            decision_access, act(spec.may_decide, app_sees, refused=E(FORBIDDEN, REFUSED, READ))
+            decision_access,
+            act(spec.may_decide, app_sees, refused=E(FORBIDDEN, REFUSED, REDIRECT)),
         ),
         post_writes=True,
     ),
