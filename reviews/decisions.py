@@ -281,6 +281,17 @@ class DecisionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+def programmes_with_a_waiting_list(user: Any) -> list[Programme]:
+    """The programmes of which `user` sees waitlisted applications whose project has not started
+    (the ones `reopen_waitlisted` may take back), by category."""
+    ids = (
+        Application.objects.visible_to(user)
+        .filter(status=ApplicationStatus.WAITLISTED, start_date__gt=clock.today())
+        .values("programme_id")
+    )
+    return list(Programme.objects.filter(pk__in=ids).order_by("category", "pk"))
+
+
 def awaiting_decision(user: Any) -> QuerySet[Application]:
     """Reviewed and waitlisted applications `user` may see, earliest project start first, with
     what a row shows: the average weighted score, the recommendations counted, the average

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import rules as application_rules
@@ -24,6 +24,7 @@ from applications.models import Application, ApplicationStatus
 from applications.services import reopen_application
 from reviews import decisions
 from reviews.views.queues import staff_only
+from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import StepTextField
 from workflows.roles import Role, has_role
@@ -160,6 +161,42 @@ def decide_many(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("reviews:decisions") + (f"?{query}" if query else ""))
 
 
+@staff_only(decisions.may_decide)
+@require_POST
+def reopen_waiting_list(request: HttpRequest) -> HttpResponse:
+    """Budget came back (a decline, a lapse, a settlement): the programme's waiting list goes back
+    to decision, in project-start order, as far as this year's released budget reaches."""
+    chosen = _ids([request.POST.get("programme", "")])
+    programme = next(
+        (p for p in decisions.programmes_with_a_waiting_list(request.user) if p.pk in chosen),
+        None,
+    )
+    if programme is None:
+        messages.error(request, _("Please choose a programme with a waiting list."))
+        return redirect("reviews:decisions")
+    reopened = decisions.reopen_waitlisted(programme, clock.today().year, by=request.user)
+    if reopened:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s application of the waiting list is back for a decision.",
+                "%(n)s applications of the waiting list are back for a decision.",
+                len(reopened),
+            )
+            % {"n": len(reopened)},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "The budget of %(programme)s left for this year does not cover the first "
+                "application of its waiting list; nothing was reopened."
+            )
+            % {"programme": programme},
+        )
+    return redirect("reviews:decisions")
+
+
 def _ids(values: list[str]) -> list[int]:
     return sorted({int(value) for value in values if value.isdigit() and len(value) < 12})
 
@@ -177,6 +214,7 @@ def _list_context(request: HttpRequest, bulk_form: BulkForm) -> dict[str, Any]:
         "page": page,
         "rows": [Row(application, decisions.row_amount(application)) for application in page],
         "bulk_form": bulk_form,
+        "waiting_lists": decisions.programmes_with_a_waiting_list(request.user),
         "query": query.urlencode(),
         "staff_section": "decisions",
     }

@@ -290,6 +290,29 @@ def test_nothing_is_reopened_while_the_budget_is_not_released(cast: Any, drive: 
     assert decisions.reopen_waitlisted(application.programme, clock.today().year, by=cast.manager) == []  # fmt: skip
 
 
+def test_a_manager_reopens_the_waiting_list_from_the_decisions_page(client: Any, cast: Any, drive: Any) -> None:  # fmt: skip
+    waiting = starting_in(drive, 20)
+    decisions.decide(waiting, by=cast.manager, decision="waitlist", reasons="Budget erschöpft")
+    url = reverse("reviews:reopen_waiting_list")
+    client.force_login(cast.manager)
+    listed = client.get(reverse("reviews:decisions"), HTTP_ACCEPT_LANGUAGE="en")
+    assert listed.context["waiting_lists"] == [waiting.programme]
+    assert 'id="reopen-waiting-list"' in listed.content.decode()
+
+    leave_in_budget(waiting, Decimal("3000.00"))  # not enough for its 4,000
+    short = client.post(url, {"programme": waiting.programme_id}, HTTP_ACCEPT_LANGUAGE="en", follow=True)  # fmt: skip
+    assert "does not cover" in short.content.decode()
+    assert Application.objects.get(pk=waiting.pk).status == "waitlisted"
+
+    leave_in_budget(waiting, Decimal("5000.00"))
+    reopened = client.post(url, {"programme": waiting.programme_id}, HTTP_ACCEPT_LANGUAGE="en")
+    assert reopened.status_code == 302 and reopened["Location"] == reverse("reviews:decisions")
+    assert Application.objects.get(pk=waiting.pk).status == "reviewed"
+    assert client.post(url, {"programme": "nope"}).status_code == 302  # a message, no 500
+    client.force_login(cast.reviewer)
+    assert client.post(url, {"programme": waiting.programme_id}).status_code == 403
+
+
 # --- the pages ----------------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from tests.security.world import World, internal_comment
 class Secret:
     pattern: re.Pattern[bytes]
     what: str
-    kind: str  # title, review, payment, invitation, iban, email
+    kind: str  # title, published, review, payment, invitation, iban, email
 
 
 def _literal(text: str) -> re.Pattern[bytes]:
@@ -33,10 +33,13 @@ def secrets_for(role: str, world: World) -> list[Secret]:
     found: list[Secret] = []
     for key, application in world.apps.items():
         if not spec.sees_application(role, application, world):
-            found.append(Secret(_literal(application.title), f"the title of {key}", "title"))
+            # A grant published by consent has a public title and reference: the open-data
+            # export shows them to every reader of the API ("published"); other pages must not.
+            kind = "published" if _published(application) else "title"
+            found.append(Secret(_literal(application.title), f"the title of {key}", kind))
             if application.reference:
                 reference = _literal(application.reference)
-                found.append(Secret(reference, f"the reference of {key}", "title"))
+                found.append(Secret(reference, f"the reference of {key}", kind))
     for key, review in world.reviews.items():
         if not spec.sees_review(role, review, world):
             text = internal_comment(review.application)
@@ -66,6 +69,14 @@ def secrets_for(role: str, world: World) -> list[Secret]:
             found.append(Secret(_literal(iban), f"the IBAN of {org}", "iban"))
             found.append(Secret(_literal(spaced), f"the IBAN of {org}", "iban"))
     return found
+
+
+def _published(application: Any) -> bool:
+    """README: the open data holds "the awarded grants whose applicants consented to
+    publication" (accepted, in any later state)."""
+    grant = getattr(application, "grant", None)
+    unpublished = ("offered", "declined", "lapsed")
+    return "publication" in application.declarations and grant is not None and grant.status not in unpublished  # fmt: skip
 
 
 def _payments(world: World) -> list[Any]:

@@ -401,6 +401,18 @@ PAGES: dict[str, Row] = {
         ),
         post_writes=True,
     ),
+    "reviews:reopen_waiting_list": Row(
+        lambda w: [
+            Target(
+                "A's waiting list",
+                record=w.apps["a_waitlisted"],
+                data={"programme": str(w.apps["a_waitlisted"].programme_id)},
+            )
+        ],
+        wrong_method(workspace(decision_access, signed_in(DONE))),
+        # Reopened as far as the budget reaches, or a message that it does not: a redirect.
+        workspace(decision_access, signed_in(DONE | E(REFUSED))),
+    ),
     "reviews:decision": Row(
         apps("a_reviewed", "b_reviewed", data={"decision": "approve", "approve-amount": "4000.00"}),
         workspace(decision_access, see(app_sees)),
@@ -575,8 +587,13 @@ API: dict[str, Row] = {
         read_only(api(payment_reader)),
     ),
     "api:stats": Row(no_target, api(api_read), read_only(api(api_read)), check=counts_what_it_sees),
-    "api:360giving-json": Row(no_target, api(api_read), read_only(api(api_read))),
-    "api:360giving-csv": Row(no_target, api(api_read), read_only(api(api_read))),
+    # Published grants are public: their titles and references are the export's content.
+    "api:360giving-json": Row(
+        no_target, api(api_read), read_only(api(api_read)), shows=("published",)
+    ),
+    "api:360giving-csv": Row(
+        no_target, api(api_read), read_only(api(api_read)), shows=("published",)
+    ),
     # The schema and its documentation: the README names them, not who reads them (only "no
     # 500" is checked, by three kinds of caller: building the schema takes a while).
     "api:schema": Row(

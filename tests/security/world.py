@@ -298,6 +298,10 @@ def _applications(world: World, other_applicant: Any) -> None:
     # Category 3 needs two reviews: reviewer2 has written one, the second slot is open (the
     # reviewer who takes it must not read the first: "reviewers judge independently").
     drive("a_two_reviews", "in_review", requested="20000.00")
+    # A's accepted grant may be published: the 360Giving package of programme X holds it (a
+    # package with no grant is a 404, see the README).
+    accepted = world.apps["a_accepted"]
+    type(accepted).objects.filter(pk=accepted.pk).update(declarations=[*accepted.declarations, "publication"])  # fmt: skip
     for key, application in world.apps.items():
         application.refresh_from_db()
         world.apps[key] = application
