@@ -6,8 +6,11 @@
 
 On SQLite it uses a temporary database; with DATABASE_URL=postgres://... it creates (and drops)
 that database. It measures, for `--size` applications: submissions (rules, reference, snapshot,
-log row) per second, plain transitions through `workflows.perform()` per second
-(pass_formal_check), then `verify_chain()` rows per second over the whole log.
+log row, and the side-effect rows written with the change) per second, plain transitions through
+`workflows.perform()` per second (pass_formal_check), then `verify_chain()` rows per second over
+the whole log. The side effects themselves (the summary PDF, the e-mails, the review tasks) are
+work for the task workers: tasks are queued, not run (TASKS_BACKEND=dummy), and the last figure
+is how many side effects per second one process runs (`--effects N` of them; 0 skips it).
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--effects", type=int, default=200, help="side effects to run at the end")
     args = parser.parse_args()
+    # The changes are measured, not their side effects (a worker's job, measured apart below).
+    os.environ["TASKS_BACKEND"] = "dummy"
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-workflow-')) / 'bench.sqlite3'}"
@@ -69,6 +75,15 @@ def main() -> None:
     report = verify_chain()
     verify_seconds = time.perf_counter() - started
 
+    from workflows import effects
+    from workflows.models import SideEffect
+
+    rows = SideEffect.objects.count()
+    sample = list(SideEffect.objects.order_by("pk").values_list("pk", flat=True)[: args.effects])
+    started = time.perf_counter()
+    outcomes = [effects.run(pk, force=True) for pk in sample]
+    effects_seconds = time.perf_counter() - started
+
     print(f"database: {connection.vendor}, applications: {args.size}")
     print(f"submit (one transaction each):      {args.size / submit_seconds:8.1f} /s")
     print(f"pass_formal_check through perform(): {args.size / perform_seconds:8.1f} /s")
@@ -76,6 +91,13 @@ def main() -> None:
         f"verify_chain: {report.checked} rows in {verify_seconds:.2f} s "
         f"= {report.checked / verify_seconds:,.0f} rows/s (intact: {report.ok})"
     )
+    print(f"side-effect rows written with the changes: {rows}")
+    if sample:
+        done = outcomes.count("done")
+        print(
+            f"side effects run in this process (PDFs, mails, tasks): {len(sample)} in "
+            f"{effects_seconds:.2f} s = {len(sample) / effects_seconds:8.1f} /s ({done} done)"
+        )
 
 
 def _recreate_postgres_database(connection: object) -> None:

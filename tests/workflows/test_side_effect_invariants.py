@@ -143,8 +143,8 @@ class Workers(RuleBasedStateMachine):
 
 
 WORKERS_SETTINGS = settings(
-    max_examples=8,
-    stateful_step_count=12,
+    max_examples=15,
+    stateful_step_count=16,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],

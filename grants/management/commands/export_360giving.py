@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from grants.models import Programme
 from grants.open_data import NO_PUBLISHED_GRANT, csv_chunks, package_chunks, publishable_grants
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             programme_ids = [pk for _code, pk in found]
         grants = publishable_grants(programme_ids)
         if options["format"] == "json" and not grants.exists():
-            raise CommandError(f"{NO_PUBLISHED_GRANT} Nothing was written.")
+            with translation.override("en"):  # as the command's other messages
+                raise CommandError(f"{NO_PUBLISHED_GRANT} Nothing was written.")
         chunks: Iterator[str] = WRITERS[options["format"]](grants)
         path = options["output"]
         if not path or path == "-":
