@@ -30,7 +30,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/microgrants
 # Exit 0 when the database already holds a fund, 3 when it holds none; anything else is an error.
 HAS_FUND := import sys; from grants.models import Fund; sys.exit(0 if Fund.objects.exists() else 3)
 
-.PHONY: help install run migrate demo seed test test-postgres lint fmt bench graph check-graph \
+.PHONY: help install run migrate demo seed test check test-postgres lint fmt bench graph check-graph \
 	check-deploy ci clean
 
 help: ## list the targets with what they do (default)
@@ -81,6 +81,9 @@ seed: migrate ## add SIZE (60) more demo applications, whatever is already there
 # Any non-zero exit of pytest fails the target, including 5 (no tests collected).
 test: $(STAMP) ## run the whole test suite (SQLite unless DATABASE_URL says otherwise)
 	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+check: $(STAMP) ## the fast part of the suite: no browser, no schemathesis (SQLite skips the PostgreSQL tests)
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not slow" $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) ## run the whole test suite on PostgreSQL (POSTGRES_URL)
 	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest --create-db $(PYTEST_PARALLEL) $(PYTEST_ARGS)

@@ -72,6 +72,9 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 
+# Not in `make check` (the fast part): it tries every operation with generated data.
+pytestmark = pytest.mark.slow
+
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)
 
 CHECKS = [
