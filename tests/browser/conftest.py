@@ -48,12 +48,17 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+PATIENCE_MS = 90_000
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any, transactional_db: Any, request: Any) -> Iterator[Any]:
     """A fresh browser tab; a screenshot of it is saved when the test ends (pass or fail)."""
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    # Every wait ends on the page's own signal (a URL, an element, a text); the bound only
+    # stops a broken page from hanging the suite, so it is generous for a busy CI machine.
+    tab.set_default_timeout(PATIENCE_MS)
     tab.base = live_server.url
     yield tab
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -158,7 +158,7 @@ def test_swagger_ui_renders_the_api_with_the_policy_enforced(page: Any) -> None:
     demo.setup_fund()
     watched = Watched(page)
     watched.goto("/api/docs/")
-    page.wait_for_selector(".opblock", timeout=20_000)
+    page.wait_for_selector(".opblock")
     assert page.locator(".opblock").count() > 10
     assert page.locator(".swagger-ui .info .title").first.is_visible()
     watched.assert_clean()
