@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications import formal_check, rules
-from applications.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
 from applications.choices import LegalForm, Region
+from grants.banking import is_valid_iban, normalise_iban, validate_bic, validate_iban
 from grants.money import ZERO, cents, format_eur, money_field, parse_amount
 from workflows import clock
 from workflows.errors import WorkflowError

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.banking import normalise_iban
 from applications.choices import LegalForm, regions_of
 from applications.models import Organisation
+from grants.banking import normalise_iban
 
 COUNTRIES = [("DE", _("Germany")), ("FR", _("France"))]
 

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from schwifty import IBAN
 
-from applications import banking, selectors, services
+from applications import selectors, services
 from applications.forms.organisations import BankAccountForm, InviteForm, OrganisationForm
 from applications.models import Invitation, Organisation
 from applications.views.common import my_organisation_or_404, safe_next
+from grants import banking
 from workflows.errors import WorkflowError
 
 
@@ -113,8 +113,7 @@ def bank_check(request: HttpRequest) -> HttpResponse:
         try:
             if field == "iban":
                 banking.validate_iban(value)
-                bank = IBAN(banking.normalise_iban(value)).bank
-                context["bank"] = getattr(bank, "name", "") if bank else ""
+                context["bank"] = banking.bank_name(value)
             else:
                 banking.validate_bic(value)
             context["ok"] = True

@@ -20,11 +20,10 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
+from grants.banking import normalise_iban, valid_bic
 from grants.finance.exports import Column, csv_stream
 from grants.models import BatchStatus, Payment, PaymentBatch, PaymentKind
 from workflows import clock
@@ -74,27 +73,6 @@ def payment_label(payment: Payment) -> str:
     return payment.grant.application.reference or payment.end_to_end_id
 
 
-def normalise_iban(value: str) -> str:
-    """IBAN or BIC without spaces, in capitals."""
-    return "".join((value or "").split()).upper()
-
-
-def is_valid_iban(value: str) -> bool:
-    """A valid IBAN of a country in the SEPA zone (nothing else can be paid by SEPA transfer)."""
-    try:
-        return bool(IBAN(normalise_iban(value)).in_sepa_zone)
-    except (SchwiftyException, ValueError):
-        return False
-
-
-def _valid_bic(value: str) -> str:
-    """The BIC when it is one (BICFI is optional in SEPA: the IBAN alone routes the payment)."""
-    try:
-        return str(BIC(normalise_iban(value)))
-    except (SchwiftyException, ValueError):
-        return ""
-
-
 def creditor_name(payment: Payment) -> str:
     organisation = payment.grant.application.organisation
     return sepa_text(organisation.bank_account_holder, limit=NAME_LIMIT) or sepa_text(
@@ -133,7 +111,7 @@ def sepa_line(payment: Payment) -> SepaLine:
         reference=payment_label(payment),
         name=creditor_name(payment),
         iban=normalise_iban(organisation.iban),
-        bic=_valid_bic(organisation.bic),
+        bic=valid_bic(organisation.bic),
         amount=payment.amount,
         remittance=remittance(payment),
     )
@@ -167,8 +145,8 @@ def build_sepa_xml(batch: PaymentBatch, lines: Sequence[SepaLine]) -> bytes:
         "currency": "EUR",
         "batch": True,
     }
-    if _valid_bic(batch.debtor_bic):
-        config["BIC"] = _valid_bic(batch.debtor_bic)
+    if valid_bic(batch.debtor_bic):
+        config["BIC"] = valid_bic(batch.debtor_bic)
     transfer = _Transfer(
         config, message_id=batch.message_id, created=batch.exported_at or clock.now()
     )

@@ -18,14 +18,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from grants import rules
+from grants.banking import is_valid_iban, normalise_iban
 from grants.finance.sepa import (
     NAME_LIMIT,
     build_csv,
     build_sepa_xml,
     build_xlsx,
     creditor_name,
-    is_valid_iban,
-    normalise_iban,
     payment_label,
     sepa_line,
     sepa_text,

@@ -356,6 +356,24 @@ def test_the_bank_account_is_checked_as_typed(client: Any, cast: Any) -> None:
     assert "not valid" in saved.content.decode() and "DE89 3704 0044 0532 0130 01" in saved.content.decode()  # fmt: skip
 
 
+TURKISH_IBAN = "TR33 0006 1005 1978 6457 8413 26"  # valid, but outside the SEPA zone
+
+
+def test_an_account_outside_the_sepa_area_is_refused_where_it_is_typed(client: Any, cast: Any) -> None:  # fmt: skip
+    client.force_login(cast.applicant)
+    checked = client.post(reverse("applications:bank_check"), {"iban": TURKISH_IBAN}, HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    assert "outside the SEPA area" in checked
+    saved = client.post(reverse("applications:bank_account", args=[cast.organisation.pk]), {"bank_account_holder": "Komitee", "iban": TURKISH_IBAN, "bic": ""})  # fmt: skip
+    assert "outside the SEPA area" in saved.content.decode() and TURKISH_IBAN in saved.content.decode()  # fmt: skip
+    cast.organisation.refresh_from_db()
+    assert cast.organisation.iban != TURKISH_IBAN.replace(" ", "")
+    # An account stored before the check (or by hand) does not let a grant be accepted.
+    application = demo.drive(cast, "approved", "offered")
+    Organisation.objects.filter(pk=cast.organisation.pk).update(iban=TURKISH_IBAN.replace(" ", ""))
+    client.post(reverse("applications:grant", args=[application.pk]), {"full_name": "Erika Mustermann", "consent": "on"})  # fmt: skip
+    assert Grant.objects.get(application=application).status == "offered"
+
+
 # --- who may see and do what ---------------------------------------------------------------------
 
 
