@@ -1,14 +1,13 @@
 """Applicant-side admin: organisations and members, applications with their transitions.
 
 An application's content is never edited here (its organisation's members edit their drafts in
-the portal); it changes only through its transitions, run by `run_application_transition`.
+the portal); it changes only through its transitions, run through its table (`applications.transitions`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -16,12 +15,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from applications.formal_check import (
-    CHANGES_MESSAGE_MISSING,
-    CHECKLIST,
-    NOTHING_TICKED,
-    REJECTION_REASONS_MISSING,
-)
 from applications.models import (
     Application,
     ApplicationTheme,
@@ -36,22 +29,17 @@ from applications.models import (
     Report,
     ReportLine,
 )
-from applications.services import APPLICATION_TRANSITIONS, DRAFT_FIELDS, run_application_transition
+from applications.services import DRAFT_FIELDS
+from applications.transitions import APPLICATION_TRANSITIONS
 from grants.models import Grant
-from grants.money import MAX_DIGITS
 from workflows.admin import (
-    ConfirmForm,
-    MessageWithDeadlineForm,
-    OptionalReasonForm,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     RoleAdmin,
     RolePermissions,
     TransitionAdmin,
-    TransitionSpec,
     transition_actions,
 )
-from workflows.fields import StepTextField
 from workflows.roles import Role
 
 # --- organisations ------------------------------------------------------------------------------
@@ -99,69 +87,6 @@ class MembershipAdmin(RoleAdmin):
 
 
 # --- applications -----------------------------------------------------------------------------
-
-
-class RequestChangesForm(MessageWithDeadlineForm):
-    message = StepTextField(
-        label=_("Message"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": CHANGES_MESSAGE_MISSING},
-    )
-
-
-class PassFormalCheckForm(forms.Form):
-    checklist = forms.MultipleChoiceField(
-        label=_("Checklist"),
-        choices=CHECKLIST,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": NOTHING_TICKED},
-        help_text=_(
-            "Tick what is met. The check passes only when every item is met; otherwise "
-            "request changes or reject."
-        ),
-    )
-
-
-class RejectForm(forms.Form):
-    reasons = StepTextField(
-        label=_("Reasons for the rejection"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": REJECTION_REASONS_MISSING},
-    )
-
-
-class ScoreForm(forms.Form):
-    score = forms.DecimalField(label=_("Weighted score (0–100)"), max_digits=5, decimal_places=2)
-
-
-class ApproveForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount awarded (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
-    )
-    conditions = StepTextField(
-        label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-
-
-APPLICATION_TRANSITION_SPECS: dict[str, TransitionSpec] = {
-    "submit": TransitionSpec(_("Submit"), ConfirmForm),
-    "resubmit": TransitionSpec(_("Resubmit"), ConfirmForm),
-    "request_changes": TransitionSpec(_("Request changes"), RequestChangesForm),
-    "pass_formal_check": TransitionSpec(
-        _("Pass the formal check"), PassFormalCheckForm, _("The application goes to assessment.")
-    ),
-    "reject": TransitionSpec(_("Reject"), RejectForm, _("A rejection letter is sent.")),
-    "complete_review": TransitionSpec(_("Complete the review"), ScoreForm),
-    "approve": TransitionSpec(
-        _("Approve"),
-        ApproveForm,
-        _("The amount is committed from this year's budget and the grant is offered."),
-    ),
-    "waitlist": TransitionSpec(_("Put on the waiting list"), OptionalReasonForm),
-    "reopen": TransitionSpec(_("Reopen for a decision"), ConfirmForm),
-    "withdraw": TransitionSpec(_("Withdraw"), OptionalReasonForm),
-    "expire": TransitionSpec(_("Expire"), ConfirmForm),
-}
 
 
 class BudgetLineInline(ReadOnlyTabularInline):
@@ -220,10 +145,9 @@ class ApplicationAdmin(TransitionAdmin):
     here it changes only through the transitions."""
 
     edit_roles = ()
-    transitions = APPLICATION_TRANSITION_SPECS
-    transition_services = APPLICATION_TRANSITIONS
+    transitions = APPLICATION_TRANSITIONS
     # Only steps that need no data: a formal check needs its checklist, one application at a time.
-    actions = transition_actions(APPLICATION_TRANSITION_SPECS, ["reopen"])
+    actions = transition_actions(APPLICATION_TRANSITIONS, ["reopen"])
     list_display = (
         "reference",
         "title",
@@ -307,9 +231,6 @@ class ApplicationAdmin(TransitionAdmin):
         if name == "approve":
             return {"amount": obj.requested_amount}
         return {}
-
-    def run_transition(self, obj: Application, name: str, *, by: Any, **data: Any) -> Application:
-        return run_application_transition(obj, name, by=by, **data)
 
     @admin.display(description=_("grant"))
     def grant_link(self, obj: Application) -> str:

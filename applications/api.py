@@ -37,7 +37,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from applications.admin import APPLICATION_TRANSITION_SPECS
 from applications.filters import ApplicationFilter, StatisticsFilter
 from applications.models import (
     Application,
@@ -47,7 +46,7 @@ from applications.models import (
     Theme,
     theme_codes_of,
 )
-from applications.services import APPLICATION_TRANSITIONS, run_application_transition
+from applications.transitions import APPLICATION_TRANSITIONS
 from grants import rules
 from grants.api.auth import HasApiAccess
 from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
@@ -275,12 +274,8 @@ class ApplicationViewSet(TransitionViewSetMixin, ApiReadViewSet[Application]):
     funder_rows = False  # set by get_queryset for a funder's list
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
-    # Staff run the transitions with the admin's data and the applications' services.
-    transition_specs = APPLICATION_TRANSITION_SPECS
-    transition_services = APPLICATION_TRANSITIONS
-
-    def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Application:
-        return run_application_transition(obj, name, by=by, **data)
+    # Staff run the transitions of the application's table (services, and forms as the input).
+    transition_specs = APPLICATION_TRANSITIONS
 
     def get_queryset(self) -> QuerySet[Application]:
         applications = applications_for(self.request.user)

@@ -22,6 +22,7 @@ from applications.models import (
     LegalForm,
     Organisation,
 )
+from applications.transitions import run_application_transition
 from grants import services as grant_services
 from grants.api.tokens import issue_token
 from grants.models import (
@@ -34,6 +35,7 @@ from grants.models import (
     Intake,
     Programme,
 )
+from grants.transitions import run_grant_transition
 from workflows import clock
 from workflows.roles import Role
 
@@ -427,7 +429,7 @@ def drive(
     for step in APPLICATION_PATH[ApplicationStatus(application_state)]:
         with clock.travel_to(first + timedelta(days=STEP_DAY[step])):
             done = hooks.run(application, step, actors[step], data.get(step, {}))
-            application = done or services.run_application_transition(
+            application = done or run_application_transition(
                 application, step, by=actors[step], **data.get(step, {})
             )
             hooks.after(application, step)
@@ -460,7 +462,7 @@ def drive(
                 grant = submit_demo_report(grant, by=grant_actors[step], requested=requested)
             else:
                 done = hooks.run(grant, step, grant_actors[step], grant_data.get(step, {}))
-                grant = done or grant_services.run_grant_transition(
+                grant = done or run_grant_transition(
                     grant, step, by=grant_actors[step], **grant_data.get(step, {})
                 )
             hooks.after(grant, step)

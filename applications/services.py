@@ -34,7 +34,6 @@ from workflows.errors import (
     RuleViolation,
     TransitionConflict,
     TransitionForbidden,
-    UnknownTransition,
     WorkflowError,
 )
 from workflows.mail import send_on_commit
@@ -552,28 +551,3 @@ def withdraw_application(
 
 def expire_application(application: Application, *, by: Any = None, note: str = "") -> Application:
     return perform(application, "expire", by=by, note=note)
-
-
-APPLICATION_TRANSITIONS: dict[str, Callable[..., Application]] = {
-    "submit": submit_application,
-    "resubmit": resubmit_application,
-    "request_changes": request_changes,
-    "pass_formal_check": pass_formal_check,
-    "reject": reject_application,
-    "complete_review": complete_review,
-    "approve": approve_application,
-    "waitlist": waitlist_application,
-    "reopen": reopen_application,
-    "withdraw": withdraw_application,
-    "expire": expire_application,
-}
-
-
-def run_application_transition(
-    application: Application, name: str, *, by: Any, **data: Any
-) -> Application:
-    """Generic entry for admin actions, API and scheduler: the named transition's service."""
-    service = APPLICATION_TRANSITIONS.get(name)
-    if service is None:
-        raise UnknownTransition()
-    return service(application, by=by, **data)

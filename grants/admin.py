@@ -1,7 +1,7 @@
 """Funder-side admin: policy (administrators only), budgets with their ledger, grants and money.
 
 Grants, payments, claims and ledger entries are written by services only; here they are shown,
-and a grant's transitions are offered as buttons that run `run_grant_transition`.
+and a grant's transitions are offered as buttons that run through its table (`grants.transitions`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from django.utils.translation import ngettext
 from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
 from grants.api.tokens import issue_token, revoke_token
 from grants.models import (
-    NAME_MISSING,
-    REPORT_MESSAGE_MISSING,
     ApiToken,
     BudgetAllocation,
     Call,
@@ -40,24 +38,17 @@ from grants.models import (
     RepaymentClaim,
 )
 from grants.money import MAX_DIGITS, ZERO
-from grants.services import GRANT_TRANSITIONS, run_grant_transition
+from grants.transitions import GRANT_TRANSITIONS
 from workflows import clock
 from workflows.admin import (
-    ConfirmForm,
-    MessageWithDeadlineForm,
-    OptionalReasonForm,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
-    ReasonForm,
     RoleAdmin,
     RolePermissions,
     TransitionAdmin,
-    TransitionSpec,
     transition_actions,
 )
-from workflows.fields import StepTextField
 from workflows.roles import Role
-from workflows.text import NAME_TEXT
 
 # Budgets and their ledger: those who decide, pay and administer.
 MONEY_VIEWERS = (Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
@@ -274,59 +265,6 @@ class ReferenceCounterAdmin(ReadOnlyAdmin):
 # --- grants and their money -------------------------------------------------------------------
 
 
-class AcceptForm(forms.Form):
-    full_name = StepTextField(
-        label=_("Full name of the person accepting"),
-        max_length=NAME_TEXT,
-        error_messages={"required": NAME_MISSING},
-    )
-    consent = forms.BooleanField(
-        label=_("The grantee accepts the terms of the grant agreement"), required=False
-    )
-
-
-class ReportFiguresForm(forms.Form):
-    actual_expenses = forms.DecimalField(
-        label=_("Actual expenses (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
-    )
-    actual_eligible_expenses = forms.DecimalField(
-        label=_("Actual eligible expenses (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
-    )
-    actual_other_income = forms.DecimalField(
-        label=_("Actual other income (EUR)"), max_digits=MAX_DIGITS, decimal_places=2
-    )
-
-
-class ReportChangesForm(MessageWithDeadlineForm):
-    message = StepTextField(
-        label=_("Message"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": REPORT_MESSAGE_MISSING},
-    )
-
-
-GRANT_TRANSITION_SPECS: dict[str, TransitionSpec] = {
-    "accept": TransitionSpec(_("Accept the offer"), AcceptForm),
-    "decline": TransitionSpec(_("Decline the offer"), OptionalReasonForm),
-    "lapse": TransitionSpec(_("Let the offer lapse"), ConfirmForm),
-    "end_project": TransitionSpec(_("End the project"), ConfirmForm),
-    "submit_report": TransitionSpec(_("Submit the report figures"), ReportFiguresForm),
-    "request_report_changes": TransitionSpec(_("Request changes to the report"), ReportChangesForm),
-    "accept_report": TransitionSpec(
-        _("Accept the report and settle"),
-        ConfirmForm,
-        _("The final entitlement is computed; a balance payment or a repayment claim follows."),
-    ),
-    "revoke": TransitionSpec(
-        _("Revoke the grant"), ReasonForm, _("Everything paid so far is claimed back.")
-    ),
-    "cancel": TransitionSpec(
-        _("Cancel the grant"), ReasonForm, _("Everything paid so far is claimed back.")
-    ),
-    "close": TransitionSpec(_("Close the grant"), ConfirmForm),
-}
-
-
 class PaymentInline(ReadOnlyTabularInline):
     model = Payment
     fields = ("sequence", "end_to_end_id", "kind", "trigger", "amount", "due_on", "status")
@@ -356,9 +294,8 @@ class GrantAdmin(TransitionAdmin):
     """Grants change only through their transitions: no add, change or delete here."""
 
     edit_roles = ()
-    transitions = GRANT_TRANSITION_SPECS
-    transition_services = GRANT_TRANSITIONS
-    actions = transition_actions(GRANT_TRANSITION_SPECS, ["close"])
+    transitions = GRANT_TRANSITIONS
+    actions = transition_actions(GRANT_TRANSITIONS, ["close"])
     list_display = (
         "id",
         "reference",
@@ -417,9 +354,6 @@ class GrantAdmin(TransitionAdmin):
         (_("History"), {"fields": ("transition_history",)}),
     )
     inlines = (PaymentInline, RepaymentClaimInline, GrantLedgerInline)
-
-    def run_transition(self, obj: Grant, name: str, *, by: Any, **data: Any) -> Grant:
-        return run_grant_transition(obj, name, by=by, **data)
 
     @admin.display(description=_("reference"), ordering="application__reference")
     def reference(self, obj: Grant) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,7 +30,7 @@ from grants.models import (
 )
 from grants.money import ZERO, cents, format_eur
 from workflows import clock, effects, perform
-from workflows.errors import RuleViolation, TransitionForbidden, UnknownTransition
+from workflows.errors import RuleViolation, TransitionForbidden
 
 # Payments that have left (or are leaving) the fund's account and cannot be called back.
 SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
@@ -332,28 +331,6 @@ def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentCla
     )
     release_unneeded_budget(locked.grant, by=by)
     return locked
-
-
-GRANT_TRANSITIONS: dict[str, Callable[..., Grant]] = {
-    "accept": accept_offer,
-    "decline": decline_offer,
-    "lapse": lapse_offer,
-    "end_project": end_project,
-    "submit_report": submit_report_figures,
-    "request_report_changes": request_report_changes,
-    "accept_report": accept_report,
-    "revoke": revoke_grant,
-    "cancel": cancel_grant,
-    "close": close_grant,
-}
-
-
-def run_grant_transition(grant: Grant, name: str, *, by: Any, **data: Any) -> Grant:
-    """Generic entry for admin actions, API and scheduler: the named transition's service."""
-    service = GRANT_TRANSITIONS.get(name)
-    if service is None:
-        raise UnknownTransition()
-    return service(grant, by=by, **data)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.db import models
 
 from applications import demo
 from applications.models import Application, BudgetLine, Organisation, Partner
+from applications.transitions import run_application_transition
 from grants.models import Grant, LedgerEntry, Payment, ReferenceCounter, RepaymentClaim
 from workflows.models import TransitionLog
 
@@ -87,4 +88,4 @@ class Declaring(demo.StepHooks):
         if step != "submit":
             return None
         draft = services.save_draft(obj, by=by, declarations=[*REQUIRED_DECLARATIONS, *self.extra])
-        return services.run_application_transition(draft, "submit", by=by, **data)
+        return run_application_transition(draft, "submit", by=by, **data)

@@ -46,7 +46,7 @@ from hypothesis.stateful import (
 from applications import demo
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, Organisation
-from applications.services import run_application_transition
+from applications.transitions import run_application_transition
 from grants.models import (
     BudgetAllocation,
     Fund,

@@ -14,9 +14,9 @@ from django.urls import reverse
 from applications import demo
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, Document
-from applications.services import run_application_transition
+from applications.transitions import run_application_transition
 from grants.models import Programme
-from grants.services import run_grant_transition
+from grants.transitions import run_grant_transition
 from reviews import services as review_services
 from reviews.models import Conflict, Review, ReviewerProfile, ReviewTask, TaskKind
 from tests.api.conftest import session_client

@@ -8,16 +8,13 @@ transition service, which goes through `perform()`. The admin never writes a sta
 
 from __future__ import annotations
 
-import inspect
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -33,7 +30,6 @@ from workflows import admin_jobs, clock, effects
 from workflows.api import idempotency  # (also registers the deadline job that prunes the keys)
 from workflows.engine import available_transitions, state_field
 from workflows.errors import WorkflowError
-from workflows.fields import ReplyDateField, StepTextField
 from workflows.models import (
     IdempotentRequest,
     OutboxMessage,
@@ -42,7 +38,7 @@ from workflows.models import (
     TransitionLog,
 )
 from workflows.roles import STAFF_ROLES, Role, has_role
-from workflows.text import REASON_MISSING
+from workflows.transitions import NoteForm, TransitionSpec, run_transition
 
 admin.site.site_header = _("microgrants administration")
 admin.site.site_title = _("microgrants")
@@ -133,57 +129,6 @@ class ReadOnlyTabularInline(RolePermissions, admin.TabularInline):
 # --- transitions as buttons and actions -----------------------------------------------------
 
 
-class ConfirmForm(forms.Form):
-    """A transition that needs no data: the page only asks for confirmation."""
-
-
-class MessageWithDeadlineForm(forms.Form):
-    """Ask for changes: what to change and by when (a future date, at most a year ahead).
-
-    A machine's subclass gives `message` its step's words for an empty message."""
-
-    message = StepTextField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
-    reply_by = ReplyDateField(label=_("Reply by"), widget=AdminDateWidget)
-
-
-class ReasonForm(forms.Form):
-    reason = StepTextField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": REASON_MISSING},
-    )
-
-
-class OptionalReasonForm(forms.Form):
-    reason = StepTextField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class NoteForm(forms.Form):
-    note = StepTextField(
-        label=_("Note for the record"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kept in the audit log with this step."),
-    )
-
-
-@dataclass(frozen=True)
-class TransitionSpec:
-    """How the admin offers one transition: the button's label and the form for its data."""
-
-    label: Any
-    form: type[forms.Form] = ConfirmForm
-    help_text: Any = ""
-
-
-def accepts_note(service: Callable[..., Any]) -> bool:
-    """True when the service takes a `note` (or any keyword) to hand on to perform()."""
-    parameters = inspect.signature(service).parameters.values()
-    return any(p.name == "note" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-
-
 def state_label(obj: models.Model) -> str:
     state_holder = state_field(type(obj))
     state = state_holder.get_state(obj)
@@ -203,17 +148,15 @@ def transition_action(name: str, label: Any) -> Callable[..., None]:
 class TransitionAdmin(RoleAdmin):
     """Change page with one button per transition the user may perform now, plus its form page.
 
-    Subclasses set `transitions` (every transition of the machine, with its form), the
-    `transition_services` they run (to see whether a service accepts a note) and implement
-    `run_transition` by calling their app's `run_*_transition`.
+    Subclasses set `transitions`, the machine's table (workflows.transitions): the services run,
+    the labels and forms shown.
     """
 
     transitions: Mapping[str, TransitionSpec] = {}
-    transition_services: Mapping[str, Any] = {}
     transition_template = "admin/transition_form.html"
 
     def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Any:
-        raise NotImplementedError
+        return run_transition(self.transitions, obj, name, by=by, **data)
 
     # The role check of each transition belongs to the service; this only gates the actions menu.
     def has_transition_permission(self, request: HttpRequest) -> bool:
@@ -259,11 +202,10 @@ class TransitionAdmin(RoleAdmin):
         return {}
 
     def transition_form_class(self, name: str) -> type[forms.Form]:
-        form = self.transitions[name].form
-        service = self.transition_services.get(name)
-        if service is not None and accepts_note(service):
-            return type(f"{form.__name__}WithNote", (form, NoteForm), {})
-        return form
+        spec = self.transitions[name]
+        if spec.takes_note:
+            return type(f"{spec.form.__name__}WithNote", (spec.form, NoteForm), {})
+        return spec.form
 
     # --- read-only fields of the change page ---
 

@@ -31,11 +31,10 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from grants import filters, rules
-from grants.admin import GRANT_TRANSITION_SPECS
 from grants.api import serializers
 from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
 from grants.models import Call, Grant, LedgerEntry, LedgerKind, Payment, Programme
-from grants.services import GRANT_TRANSITIONS, run_grant_transition
+from grants.transitions import GRANT_TRANSITIONS
 from workflows.api import (
     PROBLEM_CONTENT_TYPE,
     ConditionalGetMixin,
@@ -159,12 +158,8 @@ GRANT_AS_READ = PolymorphicProxySerializer(
 class GrantViewSet(TransitionViewSetMixin, ApiReadViewSet[Grant]):
     serializer_class = serializers.GrantSerializer
     filterset_class = filters.GrantFilter
-    # Staff run the transitions with the admin's data and the grants' services.
-    transition_specs = GRANT_TRANSITION_SPECS
-    transition_services = GRANT_TRANSITIONS
-
-    def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Grant:
-        return run_grant_transition(obj, name, by=by, **data)
+    # Staff run the transitions of the grant's table (services, and forms as the input).
+    transition_specs = GRANT_TRANSITIONS
 
     def get_queryset(self) -> QuerySet[Grant]:
         return grants_for(self.request.user)

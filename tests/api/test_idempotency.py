@@ -3,6 +3,7 @@ the work is done once: on a lost connection, a timeout, or two requests racing e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from rest_framework.test import APIClient
 
 from applications import demo
 from applications.models import Application, ApplicationStatus
-from applications.services import APPLICATION_TRANSITIONS
+from applications.transitions import APPLICATION_TRANSITIONS
 from grants.models import Grant
 from tests.api.conftest import issue, session_client
 from tests.api.test_auth import assert_problem
@@ -132,22 +133,30 @@ def test_the_longest_and_most_varied_keys_work(reviewed: Application, manager: A
     assert post(manager, approve_url(reviewed), {"amount": "1.00"}, key=key)["Idempotent-Replayed"]
 
 
+def use_approve(monkeypatch: Any, service: Any) -> None:
+    """The approval's service replaced (in the one transition table the API runs)."""
+    spec = APPLICATION_TRANSITIONS["approve"]
+    monkeypatch.setitem(
+        APPLICATION_TRANSITIONS, "approve", dataclasses.replace(spec, service=service)
+    )
+
+
 def test_a_server_error_is_not_stored_and_the_retry_does_the_work(
     reviewed: Application, manager: APIClient, monkeypatch: Any
 ) -> None:
-    original = APPLICATION_TRANSITIONS["approve"]
+    original = APPLICATION_TRANSITIONS["approve"].service
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         original(*args, **kwargs)
         raise RuntimeError("the document service fell over")
 
-    monkeypatch.setitem(APPLICATION_TRANSITIONS, "approve", broken)
+    use_approve(monkeypatch, broken)
     manager.raise_request_exception = False
     assert post(manager, approve_url(reviewed), {"amount": "3000.00"}).status_code == 500
     assert not IdempotentRequest.objects.exists()
     assert approvals(reviewed) == 0  # rolled back with the key
 
-    monkeypatch.setitem(APPLICATION_TRANSITIONS, "approve", original)
+    use_approve(monkeypatch, original)
     retry = post(manager, approve_url(reviewed), {"amount": "3000.00"})
     assert retry.status_code == 200 and "Idempotent-Replayed" not in retry
     assert approvals(reviewed) == 1
@@ -159,11 +168,11 @@ def test_a_concurrent_change_is_not_stored_so_the_retry_can_succeed(
     def raced(*args: Any, **kwargs: Any) -> Any:
         raise TransitionConflict()
 
-    original = APPLICATION_TRANSITIONS["approve"]
-    monkeypatch.setitem(APPLICATION_TRANSITIONS, "approve", raced)
+    original = APPLICATION_TRANSITIONS["approve"].service
+    use_approve(monkeypatch, raced)
     assert_problem(post(manager, approve_url(reviewed), {"amount": "3000.00"}), 409, "conflict")
     assert not IdempotentRequest.objects.exists()
-    monkeypatch.setitem(APPLICATION_TRANSITIONS, "approve", original)
+    use_approve(monkeypatch, original)
     assert post(manager, approve_url(reviewed), {"amount": "3000.00"}).status_code == 200
 
 
@@ -214,14 +223,14 @@ def test_two_requests_racing_with_one_key_approve_once(cast: demo.Cast, monkeypa
 
     application = demo.drive(cast, "reviewed", requested=Decimal("4000.00"))
     token = issue(cast.manager, by=cast.admin, all_programmes=True)
-    original = APPLICATION_TRANSITIONS["approve"]
+    original = APPLICATION_TRANSITIONS["approve"].service
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         done = original(*args, **kwargs)
         time.sleep(0.3)  # hold the key's row while the other request arrives
         return done
 
-    monkeypatch.setitem(APPLICATION_TRANSITIONS, "approve", slow)
+    use_approve(monkeypatch, slow)
 
     def attempt() -> tuple[int, str, bytes]:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")

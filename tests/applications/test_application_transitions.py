@@ -20,6 +20,7 @@ from django.utils import translation
 from applications import demo, services
 from applications.formal_check import CHANGES_MESSAGE_MISSING, CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
+from applications.transitions import run_application_transition
 from grants.models import (
     BudgetAllocation,
     Grant,
@@ -114,7 +115,7 @@ def run(app: Application, name: str, actor: Any) -> Application:
     """Call the transition's service with valid data, on a day its time guard allows."""
     day = travel_day(app, name)
     with clock.travel_to(day) if day else nullcontext():
-        return services.run_application_transition(app, name, by=actor, **DATA[name](app))
+        return run_application_transition(app, name, by=actor, **DATA[name](app))
 
 
 # --- the generated matrix ----------------------------------------------------------------------
@@ -481,7 +482,7 @@ def test_each_step_refuses_input_outside_its_limits_naming_the_field(cast, actor
     data.update({key: value() if callable(value) else value for key, value in change.items()})
 
     with unchanged(app), pytest.raises(InvalidInput) as refused:
-        services.run_application_transition(app, name, by=actors[role], **data)
+        run_application_transition(app, name, by=actors[role], **data)
 
     assert (refused.value.field, refused.value.code) == (field, code)
     assert [(v.field, v.code) for v in refused.value.violations] == [(field, code)]

@@ -18,7 +18,9 @@ from django.db import models
 from applications import demo, services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, BudgetLine
+from applications.transitions import run_application_transition
 from grants import services as grant_services
+from grants.transitions import run_grant_transition
 from tests.support import assert_readable, unchanged
 from workflows import clock, perform
 from workflows.errors import (
@@ -310,7 +312,7 @@ def test_unknown_transition_via_perform_is_refused(cast, draft):
 
 def test_unknown_transition_via_the_application_service_is_refused(cast, draft):
     def attempt(name: Any) -> object:
-        return services.run_application_transition(draft, name, by=cast.applicant)
+        return run_application_transition(draft, name, by=cast.applicant)
 
     assert not not_refused(draft, UNKNOWN_NAMES, attempt, UnknownTransition)
 
@@ -319,7 +321,7 @@ def test_unknown_transition_via_the_grant_service_is_refused(cast):
     grant = demo.drive(cast, "approved", "offered").grant
 
     def attempt(name: Any) -> object:
-        return grant_services.run_grant_transition(grant, name, by=cast.applicant)
+        return run_grant_transition(grant, name, by=cast.applicant)
 
     names = [*UNKNOWN_NAMES, "submit", "approve"]
     assert not not_refused(grant, names, attempt, UnknownTransition)
@@ -392,7 +394,7 @@ def test_nul_byte_in_application_transition_text_is_refused(cast, state, name, r
         data = {**data, "reply_by": clock.today() + data["reply_by"]}
 
     with unchanged(app), pytest.raises((WorkflowError, ValidationError)) as refused:
-        services.run_application_transition(app, name, by=getattr(cast, role), **data)
+        run_application_transition(app, name, by=getattr(cast, role), **data)
 
     assert_readable(getattr(refused.value, "message", refused.value))
 
@@ -420,7 +422,7 @@ def test_nul_byte_in_grant_transition_text_is_refused(cast, state, name, role, d
         if "reply_by" in data:
             data = {**data, "reply_by": clock.today() + data["reply_by"]}
         with unchanged(grant), pytest.raises(WorkflowError) as refused:
-            grant_services.run_grant_transition(grant, name, by=getattr(cast, role), **data)
+            run_grant_transition(grant, name, by=getattr(cast, role), **data)
 
     assert refused.value.code == "invalid_text"
     assert_readable(refused.value.message)

@@ -27,6 +27,7 @@ from grants.models import (
     PaymentStatus,
     RepaymentStatus,
 )
+from grants.transitions import run_grant_transition
 from tests.support import assert_readable, everyone, unchanged
 from workflows import clock
 from workflows.engine import transition_table
@@ -117,7 +118,7 @@ def run(grant: Grant, name: str, actor: Any) -> Grant:
     """Call the transition's service with valid data, on a day its time guard allows."""
     day = travel_day(grant, name)
     with clock.travel_to(day) if day else nullcontext():
-        return services.run_grant_transition(grant, name, by=actor, **DATA[name](grant))
+        return run_grant_transition(grant, name, by=actor, **DATA[name](grant))
 
 
 def commitment(grant: Grant) -> Decimal:
@@ -566,7 +567,7 @@ def test_each_step_refuses_input_outside_its_limits_naming_the_field(cast, actor
         data = DATA[name](grant)
         data.update({key: value() if callable(value) else value for key, value in change.items()})
         with unchanged(grant), pytest.raises(InvalidInput) as refused:
-            services.run_grant_transition(grant, name, by=actors[role], **data)
+            run_grant_transition(grant, name, by=actors[role], **data)
 
     assert (refused.value.field, refused.value.code) == (field, code)
     assert_readable(refused.value.message)

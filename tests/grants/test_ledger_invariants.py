@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 )
 
 from applications import demo
-from applications.services import run_application_transition
+from applications.transitions import run_application_transition
 from grants import services
 from grants.models import (
     BudgetAllocation,

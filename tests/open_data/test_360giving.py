@@ -37,6 +37,7 @@ from applications.models import (
     Organisation,
     Theme,
 )
+from applications.transitions import run_application_transition
 from grants import open_data
 from grants import services as grant_services
 from grants.models import Grant, GrantStatus, Programme
@@ -113,7 +114,7 @@ class Consenting(demo.StepHooks):
         if step != "submit":
             return None
         draft = application_services.save_draft(obj, by=by, declarations=CONSENTING)
-        return application_services.run_application_transition(draft, "submit", by=by, **data)
+        return run_application_transition(draft, "submit", by=by, **data)
 
 
 def drive(cast: demo.Cast, *states: str, consent: bool = True, **options: Any) -> Application:

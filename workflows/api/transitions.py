@@ -43,13 +43,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from workflows.admin import NoteForm, TransitionSpec, accepts_note
 from workflows.api import PROBLEM_CONTENT_TYPE, ProblemSerializer, idempotency
 from workflows.engine import available_transitions, state_field
 from workflows.errors import InvalidInput
 from workflows.fields import ReplyDateField, StepTextField
 from workflows.roles import STAFF_ROLES, has_role
 from workflows.text import clean_reply_date, clean_text
+from workflows.transitions import NoteForm, TransitionSpec, run_transition
 
 NAME_PATTERN = r"[a-z][a-z_]{0,63}"
 V = TypeVar("V", bound="TransitionViewSetMixin")
@@ -250,17 +250,15 @@ class TransitionViewSetMixin:
     """Adds `transitions` (GET) and `transition` (POST) to a read-only viewset of a record with a
     state machine. The viewset's queryset is the caller's scope; its serializer answers.
 
-    Subclasses set `transition_specs` (the admin's, one per transition), `transition_services`
-    (the app's, to see which take a note) and implement `run_transition` with the app's
-    `run_*_transition`; the decorator of `transition_schema()` documents them.
+    Subclasses set `transition_specs`, the machine's table (workflows.transitions): its services
+    run, its forms are the input; the decorator of `transition_schema()` documents them.
     """
 
     transition_specs: Mapping[str, TransitionSpec] = {}
-    transition_services: Mapping[str, Callable[..., Any]] = {}
     schema_prefix = ""
 
     def run_transition(self, obj: Any, name: str, *, by: Any, **data: Any) -> Any:
-        raise NotImplementedError
+        return run_transition(self.transition_specs, obj, name, by=by, **data)
 
     def get_permissions(self) -> list[BasePermission]:
         permissions: list[BasePermission] = super().get_permissions()  # type: ignore[misc]
@@ -270,13 +268,12 @@ class TransitionViewSetMixin:
 
     @classmethod
     def transition_input(cls, name: str) -> type[TransitionInput]:
-        service = cls.transition_services.get(name)
-        with_note = service is not None and accepts_note(service)
+        spec = cls.transition_specs[name]
         prefix = cls.schema_prefix or cls.__name__.removesuffix("ViewSet")
-        return transition_serializer(prefix, name, cls.transition_specs[name].form, with_note)
+        return transition_serializer(prefix, name, spec.form, spec.takes_note)
 
     def _known(self, name: str) -> bool:
-        return name in self.transition_specs and name in self.transition_services
+        return name in self.transition_specs
 
     @action(
         detail=True,
@@ -359,7 +356,7 @@ def transition_schema(
 def _transition_operations(
     view: type[TransitionViewSetMixin], record: str, answer: type[serializers.BaseSerializer[Any]]
 ) -> dict[str, Any]:
-    names = sorted(n for n in view.transition_specs if n in view.transition_services)
+    names = sorted(view.transition_specs)
     prefix = view.schema_prefix or view.__name__.removesuffix("ViewSet")
     bodies = [view.transition_input(name) for name in names]
     lines = []
