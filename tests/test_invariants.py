@@ -66,8 +66,8 @@ from grants.services import (
     grant_commitment,
     record_payment_paid,
     record_repayment_received,
-    run_grant_transition,
 )
+from grants.transitions import run_grant_transition
 from reviews.models import ReviewerProfile, ReviewTask, TaskKind, TaskStatus
 from reviews.services import (
     claim,
