@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -221,6 +221,20 @@ class LedgerKind(models.TextChoices):
     RELEASE = "release", _("release of a commitment")
     PAY = "pay", _("payment")
     REPAY = "repay", _("repayment received")
+
+
+def grant_ledger_total(kind: str) -> Coalesce:
+    """The sum of one kind of ledger entry of the grant in the outer query, for `.annotate()`
+    (a correlated subquery: a join would multiply the grant's row by its entries)."""
+    entries = (
+        LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = models.DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Subquery(entries, output_field=money), ZERO, output_field=money)
 
 
 # What the services wrote into ledger notes before they wrote values ("release after lapsed").

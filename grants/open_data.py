@@ -59,10 +59,9 @@ from grants.finance.exports import (
     Column,
     CsvBuffer,
     csv_cell,
-    ledger_total,
 )
 from grants.lookups import ListHolds
-from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind
+from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind, grant_ledger_total
 from grants.rules import name_is_public
 from workflows import clock
 from workflows.models import TransitionLog
@@ -242,8 +241,8 @@ def _rows(grants: models.QuerySet[Grant]) -> models.QuerySet[Grant, dict[str, An
             default=F("amount_awarded"),
             output_field=_MONEY,
         ),
-        od_paid=ledger_total(LedgerKind.PAY),
-        od_repaid=ledger_total(LedgerKind.REPAY),
+        od_paid=grant_ledger_total(LedgerKind.PAY),
+        od_repaid=grant_ledger_total(LedgerKind.REPAY),
         od_decided=Coalesce("application__decided_at", "offered_at"),
         # Greatest() is NULL on SQLite as soon as one argument is: every one is coalesced.
         od_modified=Greatest(

@@ -7,12 +7,10 @@ programmes. Outside it a record does not exist (404), it is never "forbidden".
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +31,7 @@ from rest_framework.views import APIView
 from grants import filters, rules
 from grants.api import serializers
 from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
-from grants.models import Call, Grant, LedgerEntry, LedgerKind, Payment, Programme
+from grants.models import Call, Grant, LedgerKind, Payment, Programme, grant_ledger_total
 from grants.transitions import GRANT_TRANSITIONS
 from workflows.api import (
     PROBLEM_CONTENT_TYPE,
@@ -76,28 +74,13 @@ def calls_for(scope: Collection[int] | None) -> QuerySet[Call]:
     return in_scope(Call.objects.all(), scope).order_by("closes_on", "id")
 
 
-def ledger_sum(kind: str) -> Coalesce:
-    """The sum of one kind of ledger entry of the grant in the outer query (a subquery: a join
-    would multiply the grant's row by its entries)."""
-    entries = (
-        LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind)
-        .order_by()
-        .values("grant")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(
-        Subquery(entries, output_field=models.DecimalField(max_digits=12, decimal_places=2)),
-        Decimal("0.00"),
-        output_field=models.DecimalField(max_digits=12, decimal_places=2),
-    )
-
-
 def grants_for(user: Any) -> QuerySet[Grant]:
     return (
         Grant.objects.visible_to(user)
         .select_related("application__organisation", "programme")
-        .annotate(paid=ledger_sum(LedgerKind.PAY), repaid=ledger_sum(LedgerKind.REPAY))
+        .annotate(
+            paid=grant_ledger_total(LedgerKind.PAY), repaid=grant_ledger_total(LedgerKind.REPAY)
+        )
         .order_by("-offered_at", "-id")
     )
 

@@ -28,11 +28,11 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
-from grants.models import BudgetAllocation, Grant, LedgerEntry, LedgerKind
+from grants.models import BudgetAllocation, Grant, LedgerEntry, LedgerKind, grant_ledger_total
 from grants.money import ZERO
 
 # Rows fetched from the database per round trip while streaming.
@@ -102,18 +102,6 @@ class ApprovalFilters:
 # --- selectors -----------------------------------------------------------------------------------
 
 
-def ledger_total(kind: str) -> Coalesce:
-    """The grant's sum of ledger entries of one kind, as a correlated subquery."""
-    entries = (
-        LedgerEntry.objects.filter(grant=OuterRef("pk"), kind=kind)
-        .order_by()
-        .values("grant")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(entries, output_field=_MONEY), ZERO, output_field=_MONEY)
-
-
 def approval_rows(filters: ApprovalFilters, user: Any) -> models.QuerySet[Grant, tuple[Any, ...]]:
     """One tuple per approved application with its grant `user` may see, in APPROVAL_COLUMNS
     order."""
@@ -132,8 +120,8 @@ def approval_rows(filters: ApprovalFilters, user: Any) -> models.QuerySet[Grant,
         grants.annotate(
             decided_on=TruncDate("application__decided_at"),
             accepted_on=TruncDate("accepted_at"),
-            paid=ledger_total(LedgerKind.PAY),
-            repaid=ledger_total(LedgerKind.REPAY),
+            paid=grant_ledger_total(LedgerKind.PAY),
+            repaid=grant_ledger_total(LedgerKind.REPAY),
         )
         .order_by("application__decided_at", "pk")
         .values_list(
