@@ -28,6 +28,7 @@ from applications.services import (
 from grants.models import BudgetAllocation, Programme
 from grants.money import cents, format_number
 from grants.services import allocation_for
+from reviews import checks
 from reviews.checks import criterion_label
 from reviews.filters import COUNTRIES
 from reviews.models import Recommendation, Review
@@ -111,8 +112,12 @@ def check_minimum_score(application: Application, *, score: Decimal | None = Non
 
 
 def average_score(application: Application) -> Decimal | None:
-    value = Review.objects.filter(application=application).aggregate(avg=Avg("weighted_score"))
-    return cents(Decimal(value["avg"])) if value["avg"] is not None else None
+    """The mean of the application's weighted review scores (the rule of checks.average_score),
+    or None without a review."""
+    scores = list(
+        Review.objects.filter(application=application).values_list("weighted_score", flat=True)
+    )
+    return checks.average_score(scores) if scores else None
 
 
 def suggested_amount(requested: Decimal, reviews: list[tuple[str, Decimal | None]]) -> Decimal:
@@ -120,13 +125,20 @@ def suggested_amount(requested: Decimal, reviews: list[tuple[str, Decimal | None
 
     `reviews` holds (recommendation, proposed amount) of each review.
     """
-    proposed = [amount for recommendation, amount in reviews if amount is not None]
-    all_lower = bool(reviews) and all(
-        recommendation == Recommendation.APPROVE_LOWER for recommendation, _amount in reviews
-    )
-    if not all_lower or len(proposed) != len(reviews):
+    proposed = [amount for _recommendation, amount in reviews if amount is not None]
+    lower = sum(1 for recommendation, _amount in reviews if recommendation == Recommendation.APPROVE_LOWER)  # fmt: skip
+    average = sum(proposed, Decimal("0")) / len(proposed) if proposed else None
+    return _lower_if_all_agree(requested, len(reviews), lower, len(proposed), average)
+
+
+def _lower_if_all_agree(
+    requested: Decimal, reviews: int, lower: int, proposed: int, average: Decimal | None
+) -> Decimal:
+    """The one rule of the suggested amount: the average proposed amount (never above the
+    request) when every review recommends a lower amount and proposes one; else the request."""
+    if not reviews or lower != reviews or proposed != reviews or average is None:
         return requested
-    return min(requested, cents(sum(proposed, Decimal("0")) / len(proposed)))
+    return min(requested, cents(average))
 
 
 # --- one decision ------------------------------------------------------------------------------
@@ -317,11 +329,14 @@ def awaiting_decision(user: Any) -> QuerySet[Application]:
 
 def row_amount(application: Any) -> Decimal:
     """The amount a bulk approval with "proposed" would take for an annotated list row."""
-    lower = getattr(application, "n_approve_lower", 0)
-    reviews = getattr(application, "n_reviews", 0)
-    if reviews and lower == reviews and getattr(application, "n_proposed", 0) == reviews:
-        return min(application.requested_amount, cents(Decimal(application.average_proposed)))
-    return application.requested_amount
+    average = getattr(application, "average_proposed", None)
+    return _lower_if_all_agree(
+        application.requested_amount,
+        getattr(application, "n_reviews", 0),
+        getattr(application, "n_approve_lower", 0),
+        getattr(application, "n_proposed", 0),
+        Decimal(average) if average is not None else None,
+    )
 
 
 def chosen_for_bulk(pks: list[int], user: Any) -> QuerySet[Application]:
@@ -390,7 +405,7 @@ def dossier(application: Application) -> Dossier:
         for code in codes
     ]
     scores = [review.weighted_score for review in reviews]
-    average = cents(sum(scores, Decimal("0")) / len(scores)) if scores else None
+    average = checks.average_score(scores) if scores else None
     year = clock.today().year
     allocation = allocation_for(programme, year) if programme is not None else None
     return Dossier(

@@ -521,3 +521,27 @@ def test_refusals_are_workflow_errors_with_codes(cast: Any, drive: Any) -> None:
     with pytest.raises(WorkflowError) as unknown:
         decisions.decide(application, by=cast.manager, decision="fund-it")
     assert unknown.value.code == "unknown_transition"
+
+
+@pytest.mark.parametrize(
+    "reviews",
+    [
+        [("approve_lower", Decimal("3000.00")), ("approve_lower", Decimal("3401.01"))],
+        [("approve_lower", Decimal("3000.00")), ("approve", None)],
+        [("approve_lower", Decimal("5000.00"))],  # never above the request
+        [],
+    ],
+)
+def test_the_list_and_the_decision_page_suggest_the_same_amount(reviews: list[Any]) -> None:
+    from types import SimpleNamespace
+
+    requested = Decimal("4000.00")
+    proposed = [amount for _r, amount in reviews if amount is not None]
+    row = SimpleNamespace(  # what the list's query annotates
+        requested_amount=requested,
+        n_reviews=len(reviews),
+        n_approve_lower=sum(1 for r, _a in reviews if r == "approve_lower"),
+        n_proposed=len(proposed),
+        average_proposed=sum(proposed) / len(proposed) if proposed else None,
+    )
+    assert decisions.row_amount(row) == decisions.suggested_amount(requested, reviews)
