@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from applications import demo
 from applications.demo_copies import Applicant, copy_histories, load_templates
 from grants import services
+from grants.finance.charts import month_chart, nice_ceiling
 from grants.finance.exports import APPROVAL_COLUMNS, LEDGER_COLUMNS
 from grants.models import BudgetAllocation, Grant, LedgerEntry, Programme
-from grants.views.reports import month_chart, nice_ceiling
 from workflows import clock
 
 HEADER = [c.key for c in APPROVAL_COLUMNS]
