@@ -426,7 +426,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Send now"), permissions=["send"])
     def send_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from workflows.tasks import send_outbox_message
+        from workflows.outbox import send_outbox_message
 
         waiting = queryset.filter(status__in=[OutboxStatus.RETRYING, OutboxStatus.FAILED])
         ids = list(waiting.order_by("pk").values_list("pk", flat=True))

@@ -18,7 +18,6 @@ once. SQLite needs nothing more: its IMMEDIATE transactions admit one writer at 
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import zlib
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from typing import Any, TypeVar
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from workflows import clock
+from workflows import clock, effects, outbox
 from workflows.errors import TransitionConflict, TransitionNotAllowed
 from workflows.models import OutboxMessage, TransitionLog
 
@@ -296,17 +295,7 @@ def _exclusive(name: str) -> Iterator[bool]:
 # --- the job of the engine itself ------------------------------------------------------------
 
 
-def _outbox() -> Any | None:
-    """The e-mail outbox module, if this installation has it (imported when first needed)."""
-    if importlib.util.find_spec("workflows.outbox") is None:
-        return None
-    return importlib.import_module("workflows.outbox")
-
-
 def _due_messages(now: datetime) -> list[str]:
-    outbox = _outbox()
-    if outbox is None:
-        return []
     due = outbox.due_messages(now).order_by("pk")
     return [f"send e-mail {m.key} to {', '.join(m.to)}" for m in due]
 
@@ -315,15 +304,10 @@ def _due_messages(now: datetime) -> list[str]:
 def send_outbox(now: datetime) -> int:
     """Send the e-mails that are due (first attempts the task missed, and retries); last, so
     that the reminders queued by this run go out with it."""
-    outbox = _outbox()
-    if outbox is None:
-        return 0
     return int(outbox.send_due_messages(now))
 
 
 def _due_side_effects(now: datetime) -> list[str]:
-    from workflows import effects
-
     # Changes nothing (not even the rows left running): what a run would start now.
     return [f"run {row.handler} (side effect {row.pk})" for row in effects.due(now)[:500]]
 
@@ -333,6 +317,4 @@ def run_side_effects(now: datetime) -> int:
     """Run the side effects no task ran: retries that are due, rows whose task was lost (the
     queue was down, the enqueue failed) and rows whose worker died while running them.
     Before the outbox job, so that the e-mails they queue go out in the same run."""
-    from workflows import effects
-
     return effects.sweep(now)

@@ -3,7 +3,7 @@
 Apps register a handler for (model, transition), or for an event a lower app emits (a payment
 recorded as paid). When `perform()` logs a transition, `schedule()` writes one `SideEffect` row
 per handler in the same transaction, and a task for each row is enqueued with the change
-(`workflows.tasks.enqueue_with_change`). So a rolled-back change leaves no row, and a committed
+(`workflows.queue.enqueue_with_change`). So a rolled-back change leaves no row, and a committed
 change never loses one, whatever happens to the task: a worker killed halfway, a queue (Redis)
 that is down, a task that fails.
 
@@ -38,6 +38,7 @@ from django.db.models import F, Q
 from django_tasks import task
 
 from workflows import clock
+from workflows.queue import enqueue_with_change
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,6 @@ def _new_row(handler: Callable[..., Any], **cause: Any) -> Any:
 
 def _write(rows: list[Any]) -> list[int]:
     from workflows.models import SideEffect
-    from workflows.tasks import enqueue_with_change, run_side_effect
 
     if not rows:
         return []
@@ -231,6 +231,12 @@ def run(effect_id: int, *, force: bool = False) -> str:
         status=SideEffectStatus.DONE, finished_at=clock.now(), last_error=""
     )
     return "done"
+
+
+@task()
+def run_side_effect(effect_id: int) -> str:
+    """The task of one row written with a change (see `run`)."""
+    return run(effect_id)
 
 
 def call_handler(row: Any) -> None:

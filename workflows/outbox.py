@@ -4,7 +4,7 @@
 `.html`) in the recipient's language and writes an `OutboxMessage` in the current transaction,
 so a rolled-back change leaves no mail; its `key` makes the message unique, so a message that
 two runs (or two workers) decide to send is queued once. It then enqueues `send_outbox_message`
-with the change (`workflows.tasks.enqueue_with_change`).
+with the change (`workflows.queue.enqueue_with_change`).
 
 `deliver()` (what the task runs) sends one message in three short steps, so that no database
 transaction is open while the mail server talks (each network operation is bounded by
@@ -35,11 +35,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from workflows import clock
 from workflows.effects import retry_delay
 from workflows.models import OutboxMessage, OutboxStatus, TransitionLog
-from workflows.tasks import enqueue_with_change, send_outbox_message
+from workflows.queue import enqueue_with_change
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,12 @@ def _recipients(to: list[str]) -> list[str]:
             seen.add(address.lower())
             unique.append(address)
     return unique
+
+
+@task()
+def send_outbox_message(message_id: int, force: bool = False) -> str:
+    """The task of one outbox e-mail: send it if it is due (see `deliver`); the outcome."""
+    return str(deliver(message_id, force=force))
 
 
 def queue_mail(

@@ -18,8 +18,9 @@ from applications.models import Application
 from grants import services as grant_services
 from grants.models import Grant
 from workflows import clock, effects
+from workflows.effects import run_side_effect
 from workflows.models import OutboxMessage, TransitionLog
-from workflows.tasks import run_side_effect, send_outbox_message
+from workflows.outbox import send_outbox_message
 
 APPLICANT = "applicant@example.org"
 

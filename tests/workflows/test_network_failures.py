@@ -22,8 +22,7 @@ from django_tasks import task_backends
 from tests.conftest import on_postgresql
 from tests.workflows.workers import SilentMailServer
 from workflows.models import OutboxMessage
-from workflows.outbox import Outcome, deliver, queue_mail, send_due_messages
-from workflows.tasks import send_outbox_message
+from workflows.outbox import Outcome, deliver, queue_mail, send_due_messages, send_outbox_message
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 # How long any wait in these tests may take before it counts as hanging (a busy CI machine).

@@ -32,8 +32,8 @@ from workflows.outbox import (
     due_messages,
     queue_mail,
     send_due_messages,
+    send_outbox_message,
 )
-from workflows.tasks import send_outbox_message
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -151,7 +151,7 @@ def test_with_the_database_backend_the_send_task_is_written_with_the_message(db:
     with transaction.atomic():
         message = invitation()
     [task] = DBTaskResult.objects.all()
-    assert task.task_path == "workflows.tasks.send_outbox_message"
+    assert task.task_path == "workflows.outbox.send_outbox_message"
     assert task.args_kwargs["args"] == [message.pk]
 
 

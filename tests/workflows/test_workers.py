@@ -24,7 +24,7 @@ def test_the_database_backend_keeps_the_task_with_the_change_and_db_worker_runs_
     from django_tasks_db.models import DBTaskResult
 
     application = demo.drive(cast, "submitted")
-    assert DBTaskResult.objects.filter(task_path="workflows.tasks.run_side_effect").count() >= 1  # fmt: skip
+    assert DBTaskResult.objects.filter(task_path="workflows.effects.run_side_effect").count() >= 1  # fmt: skip
     assert not ReviewTask.objects.filter(application=application).exists()  # not run yet
 
     done = run_manage("db_worker", "--batch", backend="database")
