@@ -703,7 +703,10 @@ class RepaymentClaimQuerySet(models.QuerySet["RepaymentClaim"]):
         return rules.repayment_claims_visible_to(self, user)
 
 
-class RepaymentClaim(models.Model):
+class RepaymentClaim(ConcurrentTransitionMixin, models.Model):
+    """Money the grantee owes back (a settlement below what was paid, a revocation). Its status
+    changes only through `perform()`, with an audit row: who recorded the repayment, and when."""
+
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="repayment_claims")
     amount = money_field(verbose_name=_("amount"))
     due_on = models.DateField(_("due on"))
@@ -712,7 +715,13 @@ class RepaymentClaim(models.Model):
     entitlement = money_field(verbose_name=_("final entitlement"), null=True, blank=True)
     paid = money_field(verbose_name=_("paid"), null=True, blank=True)
     reason = CleanTextField(_("reason"), blank=True)
-    status = models.CharField(max_length=16, choices=RepaymentStatus, default=RepaymentStatus.OPEN)
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=RepaymentStatus,
+        default=RepaymentStatus.OPEN,
+        protected=True,
+    )
     created_at = models.DateTimeField(default=clock.now)
     received_at = models.DateTimeField(null=True, blank=True)
     received_recorded_by = models.ForeignKey(
@@ -728,6 +737,17 @@ class RepaymentClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} EUR ({self.get_status_display()})"
+
+    @transition(
+        field=status,
+        source=RepaymentStatus.OPEN,
+        target=RepaymentStatus.RECEIVED,
+        permission=rules.is_finance,
+    )
+    def receive(self, *, by: Any) -> None:
+        """Finance records that the money came back (the booking follows in the service)."""
+        self.received_at = clock.now()
+        self.received_recorded_by = by
 
     def description(self) -> str:
         """Why the grantee owes it, in the active language."""

@@ -30,7 +30,7 @@ from grants.models import (
 )
 from grants.money import ZERO, cents, format_eur
 from workflows import clock, effects, perform
-from workflows.errors import RuleViolation, TransitionForbidden
+from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed
 
 # Payments that have left (or are leaving) the fund's account and cannot be called back.
 SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
@@ -309,18 +309,19 @@ def close_grant(grant: Grant, *, by: Any = None, note: str = "") -> Grant:
 
 @transaction.atomic
 def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentClaim:
-    """Record money paid back by the grantee; books it and releases the commitment it frees."""
+    """Record money paid back by the grantee (through `perform()`, with its audit row); books
+    it and releases the commitment it frees. Recorded twice, it is booked once."""
     if not rules.is_finance(claim, by):
         raise TransitionForbidden()
-    locked = RepaymentClaim.objects.select_for_update().select_related("grant").get(pk=claim.pk)
-    if locked.status == RepaymentStatus.RECEIVED:
-        return locked
-    if locked.status != RepaymentStatus.OPEN:
-        raise RuleViolation([], _("Only an open repayment claim can be recorded as received."))
-    locked.status = RepaymentStatus.RECEIVED
-    locked.received_at = clock.now()
-    locked.received_recorded_by = by
-    locked.save(update_fields=["status", "received_at", "received_recorded_by"])
+    try:
+        locked = perform(claim, "receive", by=by)
+    except TransitionNotAllowed:
+        current = RepaymentClaim.objects.get(pk=claim.pk)
+        if current.status == RepaymentStatus.RECEIVED:
+            return current  # someone recorded it first (or this is a second click)
+        raise RuleViolation(
+            [], _("Only an open repayment claim can be recorded as received.")
+        ) from None
     LedgerEntry.objects.create(
         allocation_id=locked.grant.allocation_id,
         grant=locked.grant,

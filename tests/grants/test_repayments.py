@@ -121,3 +121,17 @@ def test_ledger_notes_written_as_english_sentences_read_in_the_readers_language(
 def test_a_lapsed_offer_writes_no_english_reason(cast):
     grant = demo.drive(cast, "approved", "lapsed").grant
     assert grant.ended_reason == ""
+
+
+def test_the_audit_shows_who_recorded_a_repayment(cast):
+    from workflows.audit import verify_chain
+    from workflows.models import TransitionLog
+
+    claim = overpaid_and_settled(cast).repayment_claims.get()
+    services.record_repayment_received(claim, by=cast.finance)
+    services.record_repayment_received(claim, by=cast.finance)  # a second click: nothing more
+
+    [row] = TransitionLog.objects.for_object(claim)
+    assert (row.transition, row.source, row.target, row.actor) == ("receive", "open", "received", cast.finance)  # fmt: skip
+    assert LedgerEntry.objects.filter(grant=claim.grant, kind="repay").count() == 1
+    assert verify_chain().ok
