@@ -741,9 +741,12 @@ class Walk(RuleBasedStateMachine):
             ContentType.objects.get_for_model(Grant).pk: "grant",
         }
         rows: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
-        for content_type, object_id, source, name, target in TransitionLog.objects.order_by(
-            "pk"
-        ).values_list("content_type", "object_id", "source", "transition", "target"):
+        # The walk follows applications and grants; the other machines' rows (repayment claims)
+        # are held against their records by verify_chain below.
+        walked = TransitionLog.objects.filter(content_type__in=content_types).order_by("pk")
+        for content_type, object_id, source, name, target in walked.values_list(
+            "content_type", "object_id", "source", "transition", "target"
+        ):
             rows[(content_types[content_type], object_id)].append((source, name, target))
         statuses = {
             ("application", str(pk)): status
