@@ -48,8 +48,9 @@ _DECISION_LABELS = {
 # --- recipients and links ------------------------------------------------------------------------
 
 
-def recipients(organisation: Organisation) -> list[str]:
-    """The addresses of the organisation's active members, then the organisation's own."""
+def recipients(organisation: Organisation, *, with_organisation: bool = True) -> list[str]:
+    """The addresses of the organisation's active members, then (unless told not to) the
+    organisation's own; each once."""
     members = (
         Membership.objects.filter(organisation=organisation, is_active=True, user__is_active=True)
         .exclude(user__email="")
@@ -57,7 +58,8 @@ def recipients(organisation: Organisation) -> list[str]:
         .values_list("user__email", flat=True)
     )
     addresses: list[str] = []
-    for address in [*members, organisation.email]:
+    own = [organisation.email] if with_organisation else []
+    for address in [*members, *own]:
         if address and address.lower() not in {a.lower() for a in addresses}:
             addresses.append(address)
     return addresses

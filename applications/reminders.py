@@ -8,23 +8,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from applications.emails import SITE_NAME, absolute, application_link
-from applications.models import Application, Membership
+from applications.emails import SITE_NAME, absolute, application_link, recipients
+from applications.models import Application
 from workflows.models import OutboxMessage
 from workflows.outbox import queue_mail
-
-
-def member_addresses(application: Application) -> list[str]:
-    """E-mail addresses of the active members of the application's organisation."""
-    addresses = (
-        Membership.objects.filter(
-            organisation_id=application.organisation_id, is_active=True, user__is_active=True
-        )
-        .exclude(user__email="")
-        .order_by("joined_at", "pk")
-        .values_list("user__email", flat=True)
-    )
-    return list(addresses)
 
 
 def reply_reminder_key(application: Application, days_left: int) -> str:
@@ -39,7 +26,8 @@ def reply_reminder(application: Application, days_left: int) -> OutboxMessage | 
         return None
     return queue_mail(
         "reply_reminder",
-        to=member_addresses(application),
+        # The members who can answer in the portal, not the organisation's general address.
+        to=recipients(application.organisation, with_organisation=False),
         context={
             "application": application,
             "organisation": application.organisation,
