@@ -53,13 +53,9 @@ from grants.api.serializers import GranteeSerializer, StaffGranteeSerializer
 from grants.api.views import ApiReadViewSet
 from grants.models import LedgerEntry, LedgerKind
 from grants.open_data import public_name
-from workflows.api import (
-    ConditionalGetMixin,
-    OptionalEmailField,
-    datetime_text,
-    money_text,
-    single_query_value,
-)
+from workflows.api.conditional import ConditionalGetMixin
+from workflows.api.fields import OptionalEmailField, datetime_text, money_text
+from workflows.api.problems import single_query_value
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)

@@ -16,7 +16,7 @@ from grants.api.views import (
     PaymentViewSet,
     ProgrammeViewSet,
 )
-from workflows.api import not_found
+from workflows.api.problems import not_found
 
 app_name = "api"
 

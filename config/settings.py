@@ -282,9 +282,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "workflows.api.KeysetPagination",
+    "DEFAULT_PAGINATION_CLASS": "workflows.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "workflows.api.schema.ProblemAutoSchema",
-    "EXCEPTION_HANDLER": "workflows.api.problem_exception_handler",
+    "EXCEPTION_HANDLER": "workflows.api.problems.problem_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # Requests per token (or staff user) and period: second, minute, hour or day. The counts live

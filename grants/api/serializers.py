@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from grants.models import Call, Grant, Payment, Programme
 from grants.open_data import public_name
-from workflows.api import OptionalEmailField
+from workflows.api.fields import OptionalEmailField
 
 
 class GranteeSerializer(serializers.Serializer[Any]):

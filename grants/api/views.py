@@ -33,12 +33,9 @@ from grants.api import serializers
 from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
 from grants.models import Call, Grant, LedgerKind, Payment, Programme, grant_ledger_total
 from grants.transitions import GRANT_TRANSITIONS
-from workflows.api import (
-    PROBLEM_CONTENT_TYPE,
-    ConditionalGetMixin,
-    KeysetPagination,
-    ProblemSerializer,
-)
+from workflows.api.conditional import ConditionalGetMixin
+from workflows.api.pagination import KeysetPagination
+from workflows.api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 from workflows.api.transitions import TransitionViewSetMixin, transition_schema
 
 M = TypeVar("M", bound=models.Model)

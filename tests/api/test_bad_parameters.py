@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from applications import demo
 from tests.api.conftest import issue
-from workflows.api import PROBLEM_CONTENT_TYPE
+from workflows.api.problems import PROBLEM_CONTENT_TYPE
 
 NUL = "%00"
 HOSTILE = ["99999999999999999999999", "1e309", "-1", "NaN", "abc%00def"]

@@ -31,7 +31,7 @@ from tests.applications.test_documents import submit_log, submitted_quietly
 from tests.applications.test_reports import edit_page, receipt, saved_state, url, with_receipts
 from tests.grants.test_finance import approved
 from workflows import clock
-from workflows.api import problem_exception_handler
+from workflows.api.problems import problem_exception_handler
 from workflows.storage import (
     StorageUnavailable,
     all_or_no_files,

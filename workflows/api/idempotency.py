@@ -38,7 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from workflows import clock, deadlines
-from workflows.api import PROBLEM_CONTENT_TYPE, problem
+from workflows.api.problems import PROBLEM_CONTENT_TYPE, problem
 from workflows.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"

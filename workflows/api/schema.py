@@ -9,7 +9,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from workflows.api import PROBLEM_CONTENT_TYPE, ConditionalGetMixin, ProblemSerializer
+from workflows.api.conditional import ConditionalGetMixin
+from workflows.api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter(

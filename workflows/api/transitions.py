@@ -43,7 +43,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from workflows.api import PROBLEM_CONTENT_TYPE, ProblemSerializer, idempotency
+from workflows.api import idempotency
+from workflows.api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 from workflows.engine import available_transitions, state_field
 from workflows.errors import InvalidInput
 from workflows.fields import ReplyDateField, StepTextField
