@@ -7,7 +7,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from applications.api import ApplicationViewSet, StatisticsView
+from applications.api.statistics import StatisticsView
+from applications.api.views import ApplicationViewSet
 from grants.api.views import (
     CallViewSet,
     GrantViewSet,

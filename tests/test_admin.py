@@ -385,7 +385,7 @@ def test_every_transition_has_a_form_that_fits_its_service(table):
 
 
 def test_the_admin_and_the_api_run_the_one_table_of_each_machine():
-    from applications.api import ApplicationViewSet
+    from applications.api.views import ApplicationViewSet
     from grants.api.views import GrantViewSet
 
     assert ApplicationAdmin.transitions is ApplicationViewSet.transition_specs is APPLICATION_TRANSITIONS  # fmt: skip

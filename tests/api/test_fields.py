@@ -108,7 +108,7 @@ def test_the_funder_list_writes_what_the_generic_serializer_writes(
     # machinery must come to the same body for every application (list and detail).
     from rest_framework import serializers
 
-    from applications.api import ApplicationSerializer
+    from applications.api.serializers import ApplicationSerializer
     from applications.models import Application
 
     client = all_programmes_funder.client

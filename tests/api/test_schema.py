@@ -7,7 +7,7 @@ import re
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
-from applications.api import GROUPS
+from applications.api.statistics import GROUPS
 
 
 def test_the_schema_generates_without_a_warning_and_validates(db, tmp_path):

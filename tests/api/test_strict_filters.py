@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from drf_spectacular.generators import SchemaGenerator
 
-from applications.api import StatisticsView
+from applications.api.statistics import StatisticsView
 from config.api import router
 from tests.api.conftest import Issued
 

@@ -304,7 +304,7 @@ def test_every_transition_has_an_api_body_matching_its_service() -> None:
     """The table's forms describe the data; each one must fit the service it feeds."""
     import inspect
 
-    from applications.api import ApplicationViewSet
+    from applications.api.views import ApplicationViewSet
     from grants.api.views import GrantViewSet
 
     for view in (ApplicationViewSet, GrantViewSet):

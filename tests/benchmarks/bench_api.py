@@ -215,7 +215,7 @@ def measure(args: argparse.Namespace, matching: int) -> None:
     from rest_framework.test import APIRequestFactory, force_authenticate
 
     from applications import demo
-    from applications.api import ApplicationViewSet
+    from applications.api.views import ApplicationViewSet
     from grants.api.tokens import issue_token
 
     cast = demo.create_cast()

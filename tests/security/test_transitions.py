@@ -188,7 +188,7 @@ def expected_admin(role: str, record: Any, name: str, world: World) -> frozenset
 
 
 def test_every_transition_through_the_api_follows_the_readme(world: World) -> None:
-    from applications.api import ApplicationViewSet
+    from applications.api.views import ApplicationViewSet
     from grants.api.views import GrantViewSet
 
     started = time.perf_counter()
