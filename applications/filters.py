@@ -1,6 +1,6 @@
 """Filters of application lists (django-filter): the API's, and any staff list that wants them.
 
-Every value passes its form field first (see grants.filters): bad input is a 400, not a 500,
+Every value passes its form field first (see workflows.api.filters): bad input is a 400, not a 500,
 and what the schema forbids is refused. The search matches an informal group's name only for
 readers who may read it (staff; funders when the group consented).
 """
@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.choices import Region
 from applications.models import Application, ApplicationStatus, Theme
-from grants.filters import (
+from grants import rules
+from grants.money import MAX_DIGITS
+from grants.rules import public_name_condition
+from workflows.api.filters import (
     CountryFilter,
     IdFilter,
     OrderingFilter,
@@ -24,7 +27,6 @@ from grants.filters import (
     status_filter,
     year_filter,
 )
-from grants.rules import public_name_condition
 
 LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 
@@ -44,13 +46,18 @@ class ApplicationFilter(QueryFilterSet):
         field_name="theme_rows__theme", choices=Theme.choices, label=_("Theme")
     )
     language = django_filters.ChoiceFilter(choices=LANGUAGES, label=_("Language"))
-    requested_min, requested_max = money_range("requested_amount", _("Amount requested"))
-    awarded_min, awarded_max = money_range("awarded_amount", _("Amount awarded"))
+    requested_min, requested_max = money_range(
+        "requested_amount", _("Amount requested"), max_digits=MAX_DIGITS
+    )
+    awarded_min, awarded_max = money_range(
+        "awarded_amount", _("Amount awarded"), max_digits=MAX_DIGITS
+    )
     submitted_from, submitted_to = date_range("submitted_at__date", _("Submitted"))
     start_from, start_to = date_range("start_date", _("Project start"))
     q = SearchFilter(
         fields=("reference", "title", "summary", "organisation__name"),
         withheld={"organisation__name": public_name_condition()},
+        reads_everything=rules.sees_internal_api_fields,
     )
     ordering = OrderingFilter(
         fields=(
