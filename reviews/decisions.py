@@ -306,8 +306,8 @@ def programmes_with_a_waiting_list(user: Any) -> list[Programme]:
 
 def awaiting_decision(user: Any) -> QuerySet[Application]:
     """Reviewed and waitlisted applications `user` may see, earliest project start first, with
-    what a row shows: the average weighted score, the recommendations counted, the average
-    proposed amount."""
+    what a row shows: the recommendations counted and the average proposed amount. The score is
+    the application's own, set when the review completed (checks.average_score)."""
     recommended = {
         f"n_{value}": Count("reviews", filter=Q(reviews__recommendation=value))
         for value in Recommendation.values
@@ -320,7 +320,6 @@ def awaiting_decision(user: Any) -> QuerySet[Application]:
             n_reviews=Count("reviews"),
             n_proposed=Count("reviews", filter=Q(reviews__proposed_amount__isnull=False)),
             average_proposed=Avg("reviews__proposed_amount"),
-            average_review_score=Avg("reviews__weighted_score"),
             **recommended,
         )
         .order_by("start_date", "id")
