@@ -649,12 +649,13 @@ class PaymentBatchQuerySet(models.QuerySet["PaymentBatch"]):
         return rules.batches_visible_to(self, user)
 
 
-class PaymentBatch(models.Model):
+class PaymentBatch(ConcurrentTransitionMixin, models.Model):
     """Approved payments sent to the bank together as one SEPA credit transfer file.
 
     Once exported it is immutable: its files are stored with their SHA-256 and every download
     returns the same bytes; a payment is exported at most once (a failed one returns to the queue
-    and may go into a new batch, keeping its EndToEndId).
+    and may go into a new batch, keeping its EndToEndId). Exported and paid through `perform()`,
+    each with its audit row.
     """
 
     message_id = models.CharField(_("message id"), max_length=35, unique=True)
@@ -662,7 +663,9 @@ class PaymentBatch(models.Model):
     debtor_name = CleanCharField(_("debtor"), max_length=70)
     debtor_iban = CleanCharField(_("debtor IBAN"), max_length=34)
     debtor_bic = CleanCharField(_("debtor BIC"), max_length=11)
-    status = models.CharField(max_length=16, choices=BatchStatus, default=BatchStatus.DRAFT)
+    status = FSMField(
+        _("status"), max_length=16, choices=BatchStatus, default=BatchStatus.DRAFT, protected=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -690,6 +693,34 @@ class PaymentBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.get_status_display()})"
+
+    # The files, sums and dates are written by grants.finance.services.export_batch just before;
+    # the data of these two steps is what their audit rows keep.
+    @transition(
+        field=status,
+        source=BatchStatus.DRAFT,
+        target=BatchStatus.EXPORTED,
+        permission=rules.is_finance,
+    )
+    def export(
+        self,
+        *,
+        by: Any,
+        count: int,
+        control_sum: Decimal,
+        sha256: dict[str, str],
+        left_out: list[str],
+    ) -> None:
+        self.exported_by = by
+
+    @transition(
+        field=status,
+        source=BatchStatus.EXPORTED,
+        target=BatchStatus.PAID,
+        permission=rules.is_finance,
+    )
+    def pay(self, *, by: Any, paid: list[str]) -> None:
+        self.paid_at = clock.now()
 
 
 class RepaymentStatus(models.TextChoices):

@@ -32,7 +32,7 @@ from grants.finance.sepa import (
 from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus, PaymentTrigger
 from grants.money import ZERO
 from grants.services import record_payment_paid
-from workflows import clock
+from workflows import clock, perform
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed, WorkflowError
 from workflows.guards import text_value
 from workflows.models import TransitionLog
@@ -319,27 +319,21 @@ def export_batch(
         Payment.objects.filter(pk__in=[payment.pk for payment in chosen]).update(
             status=PaymentStatus.EXPORTED
         )
-        locked.status = BatchStatus.EXPORTED
-        locked.exported_by = by
         locked.count = len(lines)
         locked.control_sum = sum((line.amount for line in lines), ZERO)
         locked.save()
         for payment in chosen:
             _log(payment, "export", source=PaymentStatus.APPROVED, target=PaymentStatus.EXPORTED, by=by, payload={"batch": locked.message_id})  # fmt: skip
-        _log(
+        exported = perform(
             locked,
             "export",
-            source=BatchStatus.DRAFT,
-            target=locked.status,
             by=by,
-            payload={
-                "count": locked.count,
-                "control_sum": locked.control_sum,
-                "sha256": {kind: getattr(locked, f"{kind}_sha256") for kind in files},
-                "left_out": [payment.end_to_end_id for payment in left_out],
-            },
+            count=locked.count,
+            control_sum=locked.control_sum,
+            sha256={kind: getattr(locked, f"{kind}_sha256") for kind in files},
+            left_out=[payment.end_to_end_id for payment in left_out],
         )
-    return locked
+    return exported
 
 
 @transaction.atomic
@@ -357,12 +351,7 @@ def mark_batch_paid(batch: PaymentBatch, *, by: Any) -> PaymentBatch:
         raise TransitionNotAllowed(message % {"batch": locked.message_id}, code="not_exported")
     exported = locked.payments.filter(status=PaymentStatus.EXPORTED).order_by("pk")
     paid = [record_payment_paid(payment, by=by) for payment in exported]
-    locked.status = BatchStatus.PAID
-    locked.paid_at = clock.now()
-    locked.save(update_fields=["status", "paid_at"])
-    payload = {"paid": [payment.end_to_end_id for payment in paid]}
-    _log(locked, "pay", source=BatchStatus.EXPORTED, target=locked.status, by=by, payload=payload)
-    return locked
+    return perform(locked, "pay", by=by, paid=[payment.end_to_end_id for payment in paid])
 
 
 @transaction.atomic

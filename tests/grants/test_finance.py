@@ -688,3 +688,21 @@ def test_finance_pages_do_not_query_per_row(client: Any, cast: demo.Cast) -> Non
     finance.create_batch(approved(cast, 2), by=cast.finance, execution_date=clock.today())
     assert [queries(url) for url in urls] == few
     assert max(few) <= 12
+
+
+def test_a_batch_is_exported_and_paid_through_the_one_door_with_its_audit_rows(cast: demo.Cast) -> None:  # fmt: skip
+    from workflows.audit import verify_chain
+
+    payments = approved(cast, 2)
+    batch = exported(cast, payments)
+    finance.mark_batch_paid(batch, by=cast.finance)
+
+    rows = list(TransitionLog.objects.for_object(batch).order_by("pk"))
+    assert [(r.transition, r.source, r.target, r.actor) for r in rows] == [
+        ("create", "", "draft", cast.finance),
+        ("export", "draft", "exported", cast.finance),
+        ("pay", "exported", "paid", cast.finance),
+    ]
+    assert rows[1].payload["count"] == 2 and set(rows[1].payload["sha256"]) == {"sepa", "csv", "xlsx"}  # fmt: skip
+    assert sorted(rows[2].payload["paid"]) == sorted(p.end_to_end_id for p in payments)
+    assert verify_chain().ok

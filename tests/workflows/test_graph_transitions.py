@@ -37,9 +37,10 @@ def test_generated_text_names_every_transition_of_both_machines(label: str) -> N
 
 def test_diagrams_are_mermaid_state_diagrams_with_initial_and_final_states() -> None:
     text = generate()
-    assert text.count("```mermaid\nstateDiagram-v2\n") == 3
+    assert text.count("```mermaid\nstateDiagram-v2\n") == 4
     assert "    [*] --> draft\n" in text
     assert "    open --> received : receive\n" in text
+    assert "    draft --> exported : export\n" in text
     assert "    [*] --> offered\n" in text
     assert "    approved --> [*]\n" in text
     assert "    closed --> [*]\n" in text

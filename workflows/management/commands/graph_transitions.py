@@ -21,7 +21,12 @@ from django.db import models
 
 from workflows.engine import state_field, transition_table
 
-DEFAULT_MODELS = ["applications.Application", "grants.Grant", "grants.RepaymentClaim"]
+DEFAULT_MODELS = [
+    "applications.Application",
+    "grants.Grant",
+    "grants.PaymentBatch",
+    "grants.RepaymentClaim",
+]
 DEFAULT_OUTPUT = Path("docs") / "state-machines.md"
 # django-fsm's wildcard sources: "*" is any state, "+" any state other than the target.
 ANY_STATE, ANY_OTHER_STATE = "*", "+"
