@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -207,14 +208,10 @@ def issued_documents(application: Application) -> list[Document]:
     so a kind (per payment) may come more than once: the latest is the current one, and the
     earlier ones are marked `superseded` (with `versions` on every one of the kind)."""
     documents = list(application.documents.order_by("created_at", "id"))
-    latest: dict[tuple[str, int | None], Document] = {}
-    count: dict[tuple[str, int | None], int] = {}
-    for document in documents:
-        key = (document.kind, document.payment_id)
-        latest[key] = document
-        count[key] = count.get(key, 0) + 1
-    for document in documents:
-        key = (document.kind, document.payment_id)
+    keys = [(document.kind, document.payment_id) for document in documents]
+    versions = Counter(keys)
+    latest = dict(zip(keys, documents, strict=True))  # oldest first: the last one stays
+    for key, document in zip(keys, documents, strict=True):
         document.superseded = latest[key] is not document  # type: ignore[attr-defined]
-        document.versions = count[key]  # type: ignore[attr-defined]
+        document.versions = versions[key]  # type: ignore[attr-defined]
     return documents

@@ -694,8 +694,8 @@ class PaymentBatch(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.message_id} ({self.get_status_display()})"
 
-    # The files, sums and dates are written by grants.finance.services.export_batch just before;
-    # the data of these two steps is what their audit rows keep.
+    # The files and dates are written by grants.finance.services.export_batch just before; the
+    # data of these two steps is what their audit rows keep.
     @transition(
         field=status,
         source=BatchStatus.DRAFT,
@@ -712,6 +712,7 @@ class PaymentBatch(ConcurrentTransitionMixin, models.Model):
         left_out: list[str],
     ) -> None:
         self.exported_by = by
+        self.count, self.control_sum = count, control_sum
 
     @transition(
         field=status,

@@ -366,6 +366,14 @@ class TransitionLogAdmin(ReadOnlyAdmin):
 # --- the e-mail outbox ------------------------------------------------------------------------
 
 
+def last_error_line(errors: str) -> str:
+    """The latest of a row's error lines, cut for a list column ("–" without one)."""
+    lines = errors.splitlines()
+    if not lines:
+        return "–"
+    return lines[-1] if len(lines[-1]) <= 160 else lines[-1][:159] + "…"
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
     """The e-mails on their way out: what is waiting, retrying or failed, and why.
@@ -419,10 +427,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("last error"))
     def latest_error(self, obj: OutboxMessage) -> str:
-        lines = obj.last_error.splitlines()
-        if not lines:
-            return "–"
-        return lines[-1] if len(lines[-1]) <= 160 else lines[-1][:159] + "…"
+        return last_error_line(obj.last_error)
 
     @admin.action(description=_("Send now"), permissions=["send"])
     def send_now(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -489,8 +494,7 @@ class SideEffectAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("last error"))
     def latest_error(self, obj: SideEffect) -> str:
-        lines = obj.last_error.splitlines()
-        return lines[-1][:160] if lines else "–"
+        return last_error_line(obj.last_error)
 
     @admin.action(description=_("Run again now"), permissions=["run"])
     def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -128,8 +128,7 @@ def schedule(log: Any) -> list[int]:
     enqueued with the change. Returns the rows' ids."""
     if _suspended.get():
         return []
-    label = f"{log.content_type.app_label}.{log.content_type.model}"
-    return _write([_new_row(handler, log=log) for handler in handlers_for(label, log.transition)])
+    return _write(_rows_for(log))
 
 
 def emit(name: str, **ids: int) -> list[int]:
@@ -148,10 +147,14 @@ def rows_of(log: Any) -> list[int]:
     from before side effects had rows, e.g. a task still queued across an upgrade)."""
     from workflows.models import SideEffect
 
-    label = f"{log.content_type.app_label}.{log.content_type.model}"
-    rows = [_new_row(handler, log=log) for handler in handlers_for(label, log.transition)]
-    SideEffect.objects.bulk_create(rows, ignore_conflicts=True)
+    SideEffect.objects.bulk_create(_rows_for(log), ignore_conflicts=True)
     return list(SideEffect.objects.filter(log=log).order_by("pk").values_list("pk", flat=True))
+
+
+def _rows_for(log: Any) -> list[Any]:
+    """A new row per handler registered for the logged transition (not saved)."""
+    label = f"{log.content_type.app_label}.{log.content_type.model}"
+    return [_new_row(handler, log=log) for handler in handlers_for(label, log.transition)]
 
 
 def _new_row(handler: Callable[..., Any], **cause: Any) -> Any:
@@ -306,7 +309,7 @@ def retry_failed(*, ids: list[int] | None = None) -> dict[str, int]:
     from workflows.models import SideEffect, SideEffectStatus
 
     rows = SideEffect.objects.filter(status=SideEffectStatus.FAILED)
-    if ids:
+    if ids is not None:
         rows = SideEffect.objects.filter(pk__in=ids)
     outcomes: dict[str, int] = defaultdict(int)
     for pk in list(rows.order_by("pk").values_list("pk", flat=True)):

@@ -1,8 +1,11 @@
-"""Who is at the other end of a request, when the app runs behind reverse proxies."""
+"""Who is at the other end of a request, when the app runs behind reverse proxies; and the
+outcomes of a bulk POST carried to the page it redirects to."""
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -34,3 +37,32 @@ def client_ip(request: HttpRequest) -> str | None:
     # Fewer entries than proxies: a proxy did not add one; the left-most is the best known.
     chosen = entries[-proxies] if len(entries) >= proxies else entries[0]
     return _valid(chosen) or remote
+
+
+# --- the outcomes of a bulk POST, for the page it redirects to -------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkOutcomes:
+    """What a bulk action did, one dict per item with at least an "ok" key. Kept in the
+    session by the POST and taken (once) by the page it redirects to, so that reloading that
+    page sends nothing again."""
+
+    rows: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> int:
+        return sum(1 for row in self.rows if row["ok"])
+
+    @property
+    def refused(self) -> int:
+        return len(self.rows) - self.ok
+
+
+def keep_bulk_outcomes(request: HttpRequest, key: str, rows: list[dict[str, Any]]) -> None:
+    request.session[key] = rows
+
+
+def take_bulk_outcomes(request: HttpRequest, key: str) -> BulkOutcomes | None:
+    rows = request.session.pop(key, None)
+    return BulkOutcomes(rows) if rows else None

@@ -319,8 +319,6 @@ def export_batch(
         Payment.objects.filter(pk__in=[payment.pk for payment in chosen]).update(
             status=PaymentStatus.EXPORTED
         )
-        locked.count = len(lines)
-        locked.control_sum = sum((line.amount for line in lines), ZERO)
         locked.save()
         for payment in chosen:
             _log(payment, "export", source=PaymentStatus.APPROVED, target=PaymentStatus.EXPORTED, by=by, payload={"batch": locked.message_id})  # fmt: skip
@@ -328,8 +326,8 @@ def export_batch(
             locked,
             "export",
             by=by,
-            count=locked.count,
-            control_sum=locked.control_sum,
+            count=len(lines),
+            control_sum=sum((line.amount for line in lines), ZERO),
             sha256={kind: getattr(locked, f"{kind}_sha256") for kind in files},
             left_out=[payment.end_to_end_id for payment in left_out],
         )

@@ -28,6 +28,7 @@ from grants.money import ZERO
 from grants.views.access import finance_only
 from workflows import clock
 from workflows.errors import WorkflowError
+from workflows.http import BulkOutcomes, keep_bulk_outcomes, take_bulk_outcomes
 
 # Rows of the payments page; narrower filters show the rest.
 PAGE_LIMIT = 500
@@ -73,9 +74,7 @@ def _payments_url(request: HttpRequest) -> str:
 APPROVAL_OUTCOMES = "finance_approval_outcomes"
 
 
-def _payments_context(
-    request: HttpRequest, *, outcomes: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def _payments_context(request: HttpRequest, *, outcomes: BulkOutcomes | None = None) -> dict[str, Any]:  # fmt: skip
     filters = finance.PaymentFilter(
         request.GET or None, queryset=finance.payments_due(request.user)
     )
@@ -96,9 +95,9 @@ def _payments_context(
         "batchable": batchable,
         "batchable_sum": sum((p.amount for p in batchable), ZERO),
         "batch_form": ExecutionDateForm(initial={"execution_date": clock.today()}),
-        "outcomes": outcomes,
-        "approved_count": sum(1 for outcome in outcomes or [] if outcome["ok"]),
-        "refused_count": sum(1 for outcome in outcomes or [] if not outcome["ok"]),
+        "outcomes": outcomes.rows if outcomes else None,
+        "approved_count": outcomes.ok if outcomes else 0,
+        "refused_count": outcomes.refused if outcomes else 0,
         "query": request.GET.urlencode(),
         "finance_section": "payments",
     }
@@ -107,7 +106,7 @@ def _payments_context(
 @finance_only
 @require_safe
 def payments(request: HttpRequest) -> HttpResponse:
-    outcomes = request.session.pop(APPROVAL_OUTCOMES, None)
+    outcomes = take_bulk_outcomes(request, APPROVAL_OUTCOMES)
     return render(
         request, "grants/finance/payments.html", _payments_context(request, outcomes=outcomes)
     )
@@ -129,7 +128,7 @@ def approve(request: HttpRequest) -> HttpResponse:
         return redirect(_payments_url(request))
     chosen = Payment.objects.visible_to(request.user).filter(pk__in=pks).order_by("due_on", "pk")
     outcomes = finance.approve_payments(chosen, by=request.user)
-    request.session[APPROVAL_OUTCOMES] = [
+    rows = [
         {
             "payment": outcome.payment.pk,
             "end_to_end_id": outcome.payment.end_to_end_id,
@@ -138,6 +137,7 @@ def approve(request: HttpRequest) -> HttpResponse:
         }
         for outcome in outcomes
     ]
+    keep_bulk_outcomes(request, APPROVAL_OUTCOMES, rows)
     return redirect(_payments_url(request))
 
 

@@ -27,6 +27,7 @@ from reviews.views.queues import staff_only
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import StepTextField
+from workflows.http import keep_bulk_outcomes, take_bulk_outcomes
 from workflows.roles import Role, has_role
 from workflows.text import LONG_TEXT
 
@@ -118,11 +119,9 @@ BULK_OUTCOMES = "reviews_bulk_outcomes"
 @staff_only(decisions.may_decide)
 def decision_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request, BulkForm())
-    outcomes = request.session.pop(BULK_OUTCOMES, None)
+    outcomes = take_bulk_outcomes(request, BULK_OUTCOMES)
     if outcomes:
-        context["outcomes"] = outcomes
-        context["decided"] = sum(1 for outcome in outcomes if outcome["ok"])
-        context["refused"] = sum(1 for outcome in outcomes if not outcome["ok"])
+        context.update(outcomes=outcomes.rows, decided=outcomes.ok, refused=outcomes.refused)
     return render(request, "reviews/decisions.html", context)
 
 
@@ -146,7 +145,7 @@ def decide_many(request: HttpRequest) -> HttpResponse:
         conditions=data["conditions"],
         reasons=data["reasons"],
     )
-    request.session[BULK_OUTCOMES] = [
+    rows = [
         {
             "application": outcome.application.pk,
             "reference": outcome.application.reference,
@@ -157,6 +156,7 @@ def decide_many(request: HttpRequest) -> HttpResponse:
         }
         for outcome in outcomes
     ]
+    keep_bulk_outcomes(request, BULK_OUTCOMES, rows)
     query = request.GET.urlencode()
     return redirect(reverse("reviews:decisions") + (f"?{query}" if query else ""))
 
