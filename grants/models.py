@@ -593,15 +593,40 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
         return rules.payments_visible_to(self, user)
 
 
-class Payment(models.Model):
+FAILURE_REASON_MISSING = _("Please give the reason the bank gave.")
+
+# The states a payment can be recorded as paid from (a bank may execute one before its batch
+# is marked paid); what the bank has received or executed counts as sent at settlement.
+PAYABLE_PAYMENT_STATES = (PaymentStatus.SCHEDULED, PaymentStatus.APPROVED, PaymentStatus.EXPORTED)
+SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+# Grants whose settlement cancels the payments not sent yet.
+SETTLED_GRANT_STATES = (GrantStatus.SETTLED, GrantStatus.REVOKED, GrantStatus.CANCELLED)
+
+
+@guard(
+    "grant_not_settled", _("Only a settled, revoked or cancelled grant drops its unsent payments.")
+)
+def _grant_settled(payment: Payment) -> bool:
+    return payment.grant.status in SETTLED_GRANT_STATES
+
+
+class Payment(ConcurrentTransitionMixin, models.Model):
+    """One tranche of a grant. Its status changes only through `perform()`, each step with its
+    audit row: who approved it, which batch exported it, who recorded it paid or failed."""
+
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=16, choices=PaymentKind)
     trigger = models.CharField(max_length=32, choices=PaymentTrigger)
     sequence = models.PositiveSmallIntegerField()
     amount = money_field(verbose_name=_("amount"))
     due_on = models.DateField(_("due on"))
-    status = models.CharField(
-        max_length=16, choices=PaymentStatus, default=PaymentStatus.SCHEDULED, db_index=True
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=PaymentStatus,
+        default=PaymentStatus.SCHEDULED,
+        db_index=True,
+        protected=True,
     )
     created_at = models.DateTimeField(default=clock.now)
     recorded_paid_by = models.ForeignKey(
@@ -619,6 +644,8 @@ class Payment(models.Model):
     failure_reason = CleanTextField(_("reason of the failure"), blank=True)
 
     objects = PaymentQuerySet.as_manager()
+    # perform() reads the grant with the locked row: the four-eyes rule and the settlement do.
+    rules_select_related = ("grant",)
 
     class Meta:
         verbose_name = _("payment")
@@ -636,6 +663,83 @@ class Payment(models.Model):
     def end_to_end_id(self) -> str:
         """Stable SEPA EndToEndId (<= 35 chars): the idempotency key of this payment."""
         return f"MG-G{self.grant_id}-P{self.sequence}"
+
+    def triggered_by_report_of(self, user: Any) -> bool:
+        """Whether `user` accepted the final report that triggered this payment (four-eyes)."""
+        return (
+            self.trigger == PaymentTrigger.REPORT_ACCEPTED
+            and user is not None
+            and self.grant.report_accepted_by_id == user.pk
+        )
+
+    @transition(
+        field=status,
+        source=PaymentStatus.SCHEDULED,
+        target=PaymentStatus.APPROVED,
+        permission=rules.may_approve_payment,
+    )
+    def approve(self, *, by: Any) -> None:
+        self.approved_by = by
+        self.approved_at = clock.now()
+
+    # The batch's files are written by grants.finance.services.export_batch; the audit row names
+    # the batch.
+    @transition(
+        field=status,
+        source=PaymentStatus.APPROVED,
+        target=PaymentStatus.EXPORTED,
+        permission=rules.is_finance,
+    )
+    def export(self, *, by: Any, batch: str) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=PAYABLE_PAYMENT_STATES,
+        target=PaymentStatus.PAID,
+        permission=rules.is_finance,
+    )
+    def pay(self, *, by: Any) -> None:
+        """The bank executed it (the ledger booking and the payment advice follow)."""
+        self.recorded_paid_by = by
+        self.paid_at = clock.now()
+
+    @transition(
+        field=status,
+        source=PaymentStatus.EXPORTED,
+        target=PaymentStatus.FAILED,
+        permission=rules.is_finance,
+    )
+    def fail(self, *, by: Any, reason: str, batch: str) -> None:
+        """The bank returned it; `reason` is what the bank gave."""
+        self.failure_reason = clean_text(
+            reason,
+            field="reason",
+            max_length=None,
+            required=FAILURE_REASON_MISSING,
+            code="no_reason",
+        )
+
+    @transition(
+        field=status,
+        source=PaymentStatus.FAILED,
+        target=PaymentStatus.SCHEDULED,
+        permission=rules.is_finance,
+    )
+    def requeue(self, *, by: Any) -> None:
+        """Back in the queue: it must be approved again (the batch it failed in stays named)."""
+        self.approved_by = None
+        self.approved_at = None
+
+    @transition(
+        field=status,
+        source=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED],
+        target=PaymentStatus.CANCELLED,
+        permission=rules.may_cancel_payment,
+        conditions=[_grant_settled],
+    )
+    def cancel(self, *, by: Any) -> None:
+        """Not sent before the grant was settled, revoked or cancelled: it will not be."""
 
 
 class BatchStatus(models.TextChoices):

@@ -157,6 +157,22 @@ def handles_money(user: Any) -> bool:
     return is_finance(None, user)
 
 
+def may_approve_payment(payment: Any, user: Any) -> bool:
+    """Finance officers and administrators, never whoever accepted the final report that
+    triggered the payment (four-eyes)."""
+    return is_finance(payment, user) and not payment.triggered_by_report_of(user)
+
+
+def may_cancel_payment(payment: Any, user: Any) -> bool:
+    """Unsent payments go with the grant's settlement: the scheduler, finance, or whoever
+    settled the grant (the reviewer accepting its report, the manager revoking it, the grantee
+    or manager cancelling it)."""
+    if user is None or handles_money(user):
+        return True
+    grant = payment.grant
+    return can_cancel_grant(grant, user) or can_check_report(grant, user)
+
+
 def _money_visible_to(queryset: QuerySet[Any], user: Any, grant_path: str) -> QuerySet[Any]:
     """Money rows of a grant (bank details, amounts, dates): finance officers and administrators
     see them all (within the request's programmes), the grantee's members their own; other

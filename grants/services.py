@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grants import rules
 from grants.models import (
+    PAYABLE_PAYMENT_STATES,
+    SENT_PAYMENT_STATES,
     BudgetAllocation,
     Fund,
     Grant,
@@ -32,11 +34,6 @@ from grants.money import ZERO, cents, format_eur
 from workflows import clock, effects, perform
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed
 
-# Payments that have left (or are leaving) the fund's account and cannot be called back.
-SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
-# Payments that can be recorded as paid: the demo pays scheduled ones directly, finance pays the
-# approved (by hand) and exported (through a batch) ones.
-PAYABLE_PAYMENT_STATES = (PaymentStatus.SCHEDULED, PaymentStatus.APPROVED, PaymentStatus.EXPORTED)
 # Days a grantee has to repay a claim.
 REPAYMENT_DAYS = 30
 
@@ -188,11 +185,11 @@ def _schedule_tranches(grant: Grant, trigger: str, *, due_on: date) -> list[Paym
     return created
 
 
-def _settle_money(grant: Grant, *, due_on: date) -> None:
+def _settle_money(grant: Grant, *, by: Any, due_on: date) -> None:
     """Unsent payments are cancelled; what was sent is compared with the final entitlement."""
-    grant.payments.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED]).update(
-        status=PaymentStatus.CANCELLED
-    )
+    unsent = grant.payments.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.APPROVED])
+    for payment in unsent.order_by("pk"):
+        perform(payment, "cancel", by=by)
     sent = grant.payments.filter(status__in=SENT_PAYMENT_STATES).aggregate(
         total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
     )["total"]
@@ -219,7 +216,7 @@ def _settle_money(grant: Grant, *, due_on: date) -> None:
 
 def _settle(grant: Grant, *, by: Any) -> Grant:
     """After a grant's final amount is fixed: balance payment or claim, then release the rest."""
-    _settle_money(grant, due_on=clock.today())
+    _settle_money(grant, by=by, due_on=clock.today())
     release_unneeded_budget(grant, by=by)
     return grant
 
@@ -337,21 +334,19 @@ def record_repayment_received(claim: RepaymentClaim, *, by: Any) -> RepaymentCla
 @transaction.atomic
 def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
     """Record that the bank executed a payment (scheduled, approved or exported; a paid one is
-    returned unchanged); stamps `paid_at`, books it in the ledger and emits "grants.payment_paid"
+    returned unchanged) through `perform()` (who, when, in the audit); books it in the ledger and
+    emits "grants.payment_paid"
     (the payment advice and the e-mail to the grantee, after the commit)."""
     if not rules.is_finance(payment, by):
-        raise TransitionForbidden()
-    locked = Payment.objects.select_for_update().select_related("grant").get(pk=payment.pk)
+        raise TransitionForbidden()  # also for a payment already paid
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.status == PaymentStatus.PAID:
         return locked
     if locked.status not in PAYABLE_PAYMENT_STATES:
         raise RuleViolation(
             [], _("A cancelled or failed payment cannot be recorded as paid; schedule it again.")
         )
-    locked.status = PaymentStatus.PAID
-    locked.recorded_paid_by = by
-    locked.paid_at = clock.now()
-    locked.save(update_fields=["status", "recorded_paid_by", "paid_at"])
+    locked = perform(locked, "pay", by=by)
     LedgerEntry.objects.create(
         allocation_id=locked.grant.allocation_id,
         grant=locked.grant,

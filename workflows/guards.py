@@ -3,8 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-from workflows.text import clean_text
-
 Condition = Callable[[Any], bool]
 
 
@@ -17,9 +15,3 @@ def guard(code: str, message: object) -> Callable[[Condition], Condition]:
         return condition
 
     return decorator
-
-
-def text_value(value: Any, *, required: object = None, code: str = "text_missing") -> str:
-    """Free text without a length limit. Superseded by `workflows.text.clean_text`, which this
-    calls; kept for `grants.finance.services` until it calls that itself."""
-    return clean_text(value, max_length=None, required=required, code=code)

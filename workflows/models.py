@@ -64,6 +64,26 @@ def normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
+def chain_digest(row: Any) -> str:
+    """SHA-256 over a log row's content and the previous row's hash. A function of the row's
+    fields only, so that migrations can chain rows of the historical model too."""
+    body = {
+        "prev": row.prev_hash,
+        "type": f"{row.content_type.app_label}.{row.content_type.model}",
+        "object": row.object_id,
+        "transition": row.transition,
+        "source": row.source,
+        "target": row.target,
+        "actor": row.actor_id,
+        "actor_label": row.actor_label,
+        "note": row.note,
+        "payload": row.payload,
+        "at": row.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class TransitionLog(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)
@@ -90,22 +110,7 @@ class TransitionLog(models.Model):
         return f"{self.content_type.model} {self.object_id}: {self.source} -> {self.target}"
 
     def content_digest(self) -> str:
-        """SHA-256 over this row's content and the previous row's hash."""
-        body = {
-            "prev": self.prev_hash,
-            "type": f"{self.content_type.app_label}.{self.content_type.model}",
-            "object": self.object_id,
-            "transition": self.transition,
-            "source": self.source,
-            "target": self.target,
-            "actor": self.actor_id,
-            "actor_label": self.actor_label,
-            "note": self.note,
-            "payload": self.payload,
-            "at": self.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        }
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return chain_digest(self)
 
     @classmethod
     def append(

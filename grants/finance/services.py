@@ -1,6 +1,6 @@
 """Finance services: approve payments, put them into batches, export a batch once, record the
-bank's answer (paid, or one payment failed). Every change writes its audit row (`TransitionLog`)
-in the same transaction; refusals are `WorkflowError`s with a readable message.
+bank's answer (paid, or one payment failed). Every change of a payment's or batch's status goes
+through `perform()` (its audit row in the same transaction); refusals are `WorkflowError`s with a readable message.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -29,12 +29,11 @@ from grants.finance.sepa import (
     sepa_line,
     sepa_text,
 )
-from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus, PaymentTrigger
+from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from grants.money import ZERO
 from grants.services import record_payment_paid
 from workflows import clock, perform
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed, WorkflowError
-from workflows.guards import text_value
 from workflows.models import TransitionLog
 from workflows.storage import all_or_no_files
 
@@ -87,19 +86,6 @@ def _require_finance(by: Any) -> None:
         raise TransitionForbidden()
 
 
-def _log(
-    obj: models.Model,
-    transition: str,
-    *,
-    source: str,
-    target: str,
-    by: Any,
-    note: str = "",
-    payload: dict[str, Any] | None = None,
-) -> None:
-    TransitionLog.append(obj=obj, transition=transition, source=source, target=target, actor=by, note=note, payload=payload or {})  # fmt: skip
-
-
 def _payments_for_update() -> QuerySet[Payment]:
     """Payments locked for a change, with the grantee's bank details. Their batch is read after
     the lock (a joined row could be older than the locked one on PostgreSQL)."""
@@ -128,16 +114,10 @@ def approve_payment(payment: Payment, *, by: Any) -> Payment:
             % {"payment": locked.end_to_end_id, "status": locked.get_status_display()},
             code="not_scheduled",
         )
-    grant = locked.grant
-    if locked.trigger == PaymentTrigger.REPORT_ACCEPTED and grant.report_accepted_by_id == by.pk:
+    if locked.triggered_by_report_of(by):
         message = FOUR_EYES % {"reference": payment_label(locked)}
         raise _refusal("four_eyes", message, field=locked.end_to_end_id)
-    locked.status = PaymentStatus.APPROVED
-    locked.approved_by = by
-    locked.approved_at = clock.now()
-    locked.save(update_fields=["status", "approved_by", "approved_at"])
-    _log(locked, "approve", source=PaymentStatus.SCHEDULED, target=locked.status, by=by)
-    return locked
+    return perform(locked, "approve", by=by)
 
 
 @dataclass(frozen=True)
@@ -245,7 +225,8 @@ def create_batch(payments: Iterable[Payment], *, by: Any, execution_date: date) 
     batch.control_sum = sum((payment.amount for payment in locked), ZERO)
     batch.save(update_fields=["count", "control_sum"])
     payload = {"payments": [payment.end_to_end_id for payment in locked]}
-    _log(batch, "create", source="", target=batch.status, by=by, payload=payload)
+    # Not a change of state: the batch's first audit row, who put it together and with what.
+    TransitionLog.append(obj=batch, transition="create", source="", target=batch.status, actor=by, note="", payload=payload)  # fmt: skip
     return batch
 
 
@@ -316,12 +297,9 @@ def export_batch(
                 ContentFile(content),
             )
             setattr(locked, f"{kind}_sha256", hashlib.sha256(content).hexdigest())
-        Payment.objects.filter(pk__in=[payment.pk for payment in chosen]).update(
-            status=PaymentStatus.EXPORTED
-        )
         locked.save()
         for payment in chosen:
-            _log(payment, "export", source=PaymentStatus.APPROVED, target=PaymentStatus.EXPORTED, by=by, payload={"batch": locked.message_id})  # fmt: skip
+            perform(payment, "export", by=by, batch=locked.message_id)
         exported = perform(
             locked,
             "export",
@@ -358,7 +336,6 @@ def mark_payment_failed(payment: Payment, *, by: Any, reason: str) -> Payment:
     its approval cleared (it must be approved again); `batch` still names the batch it failed in
     until a new batch takes it. Writes two audit rows; nothing is booked (only paid is)."""
     _require_finance(by)
-    why = text_value(reason, required=_("Please give the reason the bank gave."), code="no_reason")
     locked = _payments_for_update().get(pk=payment.pk)
     if locked.status != PaymentStatus.EXPORTED:
         raise TransitionNotAllowed(
@@ -366,12 +343,6 @@ def mark_payment_failed(payment: Payment, *, by: Any, reason: str) -> Payment:
             % {"payment": locked.end_to_end_id, "status": locked.get_status_display()},
             code="not_exported",
         )
-    payload = {"batch": locked.batch.message_id if locked.batch else ""}
-    _log(locked, "fail", source=PaymentStatus.EXPORTED, target=PaymentStatus.FAILED, by=by, note=why, payload=payload)  # fmt: skip
-    locked.status = PaymentStatus.SCHEDULED
-    locked.failure_reason = why
-    locked.approved_by = None
-    locked.approved_at = None
-    locked.save(update_fields=["status", "failure_reason", "approved_by", "approved_at"])
-    _log(locked, "requeue", source=PaymentStatus.FAILED, target=locked.status, by=by)
-    return locked
+    batch_id = locked.batch.message_id if locked.batch else ""
+    failed = perform(locked, "fail", by=by, reason=reason, batch=batch_id)
+    return perform(failed, "requeue", by=by)

@@ -149,8 +149,15 @@ def test_every_state_change_of_a_history_has_exactly_one_row(cast):
         ("report_submitted", "accept_report", "settled"),
         ("settled", "close", "closed"),
     ]
+    payments = application.grant.payments.order_by("sequence")
+    assert [
+        [(r.source, r.transition, r.target, r.actor) for r in rows_of(p)] for p in payments
+    ] == [
+        [("scheduled", "pay", "paid", cast.finance)],  # the advance
+        [("scheduled", "pay", "paid", cast.finance)],  # the balance after the report
+    ]
     assert verify_chain().ok
-    assert verify_chain().checked == TransitionLog.objects.count() == 9
+    assert verify_chain().checked == TransitionLog.objects.count() == 11
 
 
 @pytest.mark.parametrize(

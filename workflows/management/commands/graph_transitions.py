@@ -24,6 +24,7 @@ from workflows.engine import state_field, transition_table
 DEFAULT_MODELS = [
     "applications.Application",
     "grants.Grant",
+    "grants.Payment",
     "grants.PaymentBatch",
     "grants.RepaymentClaim",
 ]
