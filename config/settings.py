@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks_rq",
     "axes",
     "workflows",
+    "accounts",
     "grants",
     "applications",
     "reviews",
@@ -392,7 +393,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # A readable page in the visitor's language (how long, how to set a new password), status 429.
-AXES_LOCKOUT_CALLABLE = "applications.views.accounts.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Reverse proxies in front of the app (nginx: 1). Each appends to X-Forwarded-For the address
 # it was reached from; with 0 the client is REMOTE_ADDR and the header is ignored. The sign-in
 # and account-mail limits count per client (workflows.http.client_ip).
@@ -401,7 +402,7 @@ AXES_CLIENT_IP_CALLABLE = "workflows.http.client_ip"
 
 # --- Account mails ---------------------------------------------------------------------------
 # Sign-ups, new confirmation links and new passwords per hour: per address (more are silently
-# not sent) and per client address (more are refused with a message). See applications.accounts.
+# not sent) and per client address (more are refused with a message). See accounts.services.
 MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = int(
     os.environ.get("MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS", "5")
 )

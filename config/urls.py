@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
 
-from applications.views import accounts
+from accounts import views as account_views
 
 _reset_mail = {
     "subject_template_name": "emails/account_password_reset.subject.txt",
@@ -23,11 +23,11 @@ urlpatterns = [
     path("admin/r/<int:content_type_id>/<path:object_id>/", no_object_link),
     path("admin/", admin.site.urls),
     path("api/", include("config.api")),
-    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        accounts.PasswordResetView.as_view(**_reset_mail),
+        account_views.PasswordResetView.as_view(**_reset_mail),
         name="password_reset",
     ),
     path(
@@ -37,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        accounts.SetNewPasswordView.as_view(),
+        account_views.SetNewPasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -45,7 +45,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("accounts/", include("applications.urls.accounts")),
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("review/", include("reviews.urls")),
     path("finance/", include("grants.urls")),

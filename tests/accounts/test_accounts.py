@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from applications import accounts, demo
+from accounts import services as accounts
+from applications import demo
 from tests.support import assert_readable
 from workflows import clock
 

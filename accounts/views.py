@@ -19,8 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from applications import accounts
-from applications.forms.accounts import EmailAuthenticationForm, ResendConfirmationForm, SignUpForm
+from accounts import services
+from accounts.forms import EmailAuthenticationForm, ResendConfirmationForm, SignUpForm
 
 # What the "check your inbox" page shows: the address typed, and whether it was a sign-up.
 INBOX_SESSION_KEY = "accounts_inbox"
@@ -65,14 +65,14 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            accounts.sign_up(
+            services.sign_up(
                 data["email"],
                 full_name=data["full_name"],
                 password=data["password1"],
                 request=request,
                 next_url=next_url,
             )
-        except accounts.TooManyMails as refusal:
+        except services.TooManyMails as refusal:
             form.add_error(None, str(refusal))
         else:
             return _show_inbox(request, data["email"], kind="signup", next_url=next_url)
@@ -91,7 +91,7 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
             "kind": sent.get("kind", "signup"),
             "next": safe_next_url(request, sent.get("next")),
             "form": ResendConfirmationForm(initial={"email": email}),
-            "valid_days": accounts.CONFIRMATION_VALID_FOR.days,
+            "valid_days": services.CONFIRMATION_VALID_FOR.days,
         },
     )
 
@@ -100,8 +100,8 @@ def check_inbox(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        confirmation = accounts.confirm_email(token)
-    except accounts.ConfirmationLinkError as error:
+        confirmation = services.confirm_email(token)
+    except services.ConfirmationLinkError as error:
         if error.reason == "used" and request.user.pk == getattr(error.user, "pk", None):
             return _landing(request, "")
         pending = error.user if error.reason == "expired" else None
@@ -113,7 +113,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
                 "reason": error.reason,
                 "form": form,
                 "next": safe_next_url(request, error.next_url),
-                "valid_days": accounts.CONFIRMATION_VALID_FOR.days,
+                "valid_days": services.CONFIRMATION_VALID_FOR.days,
             },
         )
     login(request, confirmation.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -132,8 +132,8 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             email = form.cleaned_data["email"]
             try:
-                accounts.resend_confirmation(email, request=request, next_url=next_url)
-            except accounts.TooManyMails as refusal:
+                services.resend_confirmation(email, request=request, next_url=next_url)
+            except services.TooManyMails as refusal:
                 form.add_error(None, str(refusal))
             else:
                 return _show_inbox(request, email, kind="resend", next_url=next_url)
@@ -144,12 +144,12 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's page, with the limits of every account mail (accounts.reserve_account_mail)."""
+    """Django's page, with the limits of every account mail (services.reserve_account_mail)."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:
-            allowed = accounts.reserve_account_mail(form.cleaned_data["email"], self.request)
-        except accounts.TooManyMails as refusal:
+            allowed = services.reserve_account_mail(form.cleaned_data["email"], self.request)
+        except services.TooManyMails as refusal:
             form.add_error(None, str(refusal))
             return self.form_invalid(form)
         if not allowed:  # the same page as when a mail went out

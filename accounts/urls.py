@@ -6,13 +6,13 @@ Signing in, out and the password reset keep Django's global names (`login`, `log
 
 from django.urls import path
 
-from applications.views import accounts
+from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("signup/", accounts.sign_up, name="signup"),
-    path("signup/inbox/", accounts.check_inbox, name="check_inbox"),
-    path("confirm/new/", accounts.resend_confirmation, name="resend_confirmation"),
-    path("confirm/<str:token>/", accounts.confirm, name="confirm"),
+    path("signup/", views.sign_up, name="signup"),
+    path("signup/inbox/", views.check_inbox, name="check_inbox"),
+    path("confirm/new/", views.resend_confirmation, name="resend_confirmation"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
 ]

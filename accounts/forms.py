@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from applications import accounts
+from accounts import services
 
 # The user name holds the address, so an address can be no longer than a user name.
 EMAIL_MAX_LENGTH = 150
@@ -77,7 +77,7 @@ class SignUpForm(forms.Form):
         ].help_text = password_validation.password_validators_help_text_html()
 
     def clean_email(self) -> str:
-        return accounts.normalise_email(self.cleaned_data["email"])
+        return services.normalise_email(self.cleaned_data["email"])
 
     def clean_full_name(self) -> str:
         return " ".join(self.cleaned_data["full_name"].split())
@@ -161,14 +161,14 @@ class EmailAuthenticationForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if username is None or not password:
             return self.cleaned_data
-        username = accounts.login_name(username)
+        username = services.login_name(username)
         self.cleaned_data["username"] = username
         # Always through authenticate(): django-axes counts the attempt and may refuse it.
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
             locked = getattr(self.request, "axes_locked_out", False)
             # Only someone who knows the password learns that the account waits for them.
-            pending = None if locked else accounts.unconfirmed_account(username, password=password)
+            pending = None if locked else services.unconfirmed_account(username, password=password)
             if pending is not None:
                 self.unconfirmed_email = pending.email
                 raise ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
@@ -184,4 +184,4 @@ class ResendConfirmationForm(forms.Form):
     email = _email_field()
 
     def clean_email(self) -> str:
-        return accounts.normalise_email(self.cleaned_data["email"])
+        return services.normalise_email(self.cleaned_data["email"])
