@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks_rq",
     "axes",
     "workflows",
+    "organisations",
     "grants",
     "applications",
     "reviews",
@@ -315,7 +316,7 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "grants.models.GrantStatus",
         "PaymentStatusEnum": "grants.models.PaymentStatus",
         "ThemeEnum": "applications.models.Theme",
-        "RegionEnum": "applications.choices.Region",
+        "RegionEnum": "organisations.choices.Region",
     },
 }
 
