@@ -6,7 +6,8 @@ Predicates take (obj, user) in django-fsm's order; `user=None` is the system (sc
 What a grant's staff may do also depends on its application (conflicts of interest, the
 reviewer's programmes, claims on review tasks). Those rules belong to the applicant side, which
 sits above this app: they are asked through the application object the grant points to
-(`grant.application.reviewable_by(user)`), never imported.
+(`grant.application.reviewable_by(user)`), never imported. Memberships and legal forms sit
+below, in `organisations`, and are imported from there.
 """
 
 from __future__ import annotations

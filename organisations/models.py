@@ -1,7 +1,7 @@
 """Organisations (associations, municipalities, informal groups), their members and the
 invitations to join them, with the bank account the fund pays to.
 
-Below `grants` and `applications`: this app imports only `workflows` and Django. The tables keep
+Below `grants` and `applications`: of the project's apps this one imports only `workflows`. The tables keep
 the names they had when these models lived in `applications` (migration 0001 adopts them).
 """
 
