@@ -14,14 +14,7 @@ from django.contrib.auth.models import Group
 
 from applications import reporting, services
 from applications.formal_check import CHECKLIST_CODES
-from applications.models import (
-    REQUIRED_DECLARATIONS,
-    Application,
-    ApplicationStatus,
-    Declaration,
-    LegalForm,
-    Organisation,
-)
+from applications.models import REQUIRED_DECLARATIONS, Application, ApplicationStatus, Declaration
 from applications.transitions import run_application_transition
 from grants import services as grant_services
 from grants.api.tokens import issue_token
@@ -36,6 +29,9 @@ from grants.models import (
     Programme,
 )
 from grants.transitions import run_grant_transition
+from organisations import services as organisation_services
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from workflows import clock
 from workflows.roles import Role
 
@@ -198,7 +194,7 @@ def make_organisation(
     }
     fields.update(extra)
     fields.setdefault("region", CITY_REGIONS.get(fields["city"], ""))
-    return services.create_organisation(by=by, **fields)
+    return organisation_services.create_organisation(by=by, **fields)
 
 
 def create_cast(fund: Fund | None = None) -> Cast:

@@ -22,9 +22,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
-from applications.models import Application, Organisation
+from applications.models import Application
 from grants import services as grant_services
 from grants.models import Fund
+from organisations.models import Organisation
 from workflows.models import TransitionLog
 
 # Rows that are not copied: a document's PDF names the template's applicant and reference, so a

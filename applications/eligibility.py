@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from applications import budget_rules
-from applications.models import LegalForm
 from applications.services import policy_of, programme_ranges
 from grants.models import Call, Fund, Programme
 from grants.money import format_eur
+from organisations.choices import LegalForm
 from workflows import clock
 from workflows.formats import format_day
 

@@ -27,9 +27,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application, Membership, Organisation
+from applications.models import Application
 from applications.selectors import TIMELINE_LABELS
 from grants.models import Grant, Payment, PaymentKind, RepaymentClaim
+from organisations.models import Membership, Organisation
 from workflows.models import OutboxMessage, TransitionLog
 from workflows.outbox import queue_mail
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from applications.choices import Region
 from applications.models import Application, ApplicationStatus, Theme
 from grants import rules
 from grants.money import MAX_DIGITS
 from grants.rules import public_name_condition
+from organisations.choices import Region
 from workflows.api.filters import (
     CountryFilter,
     IdFilter,

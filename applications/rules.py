@@ -1,6 +1,7 @@
 """Who may see and do what on the applicant side: applications, their files, documents and final
-reports, organisations, memberships and invitations. One rule set for every door: pages, API,
-admin, search, exports, documents, transitions (`permission=`) and the scheduler.
+reports (organisations, memberships and invitations: `organisations.rules`). One rule set for
+every door: pages, API, admin, search, exports, documents, transitions (`permission=`) and the
+scheduler.
 
 Predicates take (obj, user) in django-fsm's order; `user=None` is the system (scheduler).
 
@@ -16,16 +17,18 @@ Seeing an application (`visibility`, `applications_visible_to`):
   administrators and finance officers are not excluded (they keep the books);
 - an API token limits everything reached through it to its programmes.
 
-The review models are looked up by name: imports flow reviews -> applications, never back.
+Imports flow reviews -> applications, never back, and this module imports no model of its own
+app (applications.models imports it): the review models (conflicts, tasks, reviews, reviewer
+profiles) and the partners are reached through the relations of the application and the user.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 
+from grants.models import Programme
 from grants.rules import (
     is_manager,
     is_reviewer,
@@ -35,6 +38,7 @@ from grants.rules import (
     reads_as_funder,
     within_limit,
 )
+from organisations.rules import memberships_of
 from workflows.roles import Role, has_role, is_active_user
 
 if TYPE_CHECKING:
@@ -44,9 +48,6 @@ if TYPE_CHECKING:
         Application,
         Attachment,
         Document,
-        Invitation,
-        Membership,
-        Organisation,
         Report,
     )
 
@@ -71,12 +72,6 @@ PUBLIC_MAIL_DOMAINS = frozenset(
 # --- who the user is to an application ------------------------------------------------------------
 
 
-def _memberships(user: Any) -> QuerySet[Membership]:
-    from applications.models import Membership
-
-    return Membership.objects.filter(user=user, is_active=True)
-
-
 def is_applicant(application: Any, user: Any) -> bool:
     """An active member of the applying organisation."""
     return user is not None and application.organisation.has_member(user)
@@ -90,23 +85,18 @@ def email_domain(user: Any) -> str:
 
 
 def conflict_filter(user: Any, prefix: str = "") -> Q:
-    """Applications (reached by `prefix`, e.g. "application__") in conflict with `user`."""
-    from applications.models import Membership, Partner
+    """Applications (reached by `prefix`, e.g. "application__") in conflict with `user`.
 
-    conflicts = apps.get_model("reviews", "Conflict").objects.filter(reviewer=user)
+    Always used negated (`~conflict_filter(...)`, `.exclude(...)`): Django then asks the
+    partners through a subquery, so a partner row never multiplies the rows found."""
+    conflicts = user.review_conflicts.all()
     found = Q(**{f"{prefix}pk__in": conflicts.values("application_id")})
-    found |= Q(
-        **{
-            f"{prefix}organisation__in": Membership.objects.filter(user=user).values(
-                "organisation_id"
-            )
-        }
-    )
+    memberships = memberships_of(user, active_only=False)
+    found |= Q(**{f"{prefix}organisation__in": memberships.values("organisation_id")})
     domain = email_domain(user)
     if domain:
         found |= Q(**{f"{prefix}organisation__email__iendswith": f"@{domain}"})
-        partners = Partner.objects.filter(contact_email__iendswith=f"@{domain}")
-        found |= Q(**{f"{prefix}pk__in": partners.values("application_id")})
+        found |= Q(**{f"{prefix}partners__contact_email__iendswith": f"@{domain}"})
     return found
 
 
@@ -114,11 +104,8 @@ def conflict_reasons(user: Any, application: Any) -> list[str]:
     """Why `user` must keep out of `application` (codes of `reviews.Conflict.Reason`)."""
     if not is_active_user(user) or application.pk is None:
         return []
-    conflicts = apps.get_model("reviews", "Conflict").objects
     reasons = list(
-        conflicts.filter(reviewer=user, application_id=application.pk).values_list(
-            "reason", flat=True
-        )
+        application.review_conflicts.filter(reviewer=user).values_list("reason", flat=True)
     )
     if application.organisation.memberships.filter(user=user).exists():
         reasons.append("member")
@@ -139,12 +126,8 @@ def reviewer_programmes(user: Any) -> frozenset[int]:
     """The programmes a reviewer works for; empty for every programme (or no profile)."""
     if not is_active_user(user):
         return frozenset()
-    profiles = apps.get_model("reviews", "ReviewerProfile").objects
-    return frozenset(
-        pk
-        for pk in profiles.filter(user=user).values_list("programmes", flat=True)
-        if pk is not None
-    )
+    programmes = Programme.objects.filter(reviewers__user=user)
+    return frozenset(programmes.values_list("pk", flat=True))
 
 
 def in_reviewer_scope(user: Any, programme_id: int | None) -> bool:
@@ -165,7 +148,9 @@ def visibility(user: Any, *, prefix: str = "", include_funders: bool = True) -> 
     """
     if not is_active_user(user):
         return None
-    own = Q(Exists(_memberships(user).filter(organisation_id=OuterRef(f"{prefix}organisation_id"))))
+    own = Q(
+        Exists(memberships_of(user).filter(organisation_id=OuterRef(f"{prefix}organisation_id")))
+    )
     submitted = ~Q(**{f"{prefix}status": DRAFT})
     staff: Q | None = None
     if has_role(user, Role.ADMINISTRATOR, Role.FINANCE):
@@ -224,8 +209,9 @@ def may_manage(application: Any, user: Any) -> bool:
 def claimed_by_other(application: Any, user: Any, kind: str) -> bool:
     """Another reviewer holds the application's active task of this kind: only they act on it
     (a manager may reassign the task first)."""
-    tasks = apps.get_model("reviews", "ReviewTask").objects
-    held = tasks.filter(application_id=application.pk, kind=kind, status="claimed")
+    if application.pk is None:
+        return False
+    held = application.review_tasks.filter(kind=kind, status="claimed")
     return held.exclude(assignee=user).exists() if user is not None else held.exists()
 
 
@@ -265,12 +251,8 @@ def has_reviewed(application: Any, user: Any) -> bool:
             Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted")
         )
     )
-    reviews = apps.get_model("reviews", "Review").objects.filter(
-        application_id=application.pk, reviewer=user
-    )
-    tasks = apps.get_model("reviews", "ReviewTask").objects.filter(
-        application_id=application.pk, assignee=user, status="done"
-    )
+    reviews = application.reviews.filter(reviewer=user)
+    tasks = application.review_tasks.filter(assignee=user, status="done")
     return (
         type(application)
         ._default_manager.filter(pk=application.pk)
@@ -324,41 +306,3 @@ def sees_behind(application: Any, user: Any) -> bool:
     model = type(application)
     rows = _behind_application(model._default_manager.filter(pk=application.pk), user, "")
     return rows.exists()
-
-
-# --- organisations, memberships, invitations --------------------------------------------------------
-
-
-def organisations_visible_to(queryset: QuerySet[Organisation], user: Any) -> QuerySet[Organisation]:
-    """Members see their organisations; administrators, finance officers and managers all;
-    reviewers those with an application they may see; funders none (the API shows them the
-    public part of an organisation with its applications)."""
-    if not is_active_user(user):
-        return queryset.none()
-    own = Exists(_memberships(user).filter(organisation_id=OuterRef("pk")))
-    if has_role(user, Role.ADMINISTRATOR, Role.FINANCE, Role.MANAGER):
-        return queryset
-    if has_role(user, Role.REVIEWER):
-        from applications.models import Application
-
-        seen = applications_visible_to(Application.objects.all(), user)
-        return queryset.filter(own | Exists(seen.filter(organisation_id=OuterRef("pk"))))
-    return queryset.filter(own)
-
-
-def memberships_visible_to(queryset: QuerySet[Membership], user: Any) -> QuerySet[Membership]:
-    """Who belongs to an organisation: its members and administrators."""
-    if has_role(user, Role.ADMINISTRATOR):
-        return queryset
-    if not is_active_user(user):
-        return queryset.none()
-    return queryset.filter(organisation__in=_memberships(user).values("organisation_id"))
-
-
-def invitations_visible_to(queryset: QuerySet[Invitation], user: Any) -> QuerySet[Invitation]:
-    """Invitations of an organisation: its members and administrators."""
-    return memberships_visible_to(queryset, user)  # type: ignore[arg-type, return-value]
-
-
-def can_edit_organisation(organisation: Organisation, user: Any) -> bool:
-    return organisation.has_member(user) or has_role(user, Role.ADMINISTRATOR)

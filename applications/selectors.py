@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from applications import rules
-from applications.models import Application, ApplicationStatus, Document, Organisation
+from applications.models import Application, ApplicationStatus, Document
 from grants.models import Grant, GrantStatus, Payment
+from organisations.models import Organisation
 from workflows.models import TransitionLog
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "axes",
     "workflows",
     "accounts",
+    "organisations",
     "grants",
     "applications",
     "reviews",
@@ -316,7 +317,7 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "grants.models.GrantStatus",
         "PaymentStatusEnum": "grants.models.PaymentStatus",
         "ThemeEnum": "applications.models.Theme",
-        "RegionEnum": "applications.choices.Region",
+        "RegionEnum": "organisations.choices.Region",
     },
 }
 

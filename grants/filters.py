@@ -26,6 +26,7 @@ from grants.models import (
 )
 from grants.money import MAX_DIGITS
 from grants.rules import public_name_condition
+from organisations.choices import Region
 from workflows.api.filters import (
     BooleanFilter,
     CountryFilter,
@@ -87,7 +88,7 @@ class GrantFilter(QueryFilterSet):
     )
     region = django_filters.ChoiceFilter(
         field_name="application__organisation__region",
-        choices=choices_of("applications.Organisation", "region"),
+        choices=Region.choices,
         label=_("Applicant region"),
     )
     theme = django_filters.ChoiceFilter(

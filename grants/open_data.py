@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, OuterRef, Subquery, When
@@ -63,6 +62,7 @@ from grants.finance.exports import (
 from grants.lookups import ListHolds
 from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind, grant_ledger_total
 from grants.rules import name_is_public
+from organisations.choices import Region
 from workflows import clock
 from workflows.models import TransitionLog
 
@@ -172,9 +172,8 @@ def publishable_grants(programme_ids: Collection[int] | None = None) -> models.Q
 
 @functools.cache
 def _region_names() -> dict[str, Any]:
-    """ISO 3166-2 code -> label (lazy: translated when shown), from the applicant side's field."""
-    field = apps.get_model("applications", "Organisation")._meta.get_field("region")
-    return dict(field.choices or [])  # type: ignore[arg-type]
+    """ISO 3166-2 code -> label (lazy: translated when shown)."""
+    return dict(Region.choices)
 
 
 def group_label(country: str, region: str) -> str:

@@ -6,16 +6,18 @@ Predicates take (obj, user) in django-fsm's order; `user=None` is the system (sc
 What a grant's staff may do also depends on its application (conflicts of interest, the
 reviewer's programmes, claims on review tasks). Those rules belong to the applicant side, which
 sits above this app: they are asked through the application object the grant points to
-(`grant.application.reviewable_by(user)`), never imported.
+(`grant.application.reviewable_by(user)`), never imported. Memberships and legal forms sit
+below, in `organisations`, and are imported from there.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.apps import apps
 from django.db.models import F, Q
 
+from organisations.choices import LegalForm
+from organisations.rules import memberships_of
 from workflows.roles import STAFF_ROLES, Role, has_role, is_active_user
 from workflows.roles import is_system as system_actor
 
@@ -181,8 +183,7 @@ def _money_visible_to(queryset: QuerySet[Any], user: Any, grant_path: str) -> Qu
         return queryset.none()
     if handles_money(user):
         return queryset.filter(limit_filter(user, f"{grant_path}__programme"))
-    memberships = apps.get_model("applications", "Membership").objects
-    own = memberships.filter(user=user, is_active=True).values("organisation_id")
+    own = memberships_of(user).values("organisation_id")
     return queryset.filter(**{f"{grant_path}__application__organisation__in": own})
 
 
@@ -204,16 +205,15 @@ def batches_visible_to(queryset: QuerySet[PaymentBatch], user: Any) -> QuerySet[
 # --- names of informal groups ----------------------------------------------------------------------
 # One rule for every reader outside the fund's staff (the funder API, its search, the open data):
 # an informal group's name is read only when its application carries the group's consent. The
-# codes are applications.models.Declaration.GROUP_NAME and LegalForm.INFORMAL_GROUP (grants may
-# not import applications; a test holds them equal).
+# code is applications.models.Declaration.GROUP_NAME (grants may not import applications; a test
+# holds them equal).
 GROUP_NAME_CONSENT = "group_name"
-INFORMAL_GROUP = "informal_group"
 
 
 def name_is_public(legal_form: str, declarations: Any) -> bool:
     """Whether an applicant's name may be read outside the fund's staff: any organisation's,
     an informal group's only with its consent (a declaration of the application)."""
-    if legal_form != INFORMAL_GROUP:
+    if legal_form != LegalForm.INFORMAL_GROUP:
         return True
     return isinstance(declarations, list) and GROUP_NAME_CONSENT in declarations
 
@@ -224,7 +224,7 @@ def public_name_condition(prefix: str = "") -> Q:
     from grants.lookups import ListHolds
 
     consented = ListHolds(F(f"{prefix}declarations"), GROUP_NAME_CONSENT)
-    return ~Q(**{f"{prefix}organisation__legal_form": INFORMAL_GROUP}) | Q(consented)
+    return ~Q(**{f"{prefix}organisation__legal_form": LegalForm.INFORMAL_GROUP}) | Q(consented)
 
 
 # --- policy: funds, programmes, calls, budgets ----------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from applications import demo
-from applications.models import Organisation
+from organisations.models import Organisation
 
 
 @pytest.fixture

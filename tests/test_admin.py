@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from applications import demo, services
+from applications import demo
 from applications.admin import ApplicationAdmin
 from applications.formal_check import (
     CHANGES_MESSAGE_MISSING,
@@ -31,6 +31,7 @@ from grants.models import (
 )
 from grants.services import record_payment_paid
 from grants.transitions import GRANT_TRANSITIONS
+from organisations import services as organisation_services
 from tests.support import unchanged
 from workflows import clock
 from workflows.errors import InvalidInput
@@ -43,7 +44,7 @@ from workflows.text import (
     clean_text,
 )
 
-OWN_APPS = {"applications", "grants", "workflows", "reviews"}
+OWN_APPS = {"applications", "grants", "organisations", "workflows", "reviews"}
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +86,7 @@ def demo_data(cast, draft):
                 finance.mark_batch_paid(finance.export_batch(batch, by=cast.finance), by=cast.finance)  # fmt: skip
 
     ensure_reviewer_profiles(cast)
-    services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
+    organisation_services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
     steps = ReviewSteps(cast)
     data = {
         "draft": draft,

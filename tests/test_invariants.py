@@ -45,7 +45,7 @@ from hypothesis.stateful import (
 
 from applications import demo
 from applications.formal_check import CHECKLIST_CODES
-from applications.models import Application, ApplicationStatus, Organisation
+from applications.models import Application, ApplicationStatus
 from applications.transitions import run_application_transition
 from grants.models import (
     BudgetAllocation,
@@ -68,6 +68,7 @@ from grants.services import (
     record_repayment_received,
 )
 from grants.transitions import run_grant_transition
+from organisations.models import Organisation
 from reviews.models import ReviewerProfile, ReviewTask, TaskKind, TaskStatus
 from reviews.services import (
     claim,

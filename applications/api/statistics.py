@@ -21,14 +21,10 @@ from rest_framework.response import Response
 from applications.api.serializers import MONEY
 from applications.api.views import applications_for
 from applications.filters import StatisticsFilter
-from applications.models import (
-    Application,
-    ApplicationStatus,
-    Region,
-    Theme,
-)
+from applications.models import Application, ApplicationStatus, Theme
 from grants.api.auth import HasApiAccess
 from grants.models import LedgerEntry, LedgerKind
+from organisations.choices import Region
 from workflows.api.conditional import ConditionalGetMixin
 from workflows.api.problems import single_query_value
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.eligibility import Answers
 from applications.forms.fields import AmountField, DayField
 from applications.forms.organisations import COUNTRIES
-from applications.models import LegalForm
+from organisations.choices import LegalForm
 
 YES_NO = [("yes", _("yes")), ("no", _("no"))]
 

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.choices import LegalForm, regions_of
-from applications.models import Organisation
-from grants.banking import normalise_iban
+from organisations.banking import normalise_iban
+from organisations.choices import LegalForm, regions_of
+from organisations.models import Organisation
 
 COUNTRIES = [("DE", _("Germany")), ("FR", _("France"))]
 

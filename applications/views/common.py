@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from applications import selectors
-from applications.models import Application, Organisation
+from applications.models import Application
+from organisations.models import Organisation
 
 
 def my_organisation_or_404(request: HttpRequest, pk: int) -> Organisation:

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import selectors, services
+from applications import selectors
 from applications.forms.organisations import BankAccountForm, InviteForm, OrganisationForm
-from applications.models import Invitation, Organisation
 from applications.views.common import my_organisation_or_404, safe_next
-from grants import banking
+from organisations import banking
+from organisations import services as organisation_services
+from organisations.models import Invitation, Organisation
 from workflows.errors import WorkflowError
 
 
@@ -27,7 +28,9 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organisation = services.create_organisation(by=request.user, **form.cleaned_data)
+            organisation = organisation_services.create_organisation(
+                by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -40,7 +43,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = my_organisation_or_404(request, pk)
-    manages = services.may_manage_organisation(organisation, request.user)
+    manages = organisation_services.may_manage_organisation(organisation, request.user)
     members = organisation.memberships.filter(is_active=True).select_related("user")
     invitations = (
         [i for i in organisation.invitations.filter(accepted_at=None, revoked_at=None) if i.is_open]
@@ -73,7 +76,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def bank_account(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = my_organisation_or_404(request, pk)
-    if not services.may_manage_organisation(organisation, request.user):
+    if not organisation_services.may_manage_organisation(organisation, request.user):
         messages.error(request, _("Only administrators of the organisation can change the bank account."))  # fmt: skip
         return redirect("applications:organisation", pk=organisation.pk)
     form = BankAccountForm(request.POST or None, instance=organisation)
@@ -91,7 +94,7 @@ def _update(
     template: str,
 ) -> HttpResponse:
     try:
-        services.update_organisation(organisation, by=request.user, **fields)
+        organisation_services.update_organisation(organisation, by=request.user, **fields)
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, template, {"form": form, "organisation": organisation})
@@ -129,7 +132,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            services.invite_member(
+            organisation_services.invite_member(
                 organisation,
                 by=request.user,
                 email=form.cleaned_data["email"],
@@ -163,7 +166,7 @@ def revoke_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> Http
     if invitation is None:
         raise Http404
     try:
-        services.revoke_invitation(invitation, by=request.user)
+        organisation_services.revoke_invitation(invitation, by=request.user)
     except WorkflowError as error:
         messages.error(request, str(error.message))
     else:
@@ -174,12 +177,12 @@ def revoke_invitation(request: HttpRequest, pk: int, invitation_pk: int) -> Http
 @login_required
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation mail: shows whom it is from, then joins on confirmation."""
-    found = services.invitation_by_token(token)
+    found = organisation_services.invitation_by_token(token)
     if found is None or not found.is_open:
         return render(request, "applications/invitation.html", {"invitation": None}, status=404)
     if request.method == "POST":
         try:
-            services.accept_invitation(found, by=request.user)
+            organisation_services.accept_invitation(found, by=request.user)
         except WorkflowError as error:
             messages.error(request, str(error.message))
         else:

@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from sepaxml import SepaTransfer
 from sepaxml.validation import ValidationError as SepaValidationError
 
-from grants.banking import normalise_iban, valid_bic
 from grants.finance.exports import Column, csv_stream
 from grants.models import BatchStatus, Payment, PaymentBatch, PaymentKind
+from organisations.banking import normalise_iban, valid_bic
 from workflows import clock
 from workflows.errors import WorkflowError
 

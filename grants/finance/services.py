@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from grants import rules
-from grants.banking import is_valid_iban, normalise_iban
 from grants.finance.sepa import (
     NAME_LIMIT,
     build_csv,
@@ -32,6 +31,7 @@ from grants.finance.sepa import (
 from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from grants.money import ZERO
 from grants.services import record_payment_paid
+from organisations.banking import is_valid_iban, normalise_iban
 from workflows import clock, perform
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed, WorkflowError
 from workflows.models import TransitionLog

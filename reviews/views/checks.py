@@ -32,11 +32,11 @@ from applications.models import (
     Declaration,
     ExpenseCategory,
     IncomeCategory,
-    LegalForm,
     Theme,
 )
 from applications.services import check_application
 from grants.money import ZERO, cents, format_eur, format_number
+from organisations.choices import LegalForm
 from reviews import checks, rules
 from reviews.forms import AssessmentForm, FormalCheckForm, add_errors
 from reviews.models import Review, ReviewTask, TaskKind, TaskStatus

@@ -15,10 +15,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from applications import demo, services
-from applications.models import Application, Organisation
+from applications.models import Application
 from grants import services as grant_services
 from grants.api.tokens import issue_token
 from grants.models import ApiToken, Payment, Programme
+from organisations.models import Organisation
 from workflows import clock
 from workflows.roles import Role
 

@@ -13,7 +13,9 @@ from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft7Validator, FormatChecker
 
 from applications import demo
-from applications.models import LegalForm, Organisation, Partner
+from applications.models import Partner
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from tests.api.conftest import Issued, World, issue, session_client
 
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from applications import demo
-from applications.models import LegalForm
+from organisations.choices import LegalForm
 from tests.api.conftest import World, issue, session_client
 
 FUNDER_APPLICATION_KEYS = {

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from applications import demo
-from applications.models import Application, Declaration, LegalForm
+from applications.models import Application, Declaration
+from organisations.choices import LegalForm
 from tests.api.conftest import Issued, session_client
 from tests.support import Declaring
 

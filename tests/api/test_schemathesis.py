@@ -42,9 +42,10 @@ from schemathesis.checks import (
 )
 
 from applications import demo
-from applications.models import Application, LegalForm
+from applications.models import Application
 from config.wsgi import application
 from grants.models import Call, Grant, Payment, Programme
+from organisations.choices import LegalForm
 from tests.api.conftest import World, issue
 from workflows import clock
 

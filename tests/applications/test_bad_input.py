@@ -21,6 +21,7 @@ from applications.models import Application, ApplicationStatus, BudgetLine
 from applications.transitions import run_application_transition
 from grants import services as grant_services
 from grants.transitions import run_grant_transition
+from organisations import services as organisation_services
 from tests.support import assert_readable, unchanged
 from workflows import clock, perform
 from workflows.errors import (
@@ -87,7 +88,7 @@ def test_invalid_iban_is_refused_with_a_readable_message(cast, iban):
     organisation = cast.organisation
 
     with unchanged(organisation), pytest.raises(ValidationError) as refused:
-        services.update_organisation(organisation, by=cast.applicant, iban=iban)
+        organisation_services.update_organisation(organisation, by=cast.applicant, iban=iban)
 
     assert "IBAN" in " ".join(messages_of(refused.value, "iban"))
 
@@ -97,13 +98,13 @@ def test_invalid_bic_is_refused_with_a_readable_message(cast, bic):
     organisation = cast.organisation
 
     with unchanged(organisation), pytest.raises(ValidationError) as refused:
-        services.update_organisation(organisation, by=cast.applicant, bic=bic)
+        organisation_services.update_organisation(organisation, by=cast.applicant, bic=bic)
 
     assert "BIC" in " ".join(messages_of(refused.value, "bic"))
 
 
 def test_valid_iban_with_spaces_is_stored_normalised(cast):
-    services.update_organisation(
+    organisation_services.update_organisation(
         cast.organisation, by=cast.applicant, iban="fr14 2004 1010 0505 0001 3m02 606"
     )
 
@@ -113,7 +114,9 @@ def test_valid_iban_with_spaces_is_stored_normalised(cast):
 
 def test_nul_byte_in_organisation_name_is_refused(cast):
     with unchanged(cast.organisation), pytest.raises(ValidationError) as refused:
-        services.update_organisation(cast.organisation, by=cast.applicant, name=NUL_TEXT)
+        organisation_services.update_organisation(
+            cast.organisation, by=cast.applicant, name=NUL_TEXT
+        )
 
     messages_of(refused.value, "name")
 

@@ -17,6 +17,7 @@ from applications import demo, emails, emails_effects, services
 from applications.models import Application
 from grants import services as grant_services
 from grants.models import Grant
+from organisations import services as organisation_services
 from workflows import clock, effects
 from workflows.effects import run_side_effect
 from workflows.models import OutboxMessage, TransitionLog
@@ -57,8 +58,8 @@ def french_draft(other_organisation: Any, other_applicant: Any, cast: Any) -> Ap
 def test_a_submission_mails_the_active_members_and_the_organisation_once_in_german(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
     organisation = cast.organisation
     type(organisation).objects.filter(pk=organisation.pk).update(email="info@partnerschaft.example")  # fmt: skip
-    services.add_member(organisation, demo.make_user("colleague"))
-    left = services.add_member(organisation, demo.make_user("former"))
+    organisation_services.add_member(organisation, demo.make_user("colleague"))
+    left = organisation_services.add_member(organisation, demo.make_user("former"))
     left.is_active = False
     left.save()
     with committed():

@@ -12,17 +12,11 @@ from django.core import mail
 from django.urls import reverse
 
 from applications import demo, services
-from applications.models import (
-    REQUIRED_DECLARATIONS,
-    Application,
-    ApplicationStatus,
-    BudgetLine,
-    Invitation,
-    LegalForm,
-    Membership,
-    Organisation,
-)
+from applications.models import REQUIRED_DECLARATIONS, Application, ApplicationStatus, BudgetLine
 from grants.models import Grant
+from organisations import services as organisation_services
+from organisations.choices import LegalForm
+from organisations.models import Invitation, Membership, Organisation
 from workflows import clock
 from workflows.models import TransitionLog
 
@@ -314,12 +308,14 @@ def test_an_administrator_invites_a_member_who_joins_by_the_link(client: Any, ca
 def test_an_invitation_is_only_for_its_address_and_only_administrators_invite(client: Any, cast: Any, other_applicant: Any, django_capture_on_commit_callbacks: Any) -> None:  # fmt: skip
     link_for = lambda token: f"/invitations/{token}/"  # noqa: E731
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invite_member(cast.organisation, by=cast.applicant, email="someone@example.org", link_for=link_for)  # fmt: skip
+        invitation = organisation_services.invite_member(cast.organisation, by=cast.applicant, email="someone@example.org", link_for=link_for)  # fmt: skip
     token = re.search(r"/invitations/([^/]+)/", mail.outbox[-1].body).group(1)
     client.force_login(other_applicant)
     client.post(f"/invitations/{token}/")
     assert not cast.organisation.memberships.filter(user=other_applicant).exists()
-    services.add_member(cast.organisation, other_applicant)  # a plain member, not an administrator
+    organisation_services.add_member(
+        cast.organisation, other_applicant
+    )  # a plain member, not an administrator
     client.post(reverse("applications:invite", args=[cast.organisation.pk]), {"email": "x@example.org"})  # fmt: skip
     assert not Invitation.objects.filter(email="x@example.org").exists()
     Invitation.objects.filter(pk=invitation.pk).update(
@@ -329,7 +325,7 @@ def test_an_invitation_is_only_for_its_address_and_only_administrators_invite(cl
 
 
 def test_a_member_of_two_organisations_switches_between_them(client: Any, cast: Any, other_organisation: Organisation) -> None:  # fmt: skip
-    services.add_member(other_organisation, cast.applicant)
+    organisation_services.add_member(other_organisation, cast.applicant)
     own = demo.drive(cast, "submitted")
     client.force_login(cast.applicant)
     client.post(reverse("applications:switch_organisation"), {"organisation": other_organisation.pk})  # fmt: skip

@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from applications import demo
-from applications.models import Application, ApplicationStatus, LegalForm, Organisation
+from applications.models import Application, ApplicationStatus
 from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from reviews.management.commands.seed_demo import MIX, apportion
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog

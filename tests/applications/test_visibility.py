@@ -4,10 +4,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from applications import demo, services
-from applications.models import Application, Membership, Organisation
-from applications.rules import organisations_visible_to
+from applications.models import Application
 from grants import services as grant_services
 from grants.models import Grant
+from organisations import services as organisation_services
+from organisations.models import Membership, Organisation
+from organisations.rules import organisations_visible_to
 from workflows.errors import TransitionForbidden
 
 
@@ -108,7 +110,7 @@ def test_other_org_cannot_accept_an_offer(cast, other_applicant, stories):
 
 def test_other_org_cannot_change_bank_account(cast, other_applicant):
     with pytest.raises(TransitionForbidden):
-        services.update_organisation(
+        organisation_services.update_organisation(
             cast.organisation, by=other_applicant, iban="FR1420041010050500013M02606"
         )
     cast.organisation.refresh_from_db()
@@ -130,5 +132,5 @@ def test_applicant_sees_only_own_organisations(cast, other_applicant, other_orga
 
 
 def test_members_of_both_organisations_see_both(cast, other_applicant, other_organisation, stories):
-    services.add_member(other_organisation, cast.applicant)
+    organisation_services.add_member(other_organisation, cast.applicant)
     assert Application.objects.visible_to(cast.applicant).count() == 4

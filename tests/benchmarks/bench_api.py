@@ -391,8 +391,9 @@ def naive_viewset() -> Any:
 
 def floor_query(status: str, country: str) -> tuple[str, list[Any]]:
     """One SQL query for the first page: the funder serializer's columns, its joins, its order."""
-    from applications.models import Application, Organisation, Partner
+    from applications.models import Application, Partner
     from grants.models import Grant, Programme
+    from organisations.models import Organisation
 
     application = Application._meta.db_table
     organisation = Organisation._meta.db_table

@@ -57,7 +57,8 @@ def main() -> None:
     from django.urls import reverse
 
     from applications import demo
-    from applications.models import Application, Organisation
+    from applications.models import Application
+    from organisations.models import Organisation
 
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]

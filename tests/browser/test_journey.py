@@ -19,9 +19,11 @@ from playwright.sync_api import expect
 
 from applications import demo, services
 from applications.formal_check import CHECKLIST_CODES
-from applications.models import Application, Organisation
+from applications.models import Application
 from grants import services as grant_services
 from grants.models import Grant
+from organisations import services as organisation_services
+from organisations.models import Organisation
 from workflows import clock
 
 pytestmark = pytest.mark.browser
@@ -203,7 +205,7 @@ def test_the_whole_journey_from_sign_up_to_the_final_report(page: Any, language:
     services.complete_review(application, score=Decimal("81.5"))
     services.approve_application(application, by=cast.manager, amount=Decimal("4000.00"))
     organisation_row = Organisation.objects.get(name=organisation["name"])
-    services.update_organisation(organisation_row, by=organisation_row.memberships.get().user, bank_account_holder=organisation["name"][:70], iban="DE89370400440532013000" if organisation["country"] == "DE" else "FR1420041010050500013M02606")  # fmt: skip
+    organisation_services.update_organisation(organisation_row, by=organisation_row.memberships.get().user, bank_account_holder=organisation["name"][:70], iban="DE89370400440532013000" if organisation["country"] == "DE" else "FR1420041010050500013M02606")  # fmt: skip
 
     page.goto(f"{page.base}/applications/{application.pk}/grant/")
     page.fill("#id_full_name", "Erika Muster")

@@ -26,10 +26,11 @@ from openpyxl import load_workbook
 from sepaxml.validation import try_valid_xml
 
 from applications import demo
-from applications.models import Document, Organisation
+from applications.models import Document
 from grants import finance
 from grants import services as grant_services
 from grants.models import Grant, LedgerEntry, Payment, PaymentBatch
+from organisations.models import Organisation
 from tests.support import assert_readable, unchanged
 from workflows import clock
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from applications import demo
-from applications.models import Organisation
 from grants import services
 from grants.models import (
     Grant,
@@ -28,6 +27,7 @@ from grants.models import (
     RepaymentStatus,
 )
 from grants.transitions import run_grant_transition
+from organisations.models import Organisation
 from tests.support import assert_readable, everyone, unchanged
 from workflows import clock
 from workflows.engine import transition_table

@@ -29,18 +29,13 @@ from referencing.jsonschema import DRAFT202012
 from applications import demo, reporting
 from applications import services as application_services
 from applications.demo_copies import Applicant, copy_histories, load_templates
-from applications.models import (
-    REQUIRED_DECLARATIONS,
-    Application,
-    Declaration,
-    LegalForm,
-    Organisation,
-    Theme,
-)
+from applications.models import REQUIRED_DECLARATIONS, Application, Declaration, Theme
 from applications.transitions import run_application_transition
 from grants import open_data
 from grants import services as grant_services
 from grants.models import Grant, GrantStatus, Programme
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from workflows import clock
 
 # A copy of the 360Giving Data Standard schemas (CC BY 4.0, see schema/LICENSE.md).

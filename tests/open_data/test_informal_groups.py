@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications import demo
-from applications.models import REQUIRED_DECLARATIONS, Declaration, LegalForm
+from applications.models import REQUIRED_DECLARATIONS, Declaration
 from grants import open_data
 from grants import rules as grant_rules
 from grants.models import Grant
+from organisations.choices import LegalForm
 from tests.support import Declaring
 
 NAME = "Chorgruppe Anna Becker"
@@ -69,7 +70,6 @@ def recipient_names(grant: Grant) -> dict[str, str]:
 
 def test_the_codes_are_those_of_the_applicant_side() -> None:
     assert grant_rules.GROUP_NAME_CONSENT == Declaration.GROUP_NAME
-    assert grant_rules.INFORMAL_GROUP == LegalForm.INFORMAL_GROUP
     assert Declaration.GROUP_NAME not in REQUIRED_DECLARATIONS  # optional: it must be asked
 
 

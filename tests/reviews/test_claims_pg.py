@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from applications import demo
-from applications import services as application_services
 from applications.demo_copies import Applicant, copy_histories, load_templates
+from organisations import services as organisation_services
 from reviews import services
 from reviews.models import ReviewTask, TaskKind, TaskStatus
 from tests.conftest import on_postgresql
@@ -31,7 +31,7 @@ def test_sixteen_reviewers_claim_five_hundred_tasks_each_exactly_once(cast: demo
     # Reviewer 0 belongs to a club that applied 100 times: never offered to them.
     club_user = demo.make_user("club-member")
     club = demo.make_organisation(club_user, name="Sportverein Kehl e.V.")
-    application_services.add_member(club, reviewers[0])
+    organisation_services.add_member(club, reviewers[0])
     history = load_templates([template.pk])[template.pk]
     copy_histories([(history, Applicant(club, club_user, f"Turnier {i}")) for i in range(IN_CONFLICT)])  # fmt: skip
     copy_histories([(history, Applicant(cast.organisation, cast.applicant, f"Treffen {i}")) for i in range(TASKS - IN_CONFLICT - 1)])  # fmt: skip

@@ -9,6 +9,7 @@ import pytest
 
 from applications import demo
 from applications import services as application_services
+from organisations import services as organisation_services
 from reviews import services
 from reviews.models import Conflict, ReviewerProfile, ReviewTask, TaskKind, TaskStatus
 from workflows import clock
@@ -63,7 +64,7 @@ def test_a_task_in_conflict_is_never_offered(cast: Any, drive: Any, conflict: st
     if conflict == "declared":
         services.declare_conflict(application, by=person, note="Mein Verein")
     elif conflict == "member":
-        application_services.add_member(application.organisation, person)
+        organisation_services.add_member(application.organisation, person)
     elif conflict == "email_domain":
         type(application.organisation).objects.filter(pk=application.organisation_id).update(email="info@partnerstadt-lyon.fr")  # fmt: skip
     else:

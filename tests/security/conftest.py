@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from applications import demo
-from applications.models import Organisation
+from organisations.models import Organisation
 from tests.security.world import World, build_world
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -694,15 +694,15 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         added_by=NOBODY,  # "applications start in the portal" (members submit them)
         deleted_by=NOBODY,  # every change of an application is an audited transition
     ),
-    "applications.organisation": AdminModel(
+    "organisations.organisation": AdminModel(
         of_a_and_b("A", "B", lambda w, k: w.organisations[k]),
         lambda role, obj, world: spec.sees_organisation(role, obj, world),
     ),
-    "applications.membership": AdminModel(
+    "organisations.membership": AdminModel(
         of_a_and_b("A", "B", lambda w, k: w.organisations[k].memberships.first()),
         lambda role, obj, world: spec.sees_members(role, obj.organisation, world),
     ),
-    "applications.invitation": AdminModel(
+    "organisations.invitation": AdminModel(
         of_a_and_b("a", "b", lambda w, k: w.invitations[k][0]),
         lambda role, obj, world: spec.sees_members(role, obj.organisation, world),
         added_by=NOBODY,

@@ -34,9 +34,9 @@ SILENT_ROLES = ("anonymous", "reviewer", "manager", "admin")
 # same for every reviewer: one of them, and the roles that differ, try them.
 OF_AN_ORGANISATION = (
     "applications.application",
-    "applications.organisation",
-    "applications.membership",
-    "applications.invitation",
+    "organisations.organisation",
+    "organisations.membership",
+    "organisations.invitation",
     "applications.report",
     "applications.document",
     "grants.grant",

@@ -32,13 +32,7 @@ from rest_framework.test import APIClient
 from applications import demo, services
 from applications.attachments import add_attachment
 from applications.documents import issue_document
-from applications.models import (
-    Application,
-    AttachmentPurpose,
-    Invitation,
-    Organisation,
-    Report,
-)
+from applications.models import Application, AttachmentPurpose, Report
 from grants import finance
 from grants import services as grant_services
 from grants.api.tokens import issue_token
@@ -51,6 +45,8 @@ from grants.models import (
     Programme,
     RepaymentClaim,
 )
+from organisations import services as organisation_services
+from organisations.models import Invitation, Organisation
 from reviews import services as review_services
 from reviews.demo import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
 from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
@@ -374,7 +370,7 @@ def _paperwork(world: World) -> None:
             found.append(token)  # the secret of the link, which only the e-mail carries
             return f"/invitations/{token}/"
 
-        invitation = services.invite_member(
+        invitation = organisation_services.invite_member(
             world.organisations[org.upper()],
             by=world.users[f"applicant_{org}"],
             email=f"new.member.{org}@example.org",

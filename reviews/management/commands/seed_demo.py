@@ -34,8 +34,10 @@ from tqdm import tqdm
 
 from applications import demo, demo_copies
 from applications.emails import SITE_URL
-from applications.models import ApplicationStatus, LegalForm, Organisation
+from applications.models import ApplicationStatus
 from grants.models import BudgetAllocation, GrantStatus
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from workflows import clock, effects
 

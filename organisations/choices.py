@@ -1,5 +1,5 @@
-"""Choices of the applicant side that several modules share: legal forms and the regions
-(German Länder and French régions) the fund's statistics count by."""
+"""Choices of an organisation that several apps read: legal forms and the regions (German Länder
+and French régions) the fund's statistics count by."""
 
 from __future__ import annotations
 
