@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from applications import demo
+from demo import builders as demo
 from organisations.models import Organisation
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
-from applications import demo
 from applications.models import Application, BudgetLine, Partner
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants.models import Grant, LedgerEntry, Payment, ReferenceCounter, RepaymentClaim
 from organisations.models import Organisation
 from workflows.models import TransitionLog

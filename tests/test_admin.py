@@ -9,7 +9,6 @@ from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from applications import demo
 from applications.admin import ApplicationAdmin
 from applications.formal_check import (
     CHANGES_MESSAGE_MISSING,
@@ -20,6 +19,7 @@ from applications.formal_check import (
 )
 from applications.models import Application
 from applications.transitions import APPLICATION_TRANSITIONS
+from demo import builders as demo
 from grants.admin import BudgetAllocationAdmin, GrantAdmin
 from grants.models import (
     REPORT_MESSAGE_MISSING,
@@ -73,8 +73,8 @@ def demo_data(cast, draft):
     """One object of every model: applications and grants in many states, money both ways
     (the closed grant's balance paid through a SEPA batch), the review work done in the
     workspace, a conflict and an invitation."""
+    from demo.reviews import ReviewSteps, ensure_reviewer_profiles
     from grants import finance
-    from reviews.demo import ReviewSteps, ensure_reviewer_profiles
     from reviews.services import declare_conflict
 
     class BalanceThroughABatch(ReviewSteps):

@@ -17,9 +17,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from applications import demo, services
+from applications import services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
 from grants.models import (
     BudgetAllocation,
     Grant,

@@ -23,13 +23,13 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
-from applications import demo
 from applications.documents import issue_document
 from applications.models import Attachment, AttachmentPurpose, Document
 from applications.views.drafts import SECTION_NAMES
+from demo import builders as demo
+from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from grants.models import Programme
 from reviews import services as review_services
-from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from reviews.models import ReviewTask, TaskKind
 from workflows import clock
 from workflows.security_headers import PermissionsPolicyMiddleware, permissions_policy

@@ -43,10 +43,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from applications import demo
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants.models import (
     BudgetAllocation,
     Fund,

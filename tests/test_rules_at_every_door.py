@@ -11,10 +11,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
-from applications import demo
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, Document
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants.models import Programme
 from grants.transitions import run_grant_transition
 from reviews import services as review_services

@@ -112,7 +112,7 @@ def event_handlers_for(name: str) -> list[EventHandler]:
 @contextmanager
 def suspended() -> Iterator[None]:
     """Record transitions without side effects (no e-mails, no documents), e.g. while demo
-    histories are replayed; whoever suspends them does what is needed (see reviews.demo)."""
+    histories are replayed; whoever suspends them does what is needed (see demo.reviews)."""
     token = _suspended.set(True)
     try:
         yield

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts import services as accounts
-from applications import demo
+from demo import builders as demo
 from tests.support import assert_readable
 from workflows import clock
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from applications import demo, services
+from applications import services
 from applications.models import Application
+from demo import builders as demo
 from grants import services as grant_services
 from grants.api.tokens import issue_token
 from grants.models import ApiToken, Payment, Programme

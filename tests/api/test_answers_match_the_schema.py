@@ -12,8 +12,8 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft7Validator, FormatChecker
 
-from applications import demo
 from applications.models import Partner
+from demo import builders as demo
 from organisations.choices import LegalForm
 from organisations.models import Organisation
 from tests.api.conftest import Issued, World, issue, session_client

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from applications import demo
+from demo import builders as demo
 from grants.api.tokens import issue_token, revoke_token
 from grants.models import ApiToken
 from tests.api.conftest import issue, session_client, token_client

@@ -17,7 +17,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from applications import demo
+from demo import builders as demo
 from tests.api.conftest import issue
 from workflows.api.problems import PROBLEM_CONTENT_TYPE
 

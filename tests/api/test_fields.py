@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from applications import demo
+from demo import builders as demo
 from organisations.choices import LegalForm
 from tests.api.conftest import World, issue, session_client
 

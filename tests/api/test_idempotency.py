@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from applications import demo
 from applications.models import Application, ApplicationStatus
 from applications.transitions import APPLICATION_TRANSITIONS
+from demo import builders as demo
 from grants.models import Grant
 from tests.api.conftest import issue, session_client
 from tests.api.test_auth import assert_problem

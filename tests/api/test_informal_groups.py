@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from applications import demo
 from applications.models import Application, Declaration
+from demo import builders as demo
 from organisations.choices import LegalForm
 from tests.api.conftest import Issued, session_client
 from tests.support import Declaring

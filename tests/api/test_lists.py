@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from applications import demo, services
+from applications import services
+from demo import builders as demo
 from tests.api.conftest import World
 
 LISTS = ["programmes", "calls", "applications", "grants", "payments"]

@@ -41,9 +41,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from applications import demo
 from applications.models import Application
 from config.wsgi import application
+from demo import builders as demo
 from grants.models import Call, Grant, Payment, Programme
 from organisations.choices import LegalForm
 from tests.api.conftest import World, issue

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from applications import demo
 from applications.formal_check import (
     CHANGES_MESSAGE_MISSING,
     CHECKLIST_CODES,
@@ -19,6 +18,7 @@ from applications.formal_check import (
     require_every_item,
 )
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
 from grants.models import REPORT_MESSAGE_MISSING, BudgetAllocation, Grant, GrantStatus, Programme
 from tests.api.conftest import issue, session_client
 from tests.api.test_auth import assert_problem

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from applications import demo, services
+from applications import services
 from applications.formal_check import CHANGES_MESSAGE_MISSING, CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants.models import (
     BudgetAllocation,
     Grant,

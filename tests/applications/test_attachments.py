@@ -26,7 +26,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from applications import demo, services
+from applications import services
 from applications.attachments import PDF as PDF_KIND
 from applications.attachments import (
     add_attachment,
@@ -37,6 +37,7 @@ from applications.attachments import (
     may_change_attachments,
 )
 from applications.models import Attachment, AttachmentPurpose
+from demo import builders as demo
 from tests.support import assert_readable
 from workflows.errors import TransitionForbidden
 

@@ -15,10 +15,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from applications import demo, services
+from applications import services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus, BudgetLine
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants import services as grant_services
 from grants.transitions import run_grant_transition
 from organisations import services as organisation_services

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
-from applications import demo, documents, services
+from applications import documents, services
 from applications.documents import (
     ResourceRefused,
     allowed_static_path,
@@ -33,6 +33,7 @@ from applications.documents import (
 )
 from applications.models import Application, Document, DocumentKind
 from applications.tasks import issue_document_task
+from demo import builders as demo
 from grants.models import Grant, Payment, PaymentKind
 from workflows import clock, effects
 from workflows.models import TransitionLog

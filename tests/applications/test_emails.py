@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from applications import demo, emails, emails_effects, services
+from applications import emails, emails_effects, services
 from applications.models import Application
+from demo import builders as demo
 from grants import services as grant_services
 from grants.models import Grant
 from organisations import services as organisation_services

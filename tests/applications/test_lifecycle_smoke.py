@@ -2,8 +2,8 @@
 
 import pytest
 
-from applications import demo
 from applications.models import ApplicationStatus
+from demo import builders as demo
 from grants.models import GrantStatus
 from workflows.audit import verify_chain
 

@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from applications import demo, services
+from applications import services
 from applications.models import REQUIRED_DECLARATIONS, Application, ApplicationStatus, BudgetLine
+from demo import builders as demo
 from grants.models import Grant
 from organisations import services as organisation_services
 from organisations.choices import LegalForm

@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import demo, reporting
+from applications import reporting
 from applications.models import Attachment, Receipt, Report, ReportLine
+from demo import builders as demo
 from grants import services as grant_services
 from grants.models import GrantStatus
 from tests.support import assert_readable

@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from applications import demo
 from applications.attachments import add_attachment
 from applications.documents import issue_document
 from applications.models import Attachment, Document, DocumentKind, Receipt
 from applications.tasks import issue_document_task
+from demo import builders as demo
 from grants import finance
 from grants.models import BatchStatus, PaymentStatus
 from tests.applications.test_attachments import messages_of, pdf_bytes, upload, upload_url

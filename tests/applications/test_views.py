@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from applications import demo
+from demo import builders as demo
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from applications import demo, services
+from applications import services
 from applications.models import Application
+from demo import builders as demo
 from grants import services as grant_services
 from grants.models import Grant
 from organisations import services as organisation_services

@@ -214,8 +214,8 @@ def measure(args: argparse.Namespace, matching: int) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from applications import demo
     from applications.api.views import ApplicationViewSet
+    from demo import builders as demo
     from grants.api.tokens import issue_token
 
     cast = demo.create_cast()

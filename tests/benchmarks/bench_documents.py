@@ -79,7 +79,7 @@ def main() -> None:
 
 def approved_application() -> Any:
     """One approved application with its grant, replayed through the services, no side effects."""
-    from applications import demo
+    from demo import builders as demo
     from workflows import effects
 
     cast = demo.create_cast(demo.setup_fund())
@@ -134,9 +134,9 @@ def workers(template: Any, *, size: int, max_tasks: int) -> None:
     from django.conf import settings
     from django_tasks_db.models import DBTaskResult
 
-    from applications import demo_copies
     from applications.models import Application, Document
     from applications.tasks import issue_document_task
+    from demo import copies as demo_copies
     from grants.models import Grant
 
     Document.objects.all().delete()

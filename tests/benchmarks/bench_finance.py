@@ -79,7 +79,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
-    from applications import demo
+    from demo import builders as demo
     from grants.finance import exports
     from grants.models import Grant
 

@@ -56,8 +56,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
-    from applications import demo
     from applications.models import Application
+    from demo import builders as demo
     from organisations.models import Organisation
 
     setup_test_environment()

@@ -55,8 +55,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import NoReverseMatch, reverse
 
-    from applications import demo
     from applications.models import Application
+    from demo import builders as demo
     from reviews.models import ReviewerProfile, ReviewTask, TaskStatus
     from workflows import clock
     from workflows.roles import Role

@@ -49,8 +49,9 @@ def main() -> None:
         _recreate_postgres_database(connection)
     call_command("migrate", verbosity=0)
 
-    from applications import demo, services
+    from applications import services
     from applications.formal_check import CHECKLIST_CODES
+    from demo import builders as demo
     from workflows.audit import verify_chain
 
     fund = demo.setup_fund()

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from applications import demo
+from demo import builders as demo
+from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from reviews import services as review_services
-from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from reviews.models import TaskKind
 
 pytestmark = pytest.mark.browser

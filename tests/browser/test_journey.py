@@ -17,9 +17,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from applications import demo, services
+from applications import services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application
+from demo import builders as demo
 from grants import services as grant_services
 from grants.models import Grant
 from organisations import services as organisation_services

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sepaxml.validation import try_valid_xml
 
-from applications import demo
 from applications.models import Document
+from demo import builders as demo
 from grants import finance
 from grants import services as grant_services
 from grants.models import Grant, LedgerEntry, Payment, PaymentBatch

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from applications import demo
+from demo import builders as demo
 from grants import services
 from grants.models import (
     Grant,

@@ -36,8 +36,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from applications import demo
 from applications.transitions import run_application_transition
+from demo import builders as demo
 from grants import services
 from grants.models import (
     BudgetAllocation,

@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps as live_apps
 from django.contrib.contenttypes.models import ContentType
 
-from applications import demo
+from demo import builders as demo
 from grants import finance
 from grants import services as grant_services
 from grants.models import Payment

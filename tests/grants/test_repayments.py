@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from applications import demo
+from demo import builders as demo
 from grants import services
 from grants.models import Grant, LedgerEntry, RepaymentClaim
 from workflows import clock

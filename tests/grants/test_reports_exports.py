@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from applications import demo
-from applications.demo_copies import Applicant, copy_histories, load_templates
+from demo import builders as demo
+from demo.copies import Applicant, copy_histories, load_templates
 from grants import services
 from grants.finance.charts import month_chart, nice_ceiling
 from grants.finance.exports import APPROVAL_COLUMNS, LEDGER_COLUMNS

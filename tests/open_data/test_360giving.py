@@ -26,11 +26,12 @@ from jsonschema.protocols import Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from applications import demo, reporting
+from applications import reporting
 from applications import services as application_services
-from applications.demo_copies import Applicant, copy_histories, load_templates
 from applications.models import REQUIRED_DECLARATIONS, Application, Declaration, Theme
 from applications.transitions import run_application_transition
+from demo import builders as demo
+from demo.copies import Applicant, copy_histories, load_templates
 from grants import open_data
 from grants import services as grant_services
 from grants.models import Grant, GrantStatus, Programme

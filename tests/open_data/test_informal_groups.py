@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from applications import demo
 from applications.models import REQUIRED_DECLARATIONS, Declaration
+from demo import builders as demo
 from grants import open_data
 from grants import rules as grant_rules
 from grants.models import Grant

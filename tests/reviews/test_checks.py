@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from applications import demo, formal_check
+from applications import formal_check
 from applications import services as application_services
 from applications.models import Application, BudgetLine, Partner
+from demo import builders as demo
 from reviews import checks, services
 from reviews.models import Conflict, IneligibilityReason, Review, ReviewTask, TaskKind
 from tests.support import assert_readable

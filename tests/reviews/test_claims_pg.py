@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from applications import demo
-from applications.demo_copies import Applicant, copy_histories, load_templates
+from demo import builders as demo
+from demo.copies import Applicant, copy_histories, load_templates
 from organisations import services as organisation_services
 from reviews import services
 from reviews.models import ReviewTask, TaskKind, TaskStatus

@@ -12,11 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from applications import demo
 from applications import rules as application_rules
 from applications import services as application_services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
 from grants.models import BudgetAllocation, Grant, LedgerEntry
 from grants.money import format_eur
 from grants.services import BudgetRefusal

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from applications.demo_copies import Applicant, copy_histories, load_templates
+from demo.copies import Applicant, copy_histories, load_templates
 from reviews import services
 from reviews.models import ReviewTask, TaskKind
 from workflows import clock

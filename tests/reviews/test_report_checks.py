@@ -16,8 +16,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications import demo, reporting
+from applications import reporting
 from applications.models import Receipt
+from demo import builders as demo
 from grants import services as grant_services
 from grants.models import (
     REPORT_MESSAGE_MISSING,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from applications import demo
 from applications import services as application_services
+from demo import builders as demo
 from organisations import services as organisation_services
 from reviews import services
 from reviews.models import Conflict, ReviewerProfile, ReviewTask, TaskKind, TaskStatus

@@ -15,7 +15,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from applications import demo
+from demo import builders as demo
 from organisations.models import Organisation
 from tests.security.world import World, build_world
 

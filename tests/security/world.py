@@ -29,10 +29,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
-from applications import demo, services
+from applications import services
 from applications.attachments import add_attachment
 from applications.documents import issue_document
 from applications.models import Application, AttachmentPurpose, Report
+from demo import builders as demo
+from demo.reviews import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
 from grants import finance
 from grants import services as grant_services
 from grants.api.tokens import issue_token
@@ -48,7 +50,6 @@ from grants.models import (
 from organisations import services as organisation_services
 from organisations.models import Invitation, Organisation
 from reviews import services as review_services
-from reviews.demo import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
 from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
 from workflows import clock
 from workflows.models import TransitionLog

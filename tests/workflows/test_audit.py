@@ -17,9 +17,10 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from applications import demo, services
+from applications import services
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
 from tests.conftest import on_postgresql
 from workflows import clock, effects, perform
 from workflows.audit import verify_chain

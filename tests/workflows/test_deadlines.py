@@ -17,8 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from applications import deadlines as application_jobs
-from applications import demo
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
 from grants.models import Grant, GrantStatus, LedgerEntry, LedgerKind
 from reviews import services as review_services
 from reviews.models import ReviewTask, TaskKind, TaskStatus

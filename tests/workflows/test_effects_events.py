@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from applications import demo
+from demo import builders as demo
 from grants import services as grant_services
 from workflows import effects
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from applications import demo
 from applications.models import Document
+from demo import builders as demo
 from reviews.models import ReviewTask
 from workflows import clock, effects
 from workflows.models import OutboxMessage, SideEffect, SideEffectStatus, TransitionLog

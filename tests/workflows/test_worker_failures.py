@@ -26,8 +26,8 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from applications import demo
 from applications.models import Application, Document
+from demo import builders as demo
 from reviews.models import ReviewTask
 from tests.conftest import on_postgresql
 from tests.workflows.workers import (

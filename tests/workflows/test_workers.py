@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from applications import demo
+from demo import builders as demo
 from reviews.models import ReviewTask
 from tests.conftest import on_postgresql
 from tests.workflows.workers import run_manage

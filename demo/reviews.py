@@ -1,7 +1,7 @@
 """Demo histories with the review work done the way staff do it: tasks claimed, formal checks
 with their checklist, assessments scored against the rubric, reports checked.
 
-`ReviewSteps` plugs into `applications.demo.drive`. It opens the tasks a step needs right away
+`ReviewSteps` plugs into `demo.builders.drive`. It opens the tasks a step needs right away
 (the side effects would open them after the commit, which inside one seeding transaction comes
 too late) — the same idempotent services, so the side effects find them and do nothing.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from applications import demo
 from applications.formal_check import CHECKLIST_CODES
 from applications.models import Application
+from demo import builders as demo
 from grants.models import Grant
 from reviews import checks, report_checks, services
 from reviews.models import Recommendation, ReviewerProfile, ReviewTask, TaskKind, TaskStatus

@@ -4,7 +4,7 @@ Up to `--replay` applications (5,000) are created and moved through the real ser
 `demo.drive`, with the clock travelling and the review work done in the workspace (tasks
 claimed, formal checks, assessments scored against the rubric, reports checked), so the audit chain, the budget ledger and the payments are
 what the product itself writes. Larger sizes replay that many and fill the rest with copies of
-them (`demo_copies`): each copy is what the services would have written for another organisation
+them (`demo.copies`): each copy is what the services would have written for another organisation
 of the same country applying on the same days for the same amount, with its own title and
 reference, its audit rows chained onto the log. The states are spread over both machines in the
 proportions of the domain notes (about 46 % approved, 25 % rejected, the rest spread), histories
@@ -32,13 +32,14 @@ from django.test.utils import override_settings
 from schwifty import IBAN
 from tqdm import tqdm
 
-from applications import demo, demo_copies
 from applications.emails import SITE_URL
 from applications.models import ApplicationStatus
+from demo import builders as demo
+from demo import copies as demo_copies
+from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from grants.models import BudgetAllocation, GrantStatus
 from organisations.choices import LegalForm
 from organisations.models import Organisation
-from reviews.demo import ReviewSteps, ensure_reviewer_profiles
 from workflows import clock, effects
 
 # Histories start at most this many days ago.

@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from django.db import models
 
-from applications import demo
-from applications.demo_copies import (
+from applications.models import Application
+from demo import builders as demo
+from demo.copies import (
     Applicant,
     Template,
     copy_histories,
     history_models,
     load_templates,
 )
-from applications.models import Application
+from demo.management.commands.seed_demo import MIX
 from grants.models import Grant, Payment, ReferenceCounter
-from reviews.management.commands.seed_demo import MIX
 from workflows import clock
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
@@ -164,7 +164,7 @@ def test_every_model_of_a_history_is_found_and_nothing_points_at_audit_rows() ->
     assert labels.index("grants.Payment") < labels.index("grants.LedgerEntry")
     # A row that points at an audit row would need its link rewritten: copies do not do that,
     # so such models (documents) must be left out of the copies.
-    from applications.demo_copies import NOT_COPIED
+    from demo.copies import NOT_COPIED
 
     pointing = {r.related_model._meta.label for r in TransitionLog._meta.related_objects if not r.many_to_many}  # fmt: skip
     # Delivery bookkeeping (mails, side effects) is not copied: seeding replays no effects.

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from applications import demo
-from reviews.demo import ReviewSteps, ensure_reviewer_profiles, weighted_demo_score
+from demo import builders as demo
+from demo.reviews import ReviewSteps, ensure_reviewer_profiles, weighted_demo_score
 from reviews.models import Review, ReviewTask
 from workflows.audit import verify_chain
 

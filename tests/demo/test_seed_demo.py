@@ -6,12 +6,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from applications import demo
 from applications.models import Application, ApplicationStatus
+from demo import builders as demo
+from demo.management.commands.seed_demo import MIX, apportion
 from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
 from organisations.choices import LegalForm
 from organisations.models import Organisation
-from reviews.management.commands.seed_demo import MIX, apportion
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
 
