@@ -6,8 +6,9 @@ scheduled, so that a payment the bank returned is approved again and goes out in
 the same EndToEndId (its idempotency key). A batch is exported once: its XML, CSV and XLSX are
 built together, stored with their SHA-256 and served as stored ever after.
 
-`services` writes (each change of a status through `perform()`, with its audit row), `sepa` builds the files, `selectors` reads
-for the pages, `exports` serves accounting (approvals CSV/XLSX, the budget ledger). Everything callers need is importable from `grants.finance`.
+`services` writes (each change of a status through `perform()`, with its audit row), `sepa`
+builds the files, `selectors` reads for the pages, `exports` serves accounting (approvals CSV/XLSX,
+the budget ledger). Everything callers need is importable from `grants.finance`.
 """
 
 from grants.finance.selectors import (
