@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from applications.rules import (
     PUBLIC_MAIL_DOMAINS,
@@ -73,13 +74,18 @@ def holds(task: Any, user: Any) -> bool:
 
 
 def below_claim_limit(user: Any) -> bool:
-    """The reviewer holds fewer claimed tasks than their profile allows (no profile: no limit)."""
-    limits = apps.get_model("reviews", "ReviewerProfile").objects.filter(user=user)
-    limit = limits.values_list("max_open_tasks", flat=True).first()
-    if limit is None:
-        return True
-    tasks = apps.get_model("reviews", "ReviewTask").objects
-    return tasks.filter(assignee=user, status="claimed").count() < limit
+    """The reviewer holds fewer claimed tasks than their profile allows (no profile: no limit).
+    One query: is there a profile whose limit the claimed tasks have reached?"""
+    held = (
+        apps.get_model("reviews", "ReviewTask")
+        .objects.filter(assignee=OuterRef("user"), status="claimed")
+        .order_by()
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    profiles = apps.get_model("reviews", "ReviewerProfile").objects.filter(user=user)
+    return not profiles.filter(max_open_tasks__lte=Coalesce(Subquery(held), 0)).exists()
 
 
 # --- the task's transitions (`permission=`) --------------------------------------------------------

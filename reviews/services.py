@@ -200,11 +200,12 @@ def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | 
         data["checklist"] = checklist
     try:
         return perform(task, "complete", by=by, **data)
+    except TransitionForbidden:
+        raise TransitionForbidden(_("This task is claimed by someone else.")) from None
     except TransitionNotAllowed:
         if not ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).exists():
             raise WorkflowError(_("This task has already been completed."), code="task_done") from None  # fmt: skip
-    except TransitionForbidden:
-        raise TransitionForbidden(_("This task is claimed by someone else.")) from None
+    # Still open: the caller takes it first (two rows, the claim and the completion, both theirs).
     return perform(claim(task, by=by), "complete", by=by, **data)
 
 

@@ -174,3 +174,14 @@ def test_tasks_closed_before_the_machine_get_one_system_row_each(cast: Any, driv
     assert (row.transition, row.source, row.target, row.actor_label) == ("record_status", "", "cancelled", "system")  # fmt: skip
     assert not TransitionLog.objects.for_object(ReviewTask.objects.get(application=second)).exists()  # fmt: skip
     assert verify_chain().ok
+
+
+def test_completing_an_open_task_takes_it_first_and_a_done_one_is_refused(cast: Any, drive: Any) -> None:  # fmt: skip
+    task = ReviewTask.objects.get(application=drive("submitted"))
+    done = services.complete_task(task, by=cast.reviewer, outcome="passed")
+
+    assert (done.status, done.assignee) == (TaskStatus.DONE, cast.reviewer)
+    assert [row[0] for row in history(task)] == ["claim", "complete"]
+    with pytest.raises(WorkflowError) as refusal:
+        services.complete_task(task, by=cast.reviewer, outcome="passed")
+    assert refusal.value.code == "task_done"
