@@ -109,10 +109,9 @@ def _take(task: ReviewTask, *, by: Any, kind: str) -> ReviewTask:
             % {"status": application.get_status_display()}
         )
     if locked.status == TaskStatus.OPEN:
-        services.claim(locked, by=by)
-    elif locked.assignee_id != by.pk:
+        return services.claim(locked, by=by)
+    if locked.assignee_id != by.pk:
         raise TransitionForbidden(_("This task is claimed by someone else."))
-    locked.status, locked.assignee = TaskStatus.CLAIMED, by
     return locked
 
 

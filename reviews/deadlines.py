@@ -10,5 +10,5 @@ from workflows.deadlines import register
 
 @register("expire_claims", order=10)
 def expire_review_claims(now: datetime) -> int:
-    """Claims past their expiry are released (one UPDATE; a claim is not a state machine)."""
+    """Claims past their expiry go back to the queue (the task's `expire`, by the system)."""
     return expire_claims()

@@ -3,11 +3,14 @@ rubric scores, reviewers' languages and scope, and conflicts of interest.
 
 A task is one piece of work on one application (or its grant's report) for one reviewer. Tasks
 are rows so that claims can be locked, expired, released and reassigned; the application's own
-state machine stays the record of where the application is.
+state machine stays the record of where the application is. A task's status is a small machine
+of its own: every claim, release, reassignment, expiry, completion and cancellation goes through
+`workflows.perform()` and leaves its audit row (who, when).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,11 +19,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants.money import money_field
 from reviews import rules
 from workflows import clock
 from workflows.fields import CleanTextField
+from workflows.guards import guard
 
 
 class TaskKind(models.TextChoices):
@@ -38,6 +43,11 @@ class TaskStatus(models.TextChoices):
 
 # Tasks somebody still has to do.
 ACTIVE_TASK_STATES = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+
+
+def claim_hours() -> int:
+    """How long a claim lasts before the scheduler gives the task back to its queue."""
+    return int(getattr(settings, "MICROGRANTS_CLAIM_HOURS", 72))
 
 
 class ReviewerProfile(models.Model):
@@ -70,7 +80,15 @@ class ReviewTaskQuerySet(models.QuerySet["ReviewTask"]):
         return rules.tasks_visible_to(self, user)
 
 
-class ReviewTask(models.Model):
+@guard("claim_not_expired", _("The claim on this task has not expired yet."))
+def _claim_expired(task: ReviewTask) -> bool:
+    return task.claim_expires_at is not None and task.claim_expires_at < clock.now()
+
+
+class ReviewTask(ConcurrentTransitionMixin, models.Model):
+    """One piece of review work. Its status changes only through `perform()`, each change with
+    its audit row: who claimed, released, reassigned, completed it, or that the system did."""
+
     kind = models.CharField(_("kind"), max_length=16, choices=TaskKind)
     application = models.ForeignKey(
         "applications.Application", on_delete=models.CASCADE, related_name="review_tasks"
@@ -90,8 +108,8 @@ class ReviewTask(models.Model):
     # review the programme requires.
     round = models.PositiveSmallIntegerField(default=1)
     slot = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(
-        _("status"), max_length=16, choices=TaskStatus, default=TaskStatus.OPEN
+    status = FSMField(
+        _("status"), max_length=16, choices=TaskStatus, default=TaskStatus.OPEN, protected=True
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,6 +127,9 @@ class ReviewTask(models.Model):
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)
 
     objects = ReviewTaskQuerySet.as_manager()
+    # What perform() loads with the locked row: the rules read the application and its
+    # organisation (conflicts); the check pages its programme (the rubric).
+    rules_select_related = ("application__organisation", "application__programme")
 
     class Meta:
         verbose_name = _("review task")
@@ -145,6 +166,93 @@ class ReviewTask(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_TASK_STATES
+
+    # --- transitions: they stamp the task's own fields; reviews.services calls them ----------
+    def _hold(self, reviewer_id: int) -> None:
+        now = clock.now()
+        self.assignee_id = reviewer_id
+        self.claimed_at = now
+        self.claim_expires_at = now + timedelta(hours=claim_hours())
+
+    def _give_back(self) -> None:
+        self.assignee = None
+        self.claimed_at = self.claim_expires_at = None
+
+    @transition(
+        field=status,
+        source=TaskStatus.OPEN,
+        target=TaskStatus.CLAIMED,
+        permission=rules.may_claim,
+    )
+    def claim(self, *, by: Any) -> None:
+        """A reviewer takes the task from the queue."""
+        self._hold(by.pk)
+
+    @transition(
+        field=status,
+        source=TaskStatus.OPEN,
+        target=TaskStatus.CLAIMED,
+        permission=rules.is_system,
+    )
+    def assign(self, *, by: Any, to: int) -> None:
+        """The system hands a new task to a reviewer (automatic assignment, or a resubmission
+        back to the reviewer who asked for the changes); `to` is the reviewer's id."""
+        self._hold(to)
+
+    @transition(
+        field=status,
+        source=[TaskStatus.OPEN, TaskStatus.CLAIMED],
+        target=TaskStatus.CLAIMED,
+        permission=rules.may_reassign,
+    )
+    def reassign(self, *, by: Any, to: int) -> None:
+        """A manager gives the task to a reviewer (`to`, the reviewer's id; the service checks
+        that they may take it)."""
+        self._hold(to)
+
+    @transition(
+        field=status,
+        source=TaskStatus.CLAIMED,
+        target=TaskStatus.OPEN,
+        permission=rules.may_release,
+    )
+    def release(self, *, by: Any) -> None:
+        """The holder (or a manager) gives the task back to the queue."""
+        self._give_back()
+
+    @transition(
+        field=status,
+        source=TaskStatus.CLAIMED,
+        target=TaskStatus.OPEN,
+        permission=rules.is_system,
+        conditions=[_claim_expired],
+    )
+    def expire(self, *, by: Any) -> None:
+        """The scheduler gives a claim held too long back to the queue."""
+        self._give_back()
+
+    @transition(
+        field=status,
+        source=TaskStatus.CLAIMED,
+        target=TaskStatus.DONE,
+        permission=rules.may_complete,
+    )
+    def complete(self, *, by: Any, outcome: str, checklist: dict[str, Any] | None = None) -> None:
+        """The work is done (`outcome`: passed, changes_requested, reviewed, accepted...)."""
+        self.done_at = clock.now()
+        self.outcome = outcome
+        if checklist is not None:
+            self.checklist = checklist
+
+    @transition(
+        field=status,
+        source=[TaskStatus.OPEN, TaskStatus.CLAIMED],
+        target=TaskStatus.CANCELLED,
+        permission=rules.may_cancel,
+    )
+    def cancel(self, *, by: Any) -> None:
+        """The application (or grant) no longer waits for this work."""
+        self.done_at = clock.now()
 
 
 class ConflictQuerySet(models.QuerySet["Conflict"]):

@@ -5,13 +5,19 @@ A reviewer may take a task of a programme in their scope, on an application they
 partner's; public mail providers such as gmx.de or orange.fr do not count). Only the holder of a
 claimed task works on it; a manager may release or reassign it. The application's rules
 (`applications.rules`) decide conflicts and programmes; this module applies them to the tasks.
+
+The task's transitions carry these predicates as `permission=` (django-fsm's (obj, user) order);
+`user=None` is the system: the scheduler expiring claims, the side effects that hand out, close
+and complete tasks after an application's transition.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from applications.rules import (
     PUBLIC_MAIL_DOMAINS,
@@ -22,8 +28,9 @@ from applications.rules import (
     may_review,
     reviewer_programmes,
 )
-from grants.rules import is_manager, is_reviewer, limit_filter
+from grants.rules import is_manager, is_reviewer, is_system, limit_filter
 from workflows.roles import Role, has_role, is_active_user
+from workflows.roles import is_system as system_actor
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -37,6 +44,7 @@ __all__ = [
     "in_scope",
     "is_manager",
     "is_reviewer",
+    "is_system",
 ]
 
 
@@ -58,6 +66,57 @@ def may_work_on(task: ReviewTask, user: Any) -> bool:
 def may_manage_tasks(user: Any) -> bool:
     """Programme managers (and administrators) reassign and see every queue."""
     return has_role(user, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def holds(task: Any, user: Any) -> bool:
+    """The user is the task's assignee (an active account)."""
+    return is_active_user(user) and task.assignee_id == user.pk
+
+
+def below_claim_limit(user: Any) -> bool:
+    """The reviewer holds fewer claimed tasks than their profile allows (no profile: no limit).
+    One query: is there a profile whose limit the claimed tasks have reached?"""
+    held = (
+        apps.get_model("reviews", "ReviewTask")
+        .objects.filter(assignee=OuterRef("user"), status="claimed")
+        .order_by()
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    profiles = apps.get_model("reviews", "ReviewerProfile").objects.filter(user=user)
+    return not profiles.filter(max_open_tasks__lte=Coalesce(Subquery(held), 0)).exists()
+
+
+# --- the task's transitions (`permission=`) --------------------------------------------------------
+
+
+def may_claim(task: Any, user: Any) -> bool:
+    """Take an open task: a reviewer who may work on it (every kind of task is reviewers' work:
+    programme, no conflict) and holds fewer tasks than their limit."""
+    return may_work_on(task, user) and below_claim_limit(user)
+
+
+def may_release(task: Any, user: Any) -> bool:
+    """Give a claimed task back: its holder, a manager or an administrator."""
+    return holds(task, user) or may_manage_tasks(user)
+
+
+def may_reassign(task: Any, user: Any) -> bool:
+    """Give a task to a reviewer: a manager or an administrator (the service checks that the
+    reviewer may take it)."""
+    return may_manage_tasks(user)
+
+
+def may_complete(task: Any, user: Any) -> bool:
+    """Mark a task done: its holder, whose work it records, or the system."""
+    return system_actor(user) or holds(task, user)
+
+
+def may_cancel(task: Any, user: Any) -> bool:
+    """Close a task the application no longer waits for: the system (after the application's
+    transition, `sync_review_tasks`), a manager or an administrator."""
+    return system_actor(user) or may_manage_tasks(user)
 
 
 def sees_review_work(user: Any) -> bool:

@@ -1,6 +1,11 @@
 """Writes of the review work: tasks opened and closed, claimed, released, reassigned, assigned;
 conflicts declared. The formal check, assessment, decision and report check pages call the
 services of `reviews.checks`, `reviews.decisions` and `reviews.report_checks`, which use these.
+
+Every change of a task's status goes through `workflows.perform()` (the task's transitions in
+`reviews.models`), so each has its audit row. Where several tasks change in one transaction
+(closing an application's tasks), their rows are locked first, then changed one by one: the
+transaction never waits for a task's lock while it holds the audit chain's.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet
@@ -27,8 +31,14 @@ from reviews.models import (
     TaskKind,
     TaskStatus,
 )
-from workflows import clock
-from workflows.errors import TransitionForbidden, WorkflowError
+from workflows import clock, perform
+from workflows.deadlines import attempt, each
+from workflows.errors import (
+    TransitionConflict,
+    TransitionForbidden,
+    TransitionNotAllowed,
+    WorkflowError,
+)
 from workflows.models import TransitionLog
 from workflows.roles import Role, has_role
 
@@ -48,10 +58,6 @@ class NothingToClaim(WorkflowError):
 
     def default_message(self) -> object:
         return _("There is no task in this queue that you can take right now.")
-
-
-def claim_hours() -> int:
-    return int(getattr(settings, "MICROGRANTS_CLAIM_HOURS", 72))
 
 
 # --- opening and closing tasks (idempotent: safe to run twice) -----------------------------------
@@ -92,9 +98,9 @@ def open_formal_check(application: Application, *, log_id: int | None = None) ->
             .first()
         )
         if earlier is not None and rules.may_work_on(task, earlier.assignee):
-            _claim(task, earlier.assignee)
+            task = _assign(task, earlier.assignee)
     elif created:
-        assign_if_automatic(task)
+        task = assign_if_automatic(task)
     return task
 
 
@@ -109,7 +115,7 @@ def open_assessments(application: Application) -> list[ReviewTask]:
     for slot in range(1, max(1, wanted) + 1):
         task, created = _get_or_create(application, TaskKind.ASSESSMENT, 1, slot)
         if created:
-            assign_if_automatic(task)
+            task = assign_if_automatic(task)
         tasks.append(task)
     return tasks
 
@@ -125,7 +131,7 @@ def open_report_check(grant: Grant, *, log_id: int | None = None) -> ReviewTask:
         application, TaskKind.REPORT_CHECK, max(1, rows.count()), 1, grant=grant
     )
     if created:
-        assign_if_automatic(task)
+        task = assign_if_automatic(task)
     return task
 
 
@@ -144,6 +150,7 @@ def _get_or_create(
     return task, True
 
 
+@transaction.atomic
 def cancel_open_tasks(
     application: Application,
     *,
@@ -151,37 +158,55 @@ def cancel_open_tasks(
     done_by: Any = None,
     outcome: str = "",
 ) -> int:
-    """The application left the state the tasks were waiting for (withdrawn, rejected...).
+    """The application left the state the tasks were waiting for (withdrawn, rejected...): its
+    active tasks are cancelled by the system, each with its audit row; returns how many closed.
 
     With `done_by`, the task that person holds is the work that moved the application on
-    (through the admin or the API, not the task's page): it is marked done with `outcome`."""
+    (through the admin or the API, not the task's page): it is completed by them with `outcome`."""
     tasks = ReviewTask.objects.filter(application=application, status__in=ACTIVE_TASK_STATES)
     if kinds:
         tasks = tasks.filter(kind__in=kinds)
-    now = clock.now()
-    done = 0
-    if done_by is not None:
-        done = tasks.filter(status=TaskStatus.CLAIMED, assignee=done_by).update(
-            status=TaskStatus.DONE, done_at=now, outcome=outcome
+    closed = 0
+    for task in list(tasks.select_for_update().order_by("pk")):  # all locked before any change
+        if done_by is not None and rules.holds(task, done_by):
+            perform(task, "complete", by=done_by, outcome=outcome)
+        else:
+            perform(task, "cancel", by=None)
+        closed += 1
+    return closed
+
+
+@transaction.atomic
+def close_stale_tasks() -> int:
+    """Cancel the active tasks whose application (or grant) no longer waits for their kind of
+    work (a side effect that failed to close them); returns how many."""
+    closed = 0
+    for kind in TaskKind.values:
+        field, state = WAITING_STATE[TaskKind(kind)]
+        stale = ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES).exclude(
+            **{field: state}
         )
-    return done + tasks.update(status=TaskStatus.CANCELLED, done_at=now)
+        for task in list(stale.select_for_update(of=("self",)).order_by("pk")):
+            perform(task, "cancel", by=None)
+            closed += 1
+    return closed
 
 
 def complete_task(task: ReviewTask, *, by: Any, outcome: str, checklist: dict | None = None) -> ReviewTask:  # type: ignore[type-arg]  # fmt: skip
-    """Mark the caller's task done (inside the transaction of the work it records)."""
-    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
-    if locked.status not in ACTIVE_TASK_STATES:
-        raise WorkflowError(_("This task has already been completed."), code="task_done")
-    if locked.assignee_id not in (None, getattr(by, "pk", None)):
-        raise TransitionForbidden(_("This task is claimed by someone else."))
-    locked.status = TaskStatus.DONE
-    locked.assignee = by
-    locked.done_at = clock.now()
-    locked.outcome = outcome
+    """Mark the caller's task done (inside the transaction of the work it records), with its
+    audit row. An open task is claimed by the caller first."""
+    data: dict[str, Any] = {"outcome": outcome}
     if checklist is not None:
-        locked.checklist = checklist
-    locked.save(update_fields=["status", "assignee", "done_at", "outcome", "checklist"])
-    return locked
+        data["checklist"] = checklist
+    try:
+        return perform(task, "complete", by=by, **data)
+    except TransitionForbidden:
+        raise TransitionForbidden(_("This task is claimed by someone else.")) from None
+    except TransitionNotAllowed:
+        if not ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).exists():
+            raise WorkflowError(_("This task has already been completed."), code="task_done") from None  # fmt: skip
+    # Still open: the caller takes it first (two rows, the claim and the completion, both theirs).
+    return perform(claim(task, by=by), "complete", by=by, **data)
 
 
 # --- the queues and claiming ---------------------------------------------------------------------
@@ -252,25 +277,20 @@ def claim_next(reviewer: Any, kind: str, *, filters: Q | None = None) -> ReviewT
             task = candidates.first()
             if task is None:
                 raise NothingToClaim()
-            if _claim(task, reviewer):
-                return task
+            try:
+                return _perform_claim(task, reviewer)
+            except (TransitionNotAllowed, TransitionConflict):
+                continue  # taken in the meantime: the next one
     raise NothingToClaim()
 
 
-def _claim(task: ReviewTask, reviewer: Any) -> bool:
-    """Take the task if it is still open; the object then shows the claim."""
-    now = clock.now()
-    claim = {
-        "status": TaskStatus.CLAIMED,
-        "assignee": reviewer,
-        "claimed_at": now,
-        "claim_expires_at": now + timedelta(hours=claim_hours()),
-    }
-    if not ReviewTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(**claim):
-        return False
-    for name, value in claim.items():
-        setattr(task, name, value)
-    return True
+def _perform_claim(task: ReviewTask, reviewer: Any) -> ReviewTask:
+    """The claim through the one door; a refusal because of the claim limit says so."""
+    try:
+        return perform(task, "claim", by=reviewer)
+    except TransitionForbidden:
+        _check_capacity(reviewer)
+        raise
 
 
 def _check_capacity(reviewer: Any, profile: _Profile | None = None) -> None:
@@ -288,33 +308,26 @@ def _check_capacity(reviewer: Any, profile: _Profile | None = None) -> None:
 
 @transaction.atomic
 def claim(task: ReviewTask, *, by: Any) -> ReviewTask:
-    """Take one particular open task from the queue."""
-    locked = ReviewTask.objects.select_for_update().select_related("application__organisation").get(pk=task.pk)  # fmt: skip
-    if not rules.may_work_on(locked, by):
-        raise TransitionForbidden()
-    if locked.status != TaskStatus.OPEN:
-        raise WorkflowError(_("Someone else has just taken this task."), code="task_taken")
-    _check_capacity(by)
-    _claim(locked, by)
-    locked.refresh_from_db()
-    return locked
+    """Take one particular open task from the queue (its audit row names the reviewer). Of two
+    reviewers taking it at once, the second is told that someone else has just taken it."""
+    try:
+        return _perform_claim(task, by)
+    except TransitionNotAllowed:
+        raise WorkflowError(_("Someone else has just taken this task."), code="task_taken") from None  # fmt: skip
 
 
 @transaction.atomic
 def release(task: ReviewTask, *, by: Any) -> ReviewTask:
-    """Give a claimed task back to the queue (its holder or a manager)."""
-    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
-    if locked.assignee_id != getattr(by, "pk", None) and not rules.may_manage_tasks(by):
-        raise TransitionForbidden()
-    if locked.status != TaskStatus.CLAIMED:
-        raise WorkflowError(_("This task is not claimed."), code="not_claimed")
-    _reopen(locked)
-    return locked
+    """Give a claimed task back to the queue (its holder or a manager), with its audit row."""
+    try:
+        return perform(task, "release", by=by)
+    except TransitionNotAllowed:
+        raise WorkflowError(_("This task is not claimed."), code="not_claimed") from None
 
 
 @transaction.atomic
 def reassign(task: ReviewTask, *, to: Any, by: Any) -> ReviewTask:
-    """A manager gives a task to a reviewer who may take it."""
+    """A manager gives a task to a reviewer who may take it; the audit row names both."""
     if not rules.may_manage_tasks(by):
         raise TransitionForbidden()
     locked = ReviewTask.objects.select_for_update().select_related("application__organisation").get(pk=task.pk)  # fmt: skip
@@ -326,28 +339,18 @@ def reassign(task: ReviewTask, *, to: Any, by: Any) -> ReviewTask:
             % {"name": to.get_full_name() or to.get_username()},
             code="cannot_take",
         )
-    now = clock.now()
-    locked.status, locked.assignee, locked.claimed_at = TaskStatus.CLAIMED, to, now
-    locked.claim_expires_at = now + timedelta(hours=claim_hours())
-    locked.save(update_fields=["status", "assignee", "claimed_at", "claim_expires_at"])
-    return locked
-
-
-def _reopen(task: ReviewTask) -> None:
-    task.status, task.assignee, task.claimed_at, task.claim_expires_at = (
-        TaskStatus.OPEN,
-        None,
-        None,
-        None,
-    )
-    task.save(update_fields=["status", "assignee", "claimed_at", "claim_expires_at"])
+    return perform(locked, "reassign", by=by, to=to.pk)
 
 
 def expire_claims() -> int:
-    """Claims held longer than the configured hours go back to the queue; returns how many."""
-    return ReviewTask.objects.filter(
-        status=TaskStatus.CLAIMED, claim_expires_at__lt=clock.now()
-    ).update(status=TaskStatus.OPEN, assignee=None, claimed_at=None, claim_expires_at=None)
+    """Claims held longer than the configured hours go back to the queue, each expired by the
+    system with its audit row, in its own transaction as the scheduler's other steps; returns
+    how many. A claim its holder completes or releases meanwhile is left alone."""
+    due = ReviewTask.objects.filter(status=TaskStatus.CLAIMED, claim_expires_at__lt=clock.now())
+    expired = 0
+    for task in each(due):
+        expired += attempt(perform, task, "expire", by=None, subject=f"expire claim #{task.pk}")
+    return expired
 
 
 # --- automatic assignment ------------------------------------------------------------------------
@@ -359,10 +362,12 @@ def assign_if_automatic(task: ReviewTask) -> ReviewTask:
     if task.programme is None or not task.programme.auto_assign:
         return task
     chosen = pick_reviewer(task)
-    if chosen is not None:
-        _claim(task, chosen)
-        task.refresh_from_db()
-    return task
+    return task if chosen is None else _assign(task, chosen)
+
+
+def _assign(task: ReviewTask, reviewer: Any) -> ReviewTask:
+    """The system hands the new task to `reviewer` (the audit row names them)."""
+    return perform(task, "assign", by=None, to=reviewer.pk)
 
 
 def pick_reviewer(task: ReviewTask) -> Any | None:
@@ -405,8 +410,9 @@ def declare_conflict(application: Application, *, by: Any, note: str = "") -> Co
         application=application,
         defaults={"reason": Conflict.Reason.DECLARED, "note": note},
     )
-    for task in ReviewTask.objects.select_for_update().filter(
+    held = ReviewTask.objects.filter(
         application=application, assignee=by, status=TaskStatus.CLAIMED
-    ):
-        _reopen(task)
+    )
+    for task in list(held.select_for_update().order_by("pk")):
+        perform(task, "release", by=by)
     return conflict

@@ -136,7 +136,7 @@ def test_programmes_with_automatic_assignment_balance_work_and_match_languages(c
     second = drive("submitted")
     type(second).objects.filter(pk=second.pk).update(language="fr")
     task = ReviewTask.objects.get(application=second)
-    services.release(task, by=task.assignee)
+    task = services.release(task, by=task.assignee)  # a stale copy may not be saved any more
     task.language = "fr"
     task.save(update_fields=["language"])
     services.assign_if_automatic(task)

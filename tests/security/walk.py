@@ -224,12 +224,20 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
     follow an allowed step, excepted)."""
     from applications.models import Application
     from grants.models import Grant
+    from reviews.models import ReviewTask
     from workflows.models import TransitionLog
 
     user = world.users.get(role)
     newest = after if after is not None else world.last_log_pk
     problems = []
-    for row in TransitionLog.objects.filter(pk__gt=newest).select_related("content_type"):
+    holders: dict[str, int | None] = {}  # a task's holder as the request's earlier rows left it
+    rows = TransitionLog.objects.filter(pk__gt=newest).select_related("content_type")
+    for row in rows.order_by("pk"):
+        if row.content_type.model_class() is ReviewTask:
+            problem = task_step_problem(role, row, world, holders)
+            if problem:
+                problems.append(problem)
+            continue
         if row.actor_id is None:
             continue
         if user is None or row.actor_id != user.pk:
@@ -256,6 +264,37 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
                 f"{role} did {row.transition} on {model.__name__} {row.object_id} ({row.source})"
             )
     return problems
+
+
+def task_step_problem(role: str, row: Any, world: World, holders: dict[str, int | None]) -> str:
+    """A step of a review task, held against the README's action table: claim, release,
+    reassign; completing is its holder's (after the work the application's row records). The
+    system's own rows (assignments, expiries, closings) follow allowed steps."""
+    from types import SimpleNamespace
+
+    task = next((t for t in world.tasks.values() if str(t.pk) == row.object_id), None)
+    holder = holders.get(row.object_id, task.assignee_id if task is not None else None)
+    holders[row.object_id] = {
+        "claim": row.actor_id,
+        "assign": row.payload.get("to"),
+        "reassign": row.payload.get("to"),
+        "release": None,
+        "expire": None,
+    }.get(row.transition, holder)
+    if row.actor_id is None or task is None:
+        return ""  # the system's step, or a task opened by this very request
+    user = world.users.get(role)
+    if user is None or row.actor_id != user.pk:
+        return f"audit row {row.transition} by user {row.actor_id}, not {role}"
+    before = SimpleNamespace(status=row.source, assignee_id=holder, application=task.application)
+    to_role = next((r for r, u in world.users.items() if u.pk == row.payload.get("to")), "")
+    allowed = {
+        "claim": lambda: spec.may_claim(role, before, world),
+        "release": lambda: spec.may_release(role, before, world),
+        "reassign": lambda: spec.may_reassign(role, before, to_role, world),
+        "complete": lambda: spec.holds(role, before, world),
+    }.get(row.transition, lambda: False)
+    return "" if allowed() else f"{role} did {row.transition} on ReviewTask {row.object_id} ({row.source})"  # fmt: skip
 
 
 def claims_allowed(world: World) -> list[str]:

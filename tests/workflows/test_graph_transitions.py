@@ -42,6 +42,7 @@ def test_diagrams_are_mermaid_state_diagrams_with_initial_and_final_states() -> 
     assert "    [*] --> draft\n" in text
     assert "    open --> received : receive\n" in text
     assert "    draft --> exported : export\n" in text
+    assert "    open --> claimed : claim\n    open --> claimed : reassign\n" in text
     assert "    [*] --> offered\n" in text
     assert "    approved --> [*]\n" in text
     assert "    closed --> [*]\n" in text
@@ -52,6 +53,10 @@ def test_table_names_permission_predicates_and_guard_codes() -> None:
     assert "| `reviewed` | `approve` | `approved` | `can_decide` |" in text
     assert "| `offered` | `accept` | `accepted` | `can_act_for_grantee` |" in text
     assert "(`no_valid_iban`)" in text
+    assert (
+        "| `claimed` | `expire` | `open` | `is_system` | `_claim_expired` (`claim_not_expired`) |"
+        in text
+    )
 
 
 def test_one_model_can_be_graphed_alone() -> None:

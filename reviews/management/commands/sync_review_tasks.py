@@ -1,7 +1,8 @@
 """`manage.py sync_review_tasks`: make the review tasks match the applications' states.
 
 Tasks are opened by side effects after each transition; if one of those runs failed (a worker
-died), this repairs it. Idempotent and safe to run at any time, e.g. nightly from cron.
+died), this repairs it. Idempotent and safe to run at any time, e.g. nightly from cron. Stale tasks are cancelled by the
+system through `perform()`, each with its audit row.
 """
 
 from __future__ import annotations
@@ -32,13 +33,7 @@ class Command(BaseCommand):
             application__review_tasks__status__in=ACTIVE_TASK_STATES,
         ):
             services.open_report_check(grant)
-        closed = 0
-        for kind in TaskKind.values:
-            field, state = services.WAITING_STATE[TaskKind(kind)]
-            stale = ReviewTask.objects.filter(kind=kind, status__in=ACTIVE_TASK_STATES).exclude(
-                **{field: state}
-            )
-            closed += stale.update(status="cancelled")
+        closed = services.close_stale_tasks()
         self.stdout.write(
             f"Opened {ReviewTask.objects.count() - before} review tasks, closed {closed} stale ones."
         )

@@ -27,6 +27,7 @@ DEFAULT_MODELS = [
     "grants.Payment",
     "grants.PaymentBatch",
     "grants.RepaymentClaim",
+    "reviews.ReviewTask",
 ]
 DEFAULT_OUTPUT = Path("docs") / "state-machines.md"
 # django-fsm's wildcard sources: "*" is any state, "+" any state other than the target.
