@@ -185,15 +185,15 @@ def make_user(
     username: str, *roles: Role, superuser: bool = False, password: str = DEMO_PASSWORD
 ) -> Any:
     user_model = get_user_model()
-    user, _created = user_model.objects.get_or_create(
-        username=username,
-        defaults={
-            "email": f"{username}@example.org",
-            "password": lambda: make_password(password),  # hashed only for a new user
-            "is_staff": superuser or bool(set(roles) - {Role.FUNDER}),
-            "is_superuser": superuser,
-        },
-    )
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model.objects.create(
+            username=username,
+            email=f"{username}@example.org",
+            password=make_password(password),
+            is_staff=superuser or bool(set(roles) - {Role.FUNDER}),
+            is_superuser=superuser,
+        )
     groups = ensure_groups()
     user.groups.add(*(groups[r] for r in roles))
     return user
