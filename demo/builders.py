@@ -10,6 +10,7 @@ from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from applications import reporting, services
@@ -64,16 +65,25 @@ CATEGORIES = [
     (3, "cat-3", "Kategorie 3 / Catégorie 3", "10000.01", "50000.00", "0.80", Intake.ROLLING, 2, None, False),
     (4, "lighthouse", "Kategorie 4 – Leuchtturm / Projet phare", "50000.01", None, "0.70", Intake.CALL, 3, "90", True),
 ]  # fmt: skip
+PROGRAMME_CODES = [category[1] for category in CATEGORIES]
 
 
 def ensure_groups() -> dict[Role, Group]:
-    return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    """The group of every role, made if missing: one query once they exist (the test suite
+    makes a cast of seven users some 1,200 times)."""
+    groups = {group.name: group for group in Group.objects.filter(name__in=list(Role))}
+    missing = Group.objects.bulk_create(Group(name=r.value) for r in Role if r.value not in groups)
+    groups.update((group.name, group) for group in missing)
+    return {role: groups[role.value] for role in Role}
 
 
 def setup_fund(
     *, years: tuple[int, ...] | None = None, budget: Decimal = Decimal("3000000")
 ) -> Fund:
-    """The Bürgerfonds-like demo fund: four categories, released budgets, a call for category 4."""
+    """The Bürgerfonds-like demo fund: four categories, released budgets, a call for category 4.
+
+    Adds only what is missing, a few queries in all (the test suite sets up a fund for almost
+    every test)."""
     fund, _created = Fund.objects.get_or_create(
         reference_prefix="BF",
         defaults={
@@ -84,37 +94,60 @@ def setup_fund(
     )
     today = clock.today()
     years = years or (today.year - 1, today.year, today.year + 1)
-    for cat, code, name, low, high, share, intake, reviews, minimum, partner in CATEGORIES:
-        programme, _created = Programme.objects.get_or_create(
+    existing_codes = set(Programme.objects.filter(fund=fund).values_list("code", flat=True))
+    Programme.objects.bulk_create(
+        Programme(
             fund=fund,
             code=code,
-            defaults={
-                "name": name,
-                "category": cat,
-                "min_amount": Decimal(low),
-                "max_amount": Decimal(high) if high else None,
-                "max_share": Decimal(share),
-                "intake": intake,
-                "reviews_required": reviews,
-                "minimum_score": Decimal(minimum) if minimum else None,
-                "rubric": RUBRIC,
-                "payment_plan": STANDARD_PLAN,
-                "languages": ["de", "fr"],
-                "requires_cross_border_partner": partner,
-            },
+            name=name,
+            category=cat,
+            min_amount=Decimal(low),
+            max_amount=Decimal(high) if high else None,
+            max_share=Decimal(share),
+            intake=intake,
+            reviews_required=reviews,
+            minimum_score=Decimal(minimum) if minimum else None,
+            rubric=RUBRIC,
+            payment_plan=STANDARD_PLAN,
+            languages=["de", "fr"],
+            requires_cross_border_partner=partner,
         )
-        for year in years:
-            BudgetAllocation.objects.get_or_create(
-                programme=programme, year=year, defaults={"amount": budget, "released": True}
-            )
-        if intake == Intake.CALL:
-            for month_day in ((2, 28), (6, 30), (10, 31)):
-                closes = date(today.year, *month_day)
-                Call.objects.get_or_create(
-                    programme=programme,
-                    title=f"{name} {closes:%d.%m.%Y}",
-                    defaults={"opens_on": closes - timedelta(days=120), "closes_on": closes},
+        for cat, code, name, low, high, share, intake, reviews, minimum, partner in CATEGORIES
+        if code not in existing_codes
+    )
+    found = {p.code: p for p in Programme.objects.filter(fund=fund, code__in=PROGRAMME_CODES)}
+    programmes = [found[code] for code in PROGRAMME_CODES]  # in the order of CATEGORIES
+    allocated = set(
+        BudgetAllocation.objects.filter(programme__in=programmes).values_list(
+            "programme_id", "year"
+        )
+    )
+    BudgetAllocation.objects.bulk_create(
+        BudgetAllocation(programme=programme, year=year, amount=budget, released=True)
+        for programme in programmes
+        for year in years
+        if (programme.pk, year) not in allocated
+    )
+    calls = set(Call.objects.filter(programme__in=programmes).values_list("programme_id", "title"))
+    new_calls = []
+    for (_cat, _code, name, _low, _high, _share, intake, *_rest), programme in zip(
+        CATEGORIES, programmes, strict=True
+    ):
+        if intake != Intake.CALL:
+            continue
+        for month_day in ((2, 28), (6, 30), (10, 31)):
+            closes = date(today.year, *month_day)
+            title = f"{name} {closes:%d.%m.%Y}"
+            if (programme.pk, title) not in calls:
+                new_calls.append(
+                    Call(
+                        programme=programme,
+                        title=title,
+                        opens_on=closes - timedelta(days=120),
+                        closes_on=closes,
+                    )
                 )
+    Call.objects.bulk_create(new_calls)
     return fund
 
 
@@ -148,14 +181,15 @@ def make_user(
     username: str, *roles: Role, superuser: bool = False, password: str = DEMO_PASSWORD
 ) -> Any:
     user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.org"}
-    )
-    if created:
-        user.set_password(password)
-        user.is_staff = superuser or bool(set(roles) - {Role.FUNDER})
-        user.is_superuser = superuser
-        user.save()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model.objects.create(
+            username=username,
+            email=f"{username}@example.org",
+            password=make_password(password),
+            is_staff=superuser or bool(set(roles) - {Role.FUNDER}),
+            is_superuser=superuser,
+        )
     groups = ensure_groups()
     user.groups.add(*(groups[r] for r in roles))
     return user

@@ -4,7 +4,10 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from applications.models import Application, ApplicationStatus
 from demo import builders as demo
@@ -35,41 +38,104 @@ def assert_references_gapless():
         assert ReferenceCounter.objects.get(year=int(year)).last_number == len(taken)
 
 
+@pytest.fixture(scope="class")
+def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One seeding of 40 applications for the tests that only read it (each in a transaction of
+    its own, rolled back), itself rolled back after the last of them: the tests that seed for
+    themselves need an empty database. Seeding takes seconds; the settings are those the suite's
+    autouse fixtures give a test."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=str(tmp_path_factory.mktemp("seed-media")),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr("applications.documents.render_pdf", lambda html: b"%PDF-1.7 stub\n")
+        cache.clear()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed(40)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(db):
-    return seed(40)
+def seeded(seeded_once, db):
+    return seeded_once
 
 
-def test_every_state_of_both_machines_is_present(seeded):
-    assert Application.objects.count() == 40
-    app_states = set(Application.objects.values_list("status", flat=True))
-    assert app_states == set(ApplicationStatus.values)
-    grant_states = set(Grant.objects.values_list("status", flat=True))
-    assert grant_states == set(GrantStatus.values)
-    assert Grant.objects.count() == Application.objects.filter(status="approved").count()
+class TestFortySeededApplications:
+    """What one seeding of 40 applications holds."""
 
+    def test_every_state_of_both_machines_is_present(self, seeded):
+        assert Application.objects.count() == 40
+        app_states = set(Application.objects.values_list("status", flat=True))
+        assert app_states == set(ApplicationStatus.values)
+        grant_states = set(Grant.objects.values_list("status", flat=True))
+        assert grant_states == set(GrantStatus.values)
+        assert Grant.objects.count() == Application.objects.filter(status="approved").count()
 
-def test_histories_are_real_and_the_ledger_is_sound(seeded):
-    assert verify_chain().ok
-    # Every application that left the draft state has its log rows and a reference.
-    submitted = Application.objects.exclude(status="draft")
-    assert submitted.filter(reference__isnull=True).count() == 0
-    logged = set(TransitionLog.objects.values_list("object_id", flat=True))
-    assert {str(pk) for pk in submitted.values_list("pk", flat=True)} <= logged
-    assert LedgerEntry.objects.filter(kind="commit").count() == Grant.objects.count()
-    assert LedgerEntry.objects.filter(kind="pay").exists()
-    for allocation in BudgetAllocation.objects.all():
-        assert allocation.balances()["remaining"] >= 0, allocation
-    assert_references_gapless()
+    def test_histories_are_real_and_the_ledger_is_sound(self, seeded):
+        assert verify_chain().ok
+        # Every application that left the draft state has its log rows and a reference.
+        submitted = Application.objects.exclude(status="draft")
+        assert submitted.filter(reference__isnull=True).count() == 0
+        logged = set(TransitionLog.objects.values_list("object_id", flat=True))
+        assert {str(pk) for pk in submitted.values_list("pk", flat=True)} <= logged
+        assert LedgerEntry.objects.filter(kind="commit").count() == Grant.objects.count()
+        assert LedgerEntry.objects.filter(kind="pay").exists()
+        for allocation in BudgetAllocation.objects.all():
+            assert allocation.balances()["remaining"] >= 0, allocation
+        assert_references_gapless()
 
+    def test_the_queues_hold_only_work_that_is_still_to_do(self, seeded):
+        from reviews.models import ReviewTask
 
-def test_the_queues_hold_only_work_that_is_still_to_do(seeded):
-    from reviews.models import ReviewTask
+        waiting = ReviewTask.objects.filter(status__in=("open", "claimed"))
+        ended = ("rejected", "withdrawn", "expired", "waitlisted", "approved")
+        assert not waiting.filter(application__status__in=ended, kind__in=("formal_check", "assessment")).exists()  # fmt: skip
+        assert waiting.filter(application__status="submitted", kind="formal_check").exists()
 
-    waiting = ReviewTask.objects.filter(status__in=("open", "claimed"))
-    ended = ("rejected", "withdrawn", "expired", "waitlisted", "approved")
-    assert not waiting.filter(application__status__in=ended, kind__in=("formal_check", "assessment")).exists()  # fmt: skip
-    assert waiting.filter(application__status="submitted", kind="formal_check").exists()
+    def test_logins_are_printed_for_every_role_with_a_progress_bar(self, seeded):
+        out, err = seeded
+        assert "40/40" in err  # tqdm's bar on stderr
+        assert "http://127.0.0.1:8000/admin/" in out
+        rows = [
+            [cell.strip() for cell in line.split("|")] for line in out.splitlines() if "|" in line
+        ]
+        assert ["role", "username", "password"] in rows
+        for role in ("administrator", "reviewer", "programme manager", "finance officer", "funder", "applicant"):  # fmt: skip
+            assert any(row[0] == role and row[2] == demo.DEMO_PASSWORD for row in rows), role
+        printed = {row[1] for row in rows}
+        assert {"admin", "reviewer", "manager", "finance", "funder", "applicant"} <= printed
+
+    def test_applicants_amounts_titles_and_dates_vary(self, seeded):
+        organisations = Organisation.objects.filter(applications__isnull=False).distinct()
+        assert organisations.count() >= 4
+        assert {"DE", "FR"} <= set(organisations.values_list("country", flat=True))
+        groups = Organisation.objects.filter(legal_form=LegalForm.INFORMAL_GROUP)
+        assert groups.exists()
+        assert all(len(group.named_group_members()) >= 3 for group in groups)
+        amounts = list(Application.objects.values_list("requested_amount", flat=True))
+        assert all(0 < amount <= 50000 for amount in amounts)
+        assert len(set(amounts)) > 20
+        programmes = Application.objects.exclude(programme=None).values_list("programme__category")
+        assert {category for (category,) in programmes} == {1, 2, 3}
+        assert Application.objects.values("title").distinct().count() > 20
+        created = Application.objects.order_by("created_at").values_list("created_at", flat=True)
+        assert (created.last() - created.first()).days > 300
+
+    def test_logins_only_prints_the_logins_without_adding_applications(self, seeded):
+        out = StringIO()
+        call_command("seed_demo", logins_only=True, stdout=out)
+        assert Application.objects.count() == 40
+        for _role, username, password in demo.create_cast().logins():
+            assert username in out.getvalue()
+            assert password in out.getvalue()
 
 
 def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
@@ -98,35 +164,6 @@ def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
     assert {str(pk) for pk in submitted} <= logged
 
 
-def test_logins_are_printed_for_every_role_with_a_progress_bar(seeded):
-    out, err = seeded
-    assert "40/40" in err  # tqdm's bar on stderr
-    assert "http://127.0.0.1:8000/admin/" in out
-    rows = [[cell.strip() for cell in line.split("|")] for line in out.splitlines() if "|" in line]
-    assert ["role", "username", "password"] in rows
-    for role in ("administrator", "reviewer", "programme manager", "finance officer", "funder", "applicant"):  # fmt: skip
-        assert any(row[0] == role and row[2] == demo.DEMO_PASSWORD for row in rows), role
-    printed = {row[1] for row in rows}
-    assert {"admin", "reviewer", "manager", "finance", "funder", "applicant"} <= printed
-
-
-def test_applicants_amounts_titles_and_dates_vary(seeded):
-    organisations = Organisation.objects.filter(applications__isnull=False).distinct()
-    assert organisations.count() >= 4
-    assert {"DE", "FR"} <= set(organisations.values_list("country", flat=True))
-    groups = Organisation.objects.filter(legal_form=LegalForm.INFORMAL_GROUP)
-    assert groups.exists()
-    assert all(len(group.named_group_members()) >= 3 for group in groups)
-    amounts = list(Application.objects.values_list("requested_amount", flat=True))
-    assert all(0 < amount <= 50000 for amount in amounts)
-    assert len(set(amounts)) > 20
-    programmes = Application.objects.exclude(programme=None).values_list("programme__category")
-    assert {category for (category,) in programmes} == {1, 2, 3}
-    assert Application.objects.values("title").distinct().count() > 20
-    created = Application.objects.order_by("created_at").values_list("created_at", flat=True)
-    assert (created.last() - created.first()).days > 300
-
-
 def test_running_twice_adds_more_without_failing(db):
     seed(3, seed=1)
     out, _err = seed(3, seed=1)
@@ -143,12 +180,3 @@ def test_apportion_keeps_proportions_and_every_state():
     assert approved == 46_000
     assert apportion(len(MIX), weights, at_least_one=True) == [1] * len(MIX)
     assert sum(apportion(7, weights, at_least_one=True)) == 7
-
-
-def test_logins_only_prints_the_logins_without_adding_applications(seeded):
-    out = StringIO()
-    call_command("seed_demo", logins_only=True, stdout=out)
-    assert Application.objects.count() == 40
-    for _role, username, password in demo.create_cast().logins():
-        assert username in out.getvalue()
-        assert password in out.getvalue()

@@ -63,7 +63,7 @@ def test_a_mail_server_that_never_answers_fails_the_attempt_and_the_message_goes
     settings.TASKS = DUMMY_TASKS  # queued only: the test sends
     settings.EMAIL_BACKEND = f"{__name__}.WatchedSMTPBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent_mail_server.port
-    settings.EMAIL_TIMEOUT = 2  # the timeout under test
+    settings.EMAIL_TIMEOUT = 0.5  # the timeout under test (the server never answers)
     WatchedSMTPBackend.seen = []
     message = queue_invitation()
 
