@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
 
 from applications.rules import (
     PUBLIC_MAIL_DOMAINS,
@@ -75,17 +73,14 @@ def holds(task: Any, user: Any) -> bool:
 
 def below_claim_limit(user: Any) -> bool:
     """The reviewer holds fewer claimed tasks than their profile allows (no profile: no limit).
-    One query: is there a profile whose limit the claimed tasks have reached?"""
-    held = (
-        apps.get_model("reviews", "ReviewTask")
-        .objects.filter(assignee=OuterRef("user"), status="claimed")
-        .order_by()
-        .values("assignee")
-        .annotate(count=Count("pk"))
-        .values("count")
+    One query, through the user's own relations: has the count of claimed tasks reached the
+    profile's limit?"""
+    reached = (
+        user._meta.model._default_manager.filter(pk=user.pk)
+        .annotate(held=Count("review_tasks", filter=Q(review_tasks__status="claimed")))
+        .filter(reviewer_profile__max_open_tasks__lte=F("held"))
     )
-    profiles = apps.get_model("reviews", "ReviewerProfile").objects.filter(user=user)
-    return not profiles.filter(max_open_tasks__lte=Coalesce(Subquery(held), 0)).exists()
+    return not reached.exists()
 
 
 # --- the task's transitions (`permission=`) --------------------------------------------------------
