@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "reviews",
+    "public",
     "demo",
 ]
 

@@ -1,8 +1,8 @@
 """The shape of the code, read from the source (nothing is imported):
 
-- imports flow one way, `demo -> reviews -> applications -> grants -> organisations -> accounts ->
-  workflows`: an app imports its own modules and those of the apps below it, never one above
-  (`workflows` no domain app, `accounts` only `workflows`);
+- imports flow one way, `demo -> public -> reviews -> applications -> grants -> organisations ->
+  accounts -> workflows`: an app imports its own modules and those of the apps below it, never
+  one above (`workflows` no domain app, `accounts` only `workflows`);
 - no app imports itself in a circle, counting the imports inside functions (a lazy import hides
   a cycle, it does not remove it);
 - a rule module imports no model of its own app (the models import the rules) and looks no model
@@ -23,7 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # From the top to the bottom: each app may import the ones after it.
-LAYERS = ("demo", "reviews", "applications", "grants", "organisations", "accounts", "workflows")
+LAYERS = (
+    "demo",
+    "public",
+    "reviews",
+    "applications",
+    "grants",
+    "organisations",
+    "accounts",
+    "workflows",
+)
 
 
 @dataclass(frozen=True)

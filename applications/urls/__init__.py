@@ -7,7 +7,8 @@ from applications.views import documents, drafts, eligibility, organisations, po
 app_name = "applications"
 
 urlpatterns = [
-    path("", portal.home, name="home"),
+    # the signed-in start page ("/" is the public home, which sends signed-in people here)
+    path("start/", portal.home, name="home"),
     # organisations and their members
     path("organisations/new/", organisations.organisation_create, name="organisation_create"),
     path("organisations/switch/", organisations.switch_organisation, name="switch_organisation"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,9 +11,10 @@ from applications.forms.eligibility import EligibilityForm
 from applications.views.drafts import default_fund
 
 
-@login_required
 def eligibility(request: HttpRequest) -> HttpResponse:
-    """GET with the answers (so htmx can ask on every change, and the result can be bookmarked)."""
+    """GET with the answers (so htmx can ask on every change, and the result can be bookmarked).
+    Open to visitors who are not signed in: the verdict leads them through sign-up back here,
+    with their answers in the address, and on into the draft."""
     asked = bool(request.GET)
     form = EligibilityForm(request.GET or None, initial=_initial(request))
     verdict = (

@@ -406,7 +406,7 @@ def applicant_urls(application: Application, grant_application: Application, org
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_users_are_sent_to_sign_in_everywhere(client: Any, cast: Any, draft: Application, method: str) -> None:  # fmt: skip
     granted = demo.drive(cast, "approved", "offered")
-    urls = [*applicant_urls(draft, granted, cast.organisation), reverse("applications:home"), reverse("applications:eligibility"), reverse("applications:organisation_create"), reverse("applications:draft_start")]  # fmt: skip
+    urls = [*applicant_urls(draft, granted, cast.organisation), reverse("applications:home"), reverse("applications:organisation_create"), reverse("applications:draft_start")]  # fmt: skip
     for url in urls:
         response = getattr(client, method)(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url  # fmt: skip

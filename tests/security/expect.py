@@ -102,6 +102,23 @@ def signed_in(expect: Expect | Callable[[str], Expect]) -> Rule:
     return rule
 
 
+def visitors_too(expect: Expect | Callable[[str], Expect]) -> Rule:
+    """Open to visitors who are not signed in as well (they read it); the signed-in roles get
+    `expect`."""
+
+    def rule(role: str, target: Target, world: World) -> Expect:
+        if role == "anonymous":
+            return E(OK, READ)
+        return expect(role) if callable(expect) else expect
+
+    return rule
+
+
+def front_door(role: str, target: Target, world: World) -> Expect:
+    """The public home: visitors read it; signed-in people are sent on to their start page."""
+    return E(OK) if role == "anonymous" else E(REDIRECT)
+
+
 def see(sees: Callable[[str, Any, World], bool], ok: Expect = SEEN) -> Rule:
     def rule(role: str, target: Target, world: World) -> Expect:
         if role == "anonymous":

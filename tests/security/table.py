@@ -49,6 +49,7 @@ from tests.security.expect import (
     finance_row,
     first_of,
     formal_check_body,
+    front_door,
     grant_api_targets,
     grant_sees,
     grant_sees_api,
@@ -78,6 +79,7 @@ from tests.security.expect import (
     start_a_draft,
     task_sees,
     tasks,
+    visitors_too,
     workspace,
     wrong_method,
 )
@@ -166,7 +168,7 @@ PAGES: dict[str, Row] = {
         shows=("invitation",),
     ),
     "applications:eligibility": Row(
-        no_target, signed_in(applicant_page), signed_in(applicant_post)
+        no_target, visitors_too(applicant_page), visitors_too(applicant_post)
     ),
     "applications:draft_start": Row(
         lambda w: [Target("-", data={"title": "Neues Projekt"})],
@@ -507,6 +509,8 @@ PAGES.update(
             lambda w: [Target("-", {"token": "no-such-token"})], public, public
         ),
         "set_language": Row(lambda w: [Target("-", data={"language": "de"})], public, public),
+        # --- the fund's public face ---
+        "public:home": Row(no_target, front_door, wrong_method(front_door)),
     }
 )
 

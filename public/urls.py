@@ -1,0 +1,11 @@
+"""Routes of the public pages (namespace `public:`)."""
+
+from django.urls import path
+
+from public import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,30 @@
+"""Thin views of the public pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from grants.money import ZERO
+from public import selectors
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The fund's front door. Signed-in people go on to their own start page."""
+    if request.user.is_authenticated:
+        return redirect("applications:home")
+    fund = selectors.public_fund()
+    offers = selectors.programmes_on_offer(fund) if fund is not None else []
+    amounts = [offer.max_amount for offer in offers if offer.max_amount is not None]
+    return render(
+        request,
+        "public/home.html",
+        {
+            "fund": fund,
+            "offers": offers,
+            "largest_amount": max(amounts, default=ZERO),
+            "open_calls": [call for offer in offers for call in offer.open_calls],
+        },
+    )
