@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from grants.models import Call, Fund, Intake, Programme
+from public.models import Page
 from workflows import clock
 
 # Calls that open within this many days are announced beside the open ones.
@@ -77,3 +80,8 @@ def programmes_on_offer(fund: Fund, *, today: date | None = None) -> list[Progra
         ProgrammeOffer(programme, open_calls[programme.pk], coming_calls[programme.pk])
         for programme in programmes
     ]
+
+
+def published_pages() -> QuerySet[Page]:
+    """The fund's texts staff have published (drafts stay in the admin)."""
+    return Page.objects.filter(is_published=True)

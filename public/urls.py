@@ -8,4 +8,5 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("pages/<slug:kind>/", views.page, name="page"),
 ]

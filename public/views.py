@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from grants.money import ZERO
@@ -26,5 +26,16 @@ def home(request: HttpRequest) -> HttpResponse:
             "offers": offers,
             "largest_amount": max(amounts, default=ZERO),
             "open_calls": [call for offer in offers for call in offer.open_calls],
+            "pages": list(selectors.published_pages()),
         },
+    )
+
+
+@require_safe
+def page(request: HttpRequest, kind: str) -> HttpResponse:
+    """One of the fund's texts, in the reader's language (or the fallback); unpublished: 404."""
+    return render(
+        request,
+        "public/page.html",
+        {"page": get_object_or_404(selectors.published_pages(), kind=kind)},
     )

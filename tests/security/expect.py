@@ -114,6 +114,11 @@ def visitors_too(expect: Expect | Callable[[str], Expect]) -> Rule:
     return rule
 
 
+def public_text(role: str, target: Target, world: World) -> Expect:
+    """The fund's published texts are for everyone; a draft is not there for anyone."""
+    return E(OK) if target.label == "published" else E(HIDDEN)
+
+
 def front_door(role: str, target: Target, world: World) -> Expect:
     """The public home: visitors read it; signed-in people are sent on to their start page."""
     return E(OK) if role == "anonymous" else E(REDIRECT)

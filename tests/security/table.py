@@ -66,6 +66,7 @@ from tests.security.expect import (
     organisations,
     payment_reader,
     public,
+    public_text,
     read_only,
     reassign_rule,
     reassign_to,
@@ -511,6 +512,11 @@ PAGES.update(
         "set_language": Row(lambda w: [Target("-", data={"language": "de"})], public, public),
         # --- the fund's public face ---
         "public:home": Row(no_target, front_door, wrong_method(front_door)),
+        "public:page": Row(
+            lambda w: [Target("published", {"kind": "imprint"}), Target("draft", {"kind": "faq"})],
+            public_text,
+            wrong_method(public_text),
+        ),
     }
 )
 
@@ -800,6 +806,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     # The README does not speak of these: policy, budgets, the ledger, reviewer profiles,
     # accounts, sign-in records. Only "no 500, staff only" is checked.
     "grants.fund": AdminModel(one(first_of("grants.Fund")), None),
+    "public.page": AdminModel(one(first_of("public.Page")), None),
     "grants.programme": AdminModel(one(first_of("grants.Programme")), None),
     "grants.call": AdminModel(one(first_of("grants.Call")), None),
     "grants.budgetallocation": AdminModel(one(first_of("grants.BudgetAllocation")), None),

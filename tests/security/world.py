@@ -49,6 +49,7 @@ from grants.models import (
 )
 from organisations import services as organisation_services
 from organisations.models import Invitation, Organisation
+from public.models import Page, PageKind
 from reviews import services as review_services
 from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
 from workflows import clock
@@ -215,6 +216,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _paperwork(world)
     _conflicts(world)
     _retried_api_call(world)
+    _public_pages()
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -222,6 +224,12 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
         TransitionLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     )
     return world
+
+
+def _public_pages() -> None:
+    """The fund's texts: one published (everyone reads it), one still a draft (nobody does)."""
+    Page.objects.create(kind=PageKind.IMPRINT, title_de="Impressum", body_de="Demo-Fonds, Berlin.", is_published=True)  # fmt: skip
+    Page.objects.create(kind=PageKind.FAQ, title_de="Häufige Fragen", body_de="Entwurf.")
 
 
 def _title(key: str) -> str:

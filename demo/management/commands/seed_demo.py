@@ -36,6 +36,7 @@ from applications.emails import SITE_URL
 from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
+from demo.pages import ensure_public_pages
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from grants.models import BudgetAllocation, GrantStatus
 from organisations.choices import LegalForm
@@ -426,6 +427,7 @@ class Command(BaseCommand):
         self.ensure_budget(fund, needed)
         cast = demo.create_cast(fund)
         ensure_reviewer_profiles(cast)
+        ensure_public_pages()
         applicants: list[tuple[Organisation, Any]] = [(cast.organisation, cast.applicant)]
         for number, spec in enumerate(specs, start=1):
             applicants.append(ensure_organisation(spec, number))
