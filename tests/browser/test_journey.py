@@ -72,7 +72,7 @@ def sign_up_and_register(page: Any, *, language: str, email: str, organisation: 
     page.click("#signup-form button[type=submit]")
     page.wait_for_url(re.compile(r"/accounts/signup/inbox/"))
     page.goto(mail_link(r"http://\S+/accounts/confirm/\S+/"))
-    page.wait_for_url(f"{page.base}/")
+    page.wait_for_url(f"{page.base}/start/")
 
     page.click("a[href='/organisations/new/']")
     page.fill("#id_name", organisation["name"])
@@ -293,7 +293,7 @@ def login(page: Any, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", demo.DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{page.base}/")
+    page.wait_for_url(f"{page.base}/start/")
 
 
 def tab_to(page: Any, element_id: str, *, limit: int = 60) -> None:
