@@ -28,6 +28,9 @@ DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"
 # How long any wait in these tests may take before it counts as hanging (a busy CI machine).
 GENEROUS = 60
 
+# A signed-in page that reads the database ("/" only redirects a signed-in person there).
+START_PAGE = "/start/"
+
 
 class WatchedSMTPBackend(smtp.EmailBackend):
     """Django's SMTP backend, noting what the database looked like when the server was asked:
@@ -162,13 +165,13 @@ def terminate_backend(pid: int) -> None:
 def test_a_dropped_database_connection_is_replaced_before_the_next_request_uses_it(persistent_connections: Any, signed_in_session: str) -> None:  # fmt: skip
     persistent_connections(health_checks=True)
     handler = WSGIHandler()
-    assert get_through_wsgi(handler, "/", session=signed_in_session) == 200
+    assert get_through_wsgi(handler, START_PAGE, session=signed_in_session) == 200
     kept = connection.connection
     assert kept is not None  # persistent: still open between requests
     pid = kept.info.backend_pid
     terminate_backend(pid)
 
-    assert get_through_wsgi(handler, "/", session=signed_in_session) == 200
+    assert get_through_wsgi(handler, START_PAGE, session=signed_in_session) == 200
     assert connection.connection is not None
     assert connection.connection.info.backend_pid != pid  # a new connection
 
@@ -178,10 +181,10 @@ def test_a_dropped_database_connection_is_replaced_before_the_next_request_uses_
 def test_without_health_checks_the_request_after_a_dropped_connection_fails(persistent_connections: Any, signed_in_session: str) -> None:  # fmt: skip
     persistent_connections(health_checks=False)
     handler = WSGIHandler()
-    assert get_through_wsgi(handler, "/", session=signed_in_session) == 200
+    assert get_through_wsgi(handler, START_PAGE, session=signed_in_session) == 200
     assert connection.connection is not None
     terminate_backend(connection.connection.info.backend_pid)
 
-    assert get_through_wsgi(handler, "/", session=signed_in_session) == 500
+    assert get_through_wsgi(handler, START_PAGE, session=signed_in_session) == 500
     # Django drops the broken connection at the end of that request: the next one works.
-    assert get_through_wsgi(handler, "/", session=signed_in_session) == 200
+    assert get_through_wsgi(handler, START_PAGE, session=signed_in_session) == 200
