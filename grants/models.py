@@ -43,6 +43,11 @@ class Fund(models.Model):
         return self.name
 
 
+def site_fund() -> Fund | None:
+    """The fund this installation serves: the first (one site serves one fund)."""
+    return Fund.objects.order_by("pk").first()
+
+
 class ReferenceCounter(models.Model):
     """Last reference number handed out per fund and year; incremented under a row lock."""
 

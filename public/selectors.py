@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -26,22 +25,6 @@ class ProgrammeOffer:
     coming_calls: list[Call] = field(default_factory=list)
 
     @property
-    def min_amount(self) -> Decimal:
-        return self.programme.min_amount
-
-    @property
-    def max_amount(self) -> Decimal | None:
-        return self.programme.max_amount
-
-    @property
-    def max_share_percent(self) -> Decimal:
-        return self.programme.max_share * 100
-
-    @property
-    def lead_time_days(self) -> int:
-        return self.programme.lead_time_days
-
-    @property
     def rolling(self) -> bool:
         return self.programme.intake == Intake.ROLLING
 
@@ -49,15 +32,6 @@ class ProgrammeOffer:
     def earliest_start(self) -> date:
         """The first day a project applied for today may start (the lead time)."""
         return clock.today() + timedelta(days=self.programme.lead_time_days)
-
-    @property
-    def accepts_applications(self) -> bool:
-        return self.rolling or bool(self.open_calls)
-
-
-def public_fund() -> Fund | None:
-    """The fund this site presents (the first; a site serves one fund)."""
-    return Fund.objects.order_by("pk").first()
 
 
 def programmes_on_offer(fund: Fund, *, today: date | None = None) -> list[ProgrammeOffer]:

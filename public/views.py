@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from grants.models import site_fund
 from grants.money import ZERO
 from public import selectors
 
@@ -15,9 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """The fund's front door. Signed-in people go on to their own start page."""
     if request.user.is_authenticated:
         return redirect("applications:home")
-    fund = selectors.public_fund()
+    fund = site_fund()
     offers = selectors.programmes_on_offer(fund) if fund is not None else []
-    amounts = [offer.max_amount for offer in offers if offer.max_amount is not None]
+    amounts = [o.programme.max_amount for o in offers if o.programme.max_amount is not None]
     return render(
         request,
         "public/home.html",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.models import GENESIS_HASH, TransitionLog, chain_digest, lock_chain
+from workflows.models import GENESIS_HASH, TransitionLog, link_onto_chain
 
 
 @dataclass(frozen=True)
@@ -124,11 +124,6 @@ def log_states_reached_before_the_log(
         if state != logged.get(str(pk), initial)
     ]
     if rows:
-        lock_chain()
-        previous = log.objects.order_by("-id").values_list("hash", flat=True).first()
-        previous = previous or GENESIS_HASH
-        for row in rows:
-            row.prev_hash = previous
-            row.hash = previous = chain_digest(row)
+        link_onto_chain(log, rows)
         log.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

@@ -64,6 +64,18 @@ def normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
+def link_onto_chain(log_model: Any, rows: list[Any]) -> None:
+    """The one place that links rows: lock the chain, then give each unsaved row, in order, the
+    hash of the row before it and its own. `log_model` is TransitionLog, or a migration's
+    historical copy of it; the caller inserts the rows in the same transaction."""
+    lock_chain()
+    previous = log_model.objects.order_by("-id").values_list("hash", flat=True).first()
+    previous = previous or GENESIS_HASH
+    for row in rows:
+        row.prev_hash = previous
+        row.hash = previous = chain_digest(row)
+
+
 def chain_digest(row: Any) -> str:
     """SHA-256 over a log row's content and the previous row's hash. A function of the row's
     fields only, so that migrations can chain rows of the historical model too."""
@@ -144,15 +156,10 @@ class TransitionLog(models.Model):
     def append_rows(cls, rows: list[TransitionLog]) -> None:
         """Chain unsaved rows, in their order, onto the end of the log and insert them.
 
-        The one place that links rows: `append()` passes one, bulk loads of whole histories
-        (the demo's copies) pass many. Call inside the transaction that writes what they record.
+        `append()` passes one, bulk loads of whole histories (the demo's copies) pass many. Call
+        inside the transaction that writes what they record.
         """
-        lock_chain()
-        previous = cls.objects.order_by("-id").values_list("hash", flat=True).first()
-        previous = previous or GENESIS_HASH
-        for row in rows:
-            row.prev_hash = previous
-            row.hash = previous = row.content_digest()
+        link_onto_chain(cls, rows)
         if len(rows) == 1:
             super(TransitionLog, rows[0]).save(force_insert=True)
         else:

@@ -28,7 +28,7 @@ from applications.forms import drafts as section_forms
 from applications.models import Application, ApplicationStatus, BudgetLine
 from applications.services import EDITABLE_STATES
 from applications.views.common import visible_application_or_404
-from grants.models import Fund
+from grants.models import Fund, site_fund
 from workflows import clock
 from workflows.errors import RuleViolation, WorkflowError
 
@@ -208,7 +208,7 @@ def htmx_login_required(view: Any) -> Any:
 
 
 def default_fund() -> Fund:
-    fund = Fund.objects.order_by("pk").first()
+    fund = site_fund()
     if fund is None:
         raise Http404
     return fund
