@@ -88,7 +88,7 @@ test: $(STAMP) ## run the whole test suite (SQLite unless DATABASE_URL says othe
 	$(PYTEST) $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 check: $(STAMP) ## the fast part of the suite: no browser, schemathesis or PostgreSQL tests
-	$(PYTEST) $(PYTEST_PARALLEL) -m "not browser and not slow and not postgres" $(PYTEST_ARGS)
+	MICROGRANTS_QUICK_EXAMPLES=1 $(PYTEST) $(PYTEST_PARALLEL) -m "not browser and not slow and not postgres" $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) ## run the whole test suite on PostgreSQL (POSTGRES_URL)
 	DATABASE_URL=$(POSTGRES_URL) $(PYTEST) --create-db $(PYTEST_PARALLEL) $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,14 @@ from demo import builders as demo
 from grants.models import Grant, LedgerEntry, Payment, ReferenceCounter, RepaymentClaim
 from organisations.models import Organisation
 from workflows.models import TransitionLog
+
+
+def generated_examples(full: int) -> int:
+    """How many generated examples a property test runs: all of them in `make test` and CI, a
+    third in `make check` (MICROGRANTS_QUICK_EXAMPLES=1), which is the quick loop while working."""
+    if os.environ.get("MICROGRANTS_QUICK_EXAMPLES") == "1":
+        return max(3, full // 3)
+    return full
 
 
 def field_values(obj: models.Model) -> dict[str, Any]:

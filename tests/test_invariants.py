@@ -80,6 +80,7 @@ from reviews.services import (
     reassign,
     release,
 )
+from tests.support import generated_examples
 from workflows import clock
 from workflows.audit import verify_chain
 from workflows.engine import transition_table
@@ -856,7 +857,7 @@ def people(cast: demo.Cast, other_applicant: Any, other_organisation: Organisati
 
 
 WALK_SETTINGS = settings(
-    max_examples=25,
+    max_examples=generated_examples(25),
     stateful_step_count=25,
     deadline=None,
     database=None,

@@ -31,7 +31,7 @@ from grants import finance
 from grants import services as grant_services
 from grants.models import Grant, LedgerEntry, Payment, PaymentBatch
 from organisations.models import Organisation
-from tests.support import assert_readable, unchanged
+from tests.support import assert_readable, generated_examples, unchanged
 from workflows import clock
 from workflows.errors import RuleViolation, TransitionForbidden, TransitionNotAllowed
 from workflows.models import TransitionLog
@@ -108,7 +108,7 @@ def test_names_are_transliterated_readably(typed: str, sent: str) -> None:
     assert finance.sepa_text(typed, limit=70) == sent
 
 
-@hypothesis_settings(database=None, max_examples=300, deadline=None)
+@hypothesis_settings(database=None, max_examples=generated_examples(300), deadline=None)
 @given(text=st.text(), limit=st.integers(min_value=1, max_value=140))
 def test_transliterated_text_keeps_to_the_sepa_set_and_the_limit(text: str, limit: int) -> None:
     sent = finance.sepa_text(text, limit=limit)
@@ -120,7 +120,7 @@ def test_transliterated_text_keeps_to_the_sepa_set_and_the_limit(text: str, limi
 
 @hypothesis_settings(
     database=None,
-    max_examples=25,
+    max_examples=generated_examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

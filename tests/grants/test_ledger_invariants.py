@@ -49,6 +49,7 @@ from grants.models import (
     RepaymentStatus,
 )
 from grants.money import cents
+from tests.support import generated_examples
 from workflows import clock
 from workflows.errors import WorkflowError
 
@@ -220,7 +221,7 @@ class LedgerWalk(RuleBasedStateMachine):
 
 
 WALK_SETTINGS = settings(
-    max_examples=20,
+    max_examples=generated_examples(20),
     stateful_step_count=15,
     deadline=None,
     database=None,

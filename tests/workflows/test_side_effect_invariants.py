@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from applications.models import Document
 from demo import builders as demo
 from reviews.models import ReviewTask
+from tests.support import generated_examples
 from workflows import clock, effects
 from workflows.models import OutboxMessage, SideEffect, SideEffectStatus, TransitionLog
 
@@ -143,7 +144,7 @@ class Workers(RuleBasedStateMachine):
 
 
 WORKERS_SETTINGS = settings(
-    max_examples=15,
+    max_examples=generated_examples(15),
     stateful_step_count=16,
     deadline=None,
     database=None,
