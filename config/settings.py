@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # ?lang=fr: the public pages' address per language (hreflang, sitemap, shared links).
+    "public.language.LanguageFromAddressMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -202,6 +205,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Languages and time ---------------------------------------------------------------------
+# How long a public page stays cached for visitors at most; changes invalidate it at once
+# (public/cache.py), so this only bounds the memory of pages nobody asks for again.
+PUBLIC_PAGES_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGES_CACHE_SECONDS", "3600"))
+
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

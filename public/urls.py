@@ -1,12 +1,22 @@
 """Routes of the public pages (namespace `public:`)."""
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from public import views
+from public import discovery, views
+from public.cache import cached_for_visitors
 
 app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("pages/<slug:kind>/", views.page, name="page"),
+    path("robots.txt", discovery.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        cached_for_visitors(sitemap_views.sitemap),
+        {"sitemaps": discovery.SITEMAPS},
+        name="sitemap",
+    ),
+    path("feed.atom", cached_for_visitors(discovery.news_feed), name="feed"),
 ]

@@ -9,9 +9,11 @@ from django.views.decorators.http import require_safe
 from grants.models import site_fund
 from grants.money import ZERO
 from public import selectors
+from public.cache import cached_for_visitors
 
 
 @require_safe
+@cached_for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     """The fund's front door. Signed-in people go on to their own start page."""
     if request.user.is_authenticated:
@@ -33,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_for_visitors
 def page(request: HttpRequest, kind: str) -> HttpResponse:
     """One of the fund's texts, in the reader's language (or the fallback); unpublished: 404."""
     return render(

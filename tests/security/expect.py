@@ -119,6 +119,11 @@ def public_text(role: str, target: Target, world: World) -> Expect:
     return E(OK) if target.label == "published" else E(HIDDEN)
 
 
+def everyone_reads(role: str, target: Target, world: World) -> Expect:
+    """robots.txt, the sitemap and the feed: the same public answer for every role."""
+    return E(OK)
+
+
 def front_door(role: str, target: Target, world: World) -> Expect:
     """The public home: visitors read it; signed-in people are sent on to their start page."""
     return E(OK) if role == "anonymous" else E(REDIRECT)

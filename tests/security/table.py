@@ -43,6 +43,7 @@ from tests.security.expect import (
     decision_access,
     declare_rule,
     editable_member,
+    everyone_reads,
     exported_batch,
     few_callers,
     files_sees,
@@ -517,6 +518,9 @@ PAGES.update(
             public_text,
             wrong_method(public_text),
         ),
+        "public:robots": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        "public:sitemap": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        "public:feed": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
     }
 )
 
