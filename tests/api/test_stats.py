@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from applications.api.statistics import GROUPS, statistics
+from applications.statistics import GROUPS, statistics
 from applications.models import Application
 from grants.models import LedgerEntry, LedgerKind
 from tests.api.conftest import World
