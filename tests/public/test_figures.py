@@ -161,7 +161,9 @@ def test_a_breakdown_downloads_as_csv_with_dot_decimals_in_any_language(
     response = client.get(reverse("public:figures_csv", args=["country"]))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="funded-projects-by-country.csv"'
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="funded-projects-by-country.csv"'
+    )
     text = response.content.decode("utf-8")
     assert text.splitlines()[0] == "code,name,projects,amount_awarded_eur,amount_paid_eur"
     assert "DE,Deutschland,1,4000.00,3000.00" in text.splitlines()

@@ -100,6 +100,16 @@ from tests.security.probe import (
 )
 from tests.security.world import pdf_upload
 
+
+def for_everyone(role: str, target: Target, world: object) -> frozenset[str]:
+    """Public figures and open data: the same answer for every reader."""
+    return E(OK)
+
+
+def breakdown_csv(role: str, target: Target, world: object) -> frozenset[str]:
+    return E(OK) if target.label != "unknown" else E(HIDDEN)
+
+
 # --- pages: the portal, the review workspace ---------------------------------------------------
 
 PAGES: dict[str, Row] = {
@@ -516,6 +526,23 @@ PAGES.update(
             lambda w: [Target("published", {"kind": "imprint"}), Target("draft", {"kind": "faq"})],
             public_text,
             wrong_method(public_text),
+        ),
+        # The open figures: aggregates for everyone, signed in or not; a CSV per breakdown (an
+        # unknown one is not there); the 360Giving files of the grants published by consent.
+        "public:figures": Row(no_target, for_everyone, wrong_method(for_everyone)),
+        "public:figures_csv": Row(
+            lambda w: [
+                Target("by region", {"breakdown": "region"}),
+                Target("unknown", {"breakdown": "colour"}),
+            ],
+            breakdown_csv,
+            wrong_method(breakdown_csv),
+        ),
+        "public:open_data_json": Row(
+            no_target, for_everyone, wrong_method(for_everyone), shows=("published",)
+        ),
+        "public:open_data_csv": Row(
+            no_target, for_everyone, wrong_method(for_everyone), shows=("published",)
         ),
     }
 )
