@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -14,12 +16,25 @@ class PublicConfig(AppConfig):
 
         # Whatever the cached public pages show: a change to any of these forgets them all.
         for model in self.public_sources():
-            uid = f"public-pages:{model._meta.label}"
-            post_save.connect(invalidate_public_pages, sender=model, dispatch_uid=uid + ":save")
-            post_delete.connect(invalidate_public_pages, sender=model, dispatch_uid=uid + ":del")
+            self.connect(model, invalidate_public_pages)
+        # The open figures count approved applications and paid grants; a draft being saved
+        # (every few seconds while someone writes) changes nothing public.
+        from applications.models import Application, ApplicationStatus
+
+        def unless_a_draft(sender: type, instance: Application, **kwargs: Any) -> None:
+            if instance.status != ApplicationStatus.DRAFT:
+                invalidate_public_pages()
+
+        self.connect(Application, unless_a_draft)
+
+    @staticmethod
+    def connect(model: type[models.Model], receiver: Any) -> None:
+        uid = f"public-pages:{model._meta.label}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}:save", weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
 
     def public_sources(self) -> list[type[models.Model]]:
-        from grants.models import Call, Fund, Programme
+        from grants.models import Call, Fund, Grant, Payment, Programme, RepaymentClaim
         from public.models import Page
 
-        return [Page, Fund, Programme, Call]
+        return [Page, Fund, Programme, Call, Grant, Payment, RepaymentClaim]

@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from public import discovery, views
+from public import discovery, figures_views, views
 from public.cache import cached_for_visitors
 
 app_name = "public"
@@ -11,6 +11,14 @@ app_name = "public"
 urlpatterns = [
     path("", views.home, name="home"),
     path("pages/<slug:kind>/", views.page, name="page"),
+    path("figures/", cached_for_visitors(figures_views.figures_page), name="figures"),
+    path(
+        "figures/<slug:breakdown>.csv",
+        cached_for_visitors(figures_views.figures_csv),
+        name="figures_csv",
+    ),
+    path("figures/open-data/360giving.json", figures_views.open_data_json, name="open_data_json"),
+    path("figures/open-data/360giving.csv", figures_views.open_data_csv, name="open_data_csv"),
     path("robots.txt", discovery.robots_txt, name="robots"),
     path(
         "sitemap.xml",

@@ -1,12 +1,11 @@
-"""Statistics of the applications in the caller's scope: one grouped query."""
+"""Statistics of the applications in the caller's scope: one grouped query, the aggregation of
+`applications.statistics` (which the public figures page reads too)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear, NullIf
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -18,41 +17,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from applications.api.serializers import MONEY
 from applications.api.views import applications_for
 from applications.filters import StatisticsFilter
 from applications.models import Application, ApplicationStatus, Theme
+from applications.statistics import GROUPS, statistics
 from grants.api.auth import HasApiAccess
-from grants.models import LedgerEntry, LedgerKind
 from organisations.choices import Region
 from workflows.api.conditional import ConditionalGetMixin
 from workflows.api.problems import single_query_value
-
-
-def paid_of_grant() -> Subquery:
-    """Payments made on the application's grant, as a subquery: joining the ledger would repeat
-    the application's row once per entry and multiply its requested amount."""
-    entries = (
-        LedgerEntry.objects.filter(grant__application=OuterRef("pk"), kind=LedgerKind.PAY)
-        .order_by()
-        .values("grant")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Subquery(entries, output_field=MONEY)
-
-
-# group key -> expression. Theme joins the theme rows: an application with two themes counts
-# once under each (and is not joined at all unless grouped by theme).
-GROUPS: dict[str, Any] = {
-    "programme": F("programme_id"),
-    "year": ExtractYear("submitted_at"),
-    "status": F("status"),
-    "country": F("organisation__country"),
-    # No region is null, as no theme is (a blank enum value would be one more spelling of none).
-    "region": NullIf(F("organisation__region"), Value("")),
-    "theme": F("theme_rows__theme"),
-}
 
 
 def parse_group_by(raw: str) -> list[str]:
@@ -69,26 +41,6 @@ def parse_group_by(raw: str) -> list[str]:
             }
         )
     return names
-
-
-def statistics(applications: QuerySet[Application], group_by: list[str]) -> list[dict[str, Any]]:
-    """Counts and sums of the applications per group: one aggregate query."""
-    totals = {
-        "count": Count("pk"),
-        "requested": Coalesce(Sum("requested_amount"), Decimal(0), output_field=MONEY),
-        "awarded": Coalesce(Sum("awarded_amount"), Decimal(0), output_field=MONEY),
-        "paid": Coalesce(Sum(paid_of_grant()), Decimal(0), output_field=MONEY),
-    }
-    applications = applications.order_by()  # an ordering would join the GROUP BY
-    if not group_by:
-        return [dict(applications.aggregate(**totals))]
-    keys = {f"group_{name}": GROUPS[name] for name in group_by}
-    grouped: Any = applications.values(**keys).annotate(**totals).order_by(*keys)
-    rows: list[dict[str, Any]] = list(grouped)
-    return [
-        {**{name: row[f"group_{name}"] for name in group_by}, **{k: row[k] for k in totals}}
-        for row in rows
-    ]
 
 
 class StatisticsRowSerializer(serializers.Serializer[dict[str, Any]]):

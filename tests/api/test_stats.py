@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from applications.api.statistics import GROUPS, statistics
 from applications.models import Application
+from applications.statistics import GROUPS, statistics
 from grants.models import LedgerEntry, LedgerKind
 from tests.api.conftest import World
 

@@ -99,7 +99,8 @@ def walk(client: Any, language: str) -> Iterator[tuple[str, str]]:
         assert answer.status_code in (200, 410), (address, answer.status_code)
         if answer.status_code != 200 or answer.get("Content-Type", "").startswith("image/"):
             continue
-        text = answer.content.decode()
+        body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+        text = body.decode()
         yield address, text
         for link in LINK.findall(text) + LOCATION.findall(text):
             target = public_address(link)

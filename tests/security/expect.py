@@ -120,7 +120,8 @@ def public_text(role: str, target: Target, world: World) -> Expect:
 
 
 def everyone_reads(role: str, target: Target, world: World) -> Expect:
-    """robots.txt, the sitemap and the feed: the same public answer for every role."""
+    """robots.txt, the sitemap, the feed, the open figures and open data: the same public
+    answer for every role."""
     return E(OK)
 
 

@@ -101,6 +101,11 @@ from tests.security.probe import (
 )
 from tests.security.world import pdf_upload
 
+
+def breakdown_csv(role: str, target: Target, world: object) -> frozenset[str]:
+    return E(OK) if target.label != "unknown" else E(HIDDEN)
+
+
 # --- pages: the portal, the review workspace ---------------------------------------------------
 
 PAGES: dict[str, Row] = {
@@ -521,6 +526,23 @@ PAGES.update(
         "public:robots": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
         "public:sitemap": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
         "public:feed": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        # The open figures: aggregates for everyone, signed in or not; a CSV per breakdown (an
+        # unknown one is not there); the 360Giving files of the grants published by consent.
+        "public:figures": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        "public:figures_csv": Row(
+            lambda w: [
+                Target("by region", {"breakdown": "region"}),
+                Target("unknown", {"breakdown": "colour"}),
+            ],
+            breakdown_csv,
+            wrong_method(breakdown_csv),
+        ),
+        "public:open_data_json": Row(
+            no_target, everyone_reads, wrong_method(everyone_reads), shows=("published",)
+        ),
+        "public:open_data_csv": Row(
+            no_target, everyone_reads, wrong_method(everyone_reads), shows=("published",)
+        ),
     }
 )
 
