@@ -135,8 +135,9 @@ def setup_fund(
         for year in years
         if (programme.pk, year) not in allocated
     )
+    # A call is known by its programme and closing day (its title was once "German / French").
     calls = set(
-        Call.objects.filter(programme__in=programmes).values_list("programme_id", "title_de")
+        Call.objects.filter(programme__in=programmes).values_list("programme_id", "closes_on")
     )
     new_calls = []
     for (_cat, _code, names, _low, _high, _share, intake, *_rest), programme in zip(
@@ -147,7 +148,7 @@ def setup_fund(
         for month_day in ((2, 28), (6, 30), (10, 31)):
             closes = date(today.year, *month_day)
             de, fr, en = (f"{name} {closes:%d.%m.%Y}" for name in names)
-            if (programme.pk, de) not in calls:
+            if (programme.pk, closes) not in calls:
                 new_calls.append(
                     Call(
                         programme=programme,

@@ -4,6 +4,7 @@ programme in the language of each part; the older "German / French" strings were
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 
 from applications import documents
 from demo import builders as demo
+from grants import open_data
 from grants.languages import in_language, join_bilingual, split_bilingual
 from grants.models import Call, Fund, Programme
 from workflows import clock
@@ -197,3 +199,18 @@ def test_the_migration_moves_stored_names_into_their_languages_and_back() -> Non
         assert back.get_model("grants", "Fund").objects.get().short_name == "Bürgerfonds / Fonds citoyen"  # fmt: skip
     finally:
         models_at(list(after))
+
+
+def test_open_data_names_the_programme_in_english_or_else_in_german(cast: demo.Cast):
+    grant = demo.drive(cast, "approved", "accepted", publication=True).grant
+    record = json.loads("".join(open_data.package_chunks(open_data.publishable_grants())))
+    [published] = record["grants"]
+    assert published["grantProgramme"] == [{"code": "small-boost", "title": "Category 1 – Small boost"}]  # fmt: skip
+    Programme.objects.filter(pk=grant.programme_id).update(name_en="")
+    Fund.objects.filter(pk=cast.fund.pk).update(name_en=None)
+    with translation.override("fr"):  # whoever asks: open data is read in English
+        record = json.loads("".join(open_data.package_chunks(open_data.publishable_grants())))
+    [published] = record["grants"]
+    assert published["grantProgramme"][0]["title"] == "Kategorie 1 – Kleiner Impuls"
+    assert published["fundingOrganization"][0]["name"] == "Deutsch-Französischer Bürgerfonds (Demo)"
+    assert record["publisher"]["name"] == "Deutsch-Französischer Bürgerfonds (Demo)"
