@@ -58,13 +58,22 @@ STANDARD_PLAN = [
     {"percent": 75, "trigger": "acceptance"},
     {"percent": 25, "trigger": "report_accepted"},
 ]
-# (category, code, name, min, max, share, intake, reviews, minimum score, cross-border partner)
+# (category, code, names (de, fr, en), min, max, share, intake, reviews, minimum score, cross-border partner)
 CATEGORIES = [
-    (1, "small-boost", "Kategorie 1 – Kleiner Impuls / Petit coup de pouce", "0.01", "5000.00", "0.80", Intake.ROLLING, 1, None, False),
-    (2, "cat-2", "Kategorie 2 / Catégorie 2", "5000.01", "10000.00", "0.80", Intake.ROLLING, 1, None, False),
-    (3, "cat-3", "Kategorie 3 / Catégorie 3", "10000.01", "50000.00", "0.80", Intake.ROLLING, 2, None, False),
-    (4, "lighthouse", "Kategorie 4 – Leuchtturm / Projet phare", "50000.01", None, "0.70", Intake.CALL, 3, "90", True),
+    (1, "small-boost", ("Kategorie 1 – Kleiner Impuls", "Catégorie 1 – Petit coup de pouce", "Category 1 – Small boost"), "0.01", "5000.00", "0.80", Intake.ROLLING, 1, None, False),
+    (2, "cat-2", ("Kategorie 2", "Catégorie 2", "Category 2"), "5000.01", "10000.00", "0.80", Intake.ROLLING, 1, None, False),
+    (3, "cat-3", ("Kategorie 3", "Catégorie 3", "Category 3"), "10000.01", "50000.00", "0.80", Intake.ROLLING, 2, None, False),
+    (4, "lighthouse", ("Kategorie 4 – Leuchtturm", "Catégorie 4 – Projet phare", "Category 4 – Lighthouse"), "50000.01", None, "0.70", Intake.CALL, 3, "90", True),
 ]  # fmt: skip
+# The demo fund's names in German, French and English.
+FUND_NAMES = {
+    "name_de": "Deutsch-Französischer Bürgerfonds (Demo)",
+    "name_fr": "Fonds citoyen franco-allemand (démo)",
+    "name_en": "Franco-German Citizens' Fund (demo)",
+    "short_name_de": "Bürgerfonds",
+    "short_name_fr": "Fonds citoyen",
+    "short_name_en": "Citizens' Fund",
+}
 PROGRAMME_CODES = [category[1] for category in CATEGORIES]
 
 
@@ -86,11 +95,7 @@ def setup_fund(
     every test)."""
     fund, _created = Fund.objects.get_or_create(
         reference_prefix="BF",
-        defaults={
-            "name": "Deutsch-Französischer Bürgerfonds (Demo)",
-            "short_name": "Bürgerfonds",
-            "countries": ["DE", "FR"],
-        },
+        defaults={**FUND_NAMES, "countries": ["DE", "FR"]},
     )
     today = clock.today()
     years = years or (today.year - 1, today.year, today.year + 1)
@@ -99,7 +104,9 @@ def setup_fund(
         Programme(
             fund=fund,
             code=code,
-            name=name,
+            name_de=names[0],
+            name_fr=names[1],
+            name_en=names[2],
             category=cat,
             min_amount=Decimal(low),
             max_amount=Decimal(high) if high else None,
@@ -112,7 +119,7 @@ def setup_fund(
             languages=["de", "fr"],
             requires_cross_border_partner=partner,
         )
-        for cat, code, name, low, high, share, intake, reviews, minimum, partner in CATEGORIES
+        for cat, code, names, low, high, share, intake, reviews, minimum, partner in CATEGORIES
         if code not in existing_codes
     )
     found = {p.code: p for p in Programme.objects.filter(fund=fund, code__in=PROGRAMME_CODES)}
@@ -128,21 +135,26 @@ def setup_fund(
         for year in years
         if (programme.pk, year) not in allocated
     )
-    calls = set(Call.objects.filter(programme__in=programmes).values_list("programme_id", "title"))
+    # A call is known by its programme and closing day (its title was once "German / French").
+    calls = set(
+        Call.objects.filter(programme__in=programmes).values_list("programme_id", "closes_on")
+    )
     new_calls = []
-    for (_cat, _code, name, _low, _high, _share, intake, *_rest), programme in zip(
+    for (_cat, _code, names, _low, _high, _share, intake, *_rest), programme in zip(
         CATEGORIES, programmes, strict=True
     ):
         if intake != Intake.CALL:
             continue
         for month_day in ((2, 28), (6, 30), (10, 31)):
             closes = date(today.year, *month_day)
-            title = f"{name} {closes:%d.%m.%Y}"
-            if (programme.pk, title) not in calls:
+            de, fr, en = (f"{name} {closes:%d.%m.%Y}" for name in names)
+            if (programme.pk, closes) not in calls:
                 new_calls.append(
                     Call(
                         programme=programme,
-                        title=title,
+                        title_de=de,
+                        title_fr=fr,
+                        title_en=en,
                         opens_on=closes - timedelta(days=120),
                         closes_on=closes,
                     )

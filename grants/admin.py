@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -20,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
 from grants.api.tokens import issue_token, revoke_token
@@ -54,16 +56,22 @@ from workflows.roles import Role
 MONEY_VIEWERS = (Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
 
 # --- policy: funds, programmes, calls (administrators change them) ----------------------------
+# Their names are written once per language (grants/translation.py): the forms show name_de,
+# name_fr, name_en in place of `name`, German required; a search looks in every language.
+
+
+def in_every_language(*fields: str) -> tuple[str, ...]:
+    return tuple(f"{field}_{code}" for field in fields for code, _name in settings.LANGUAGES)
 
 
 @admin.register(Fund)
-class FundAdmin(RoleAdmin):
+class FundAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = ("name", "short_name", "reference_prefix", "countries")
-    search_fields = ("name", "short_name", "reference_prefix")
+    search_fields = (*in_every_language("name", "short_name"), "reference_prefix")
 
 
-class CallInline(RolePermissions, admin.TabularInline):
+class CallInline(RolePermissions, TranslationTabularInline):  # type: ignore[misc]
     model = Call
     delete_roles = (Role.ADMINISTRATOR,)
     extra = 0
@@ -71,7 +79,7 @@ class CallInline(RolePermissions, admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(RoleAdmin):
+class ProgrammeAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = (
         "name",
@@ -87,7 +95,7 @@ class ProgrammeAdmin(RoleAdmin):
     )
     list_filter = ("fund", "is_active", "intake")
     list_select_related = ("fund",)
-    search_fields = ("name", "code")
+    search_fields = (*in_every_language("name"), "code")
     inlines = (CallInline,)
     fieldsets = (
         (None, {"fields": ("fund", "code", "name", "category", "is_active", "languages")}),
@@ -115,12 +123,12 @@ class ProgrammeAdmin(RoleAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(RoleAdmin):
+class CallAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
     delete_roles = (Role.ADMINISTRATOR,)
     list_display = ("title", "programme", "opens_on", "closes_on")
     list_filter = ("programme",)
     list_select_related = ("programme",)
-    search_fields = ("title",)
+    search_fields = in_every_language("title")
     date_hierarchy = "closes_on"
 
 

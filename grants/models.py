@@ -25,7 +25,7 @@ from workflows.guards import guard
 from workflows.text import NAME_TEXT, REASON_MISSING, clean_reply_date, clean_text
 
 
-class Fund(models.Model):
+class Fund(models.Model):  # type: ignore[django-manager-missing]  # (see `objects`)
     name = CleanCharField(_("name"), max_length=200)
     short_name = CleanCharField(_("short name"), max_length=50)
     reference_prefix = CleanCharField(
@@ -34,6 +34,11 @@ class Fund(models.Model):
     countries = models.JSONField(
         _("countries"), default=list, help_text=_("ISO codes of the countries the fund bridges")
     )
+
+    # django-modeltranslation swaps in its multilingual manager class when the app registry is
+    # ready (grants/translation.py); the type checker cannot resolve that class, so the manager
+    # is declared here (and the reverse managers, on the class line, go unchecked).
+    objects: models.Manager[Fund] = models.Manager()
 
     class Meta:
         verbose_name = _("fund")
@@ -74,7 +79,7 @@ class PaymentTrigger(models.TextChoices):
     REPORT_ACCEPTED = "report_accepted", _("when the final report is accepted")
 
 
-class Programme(models.Model):
+class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see Fund.objects)
     """A funding category; every knob of the fund's policy is a field here, not code."""
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="programmes")
@@ -124,6 +129,8 @@ class Programme(models.Model):
             "Balance the workload and match the reviewers' languages, instead of claiming."
         ),
     )
+
+    objects: models.Manager[Programme] = models.Manager()  # (see Fund.objects)
 
     class Meta:
         verbose_name = _("programme")
@@ -179,6 +186,8 @@ class Call(models.Model):
     title = CleanCharField(_("title"), max_length=200)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
+
+    objects: models.Manager[Call] = models.Manager()  # (see Fund.objects)
 
     class Meta:
         verbose_name = _("call")

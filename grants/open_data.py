@@ -59,6 +59,7 @@ from grants.finance.exports import (
     CsvBuffer,
     csv_cell,
 )
+from grants.languages import in_language, language_columns
 from grants.lookups import ListHolds
 from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind, grant_ledger_total
 from grants.rules import name_is_public
@@ -81,6 +82,10 @@ PUBLISHED_STATES = (
 )
 # States in which final_amount is the entitlement fixed by the accepted report.
 FINAL_STATES = (GrantStatus.SETTLED, GrantStatus.CLOSED)
+
+# Open data is read in English: theme labels, a withheld group's label, the fund's and the
+# programmes' names (these fall back to German, then French, where no English one is written).
+OPEN_DATA_LANGUAGE = "en"
 
 # The published vocabulary of themes: the codes of applications.models.Theme with their English
 # labels (360Giving data is read in English; the UI's German and French stay in the UI). A test
@@ -211,8 +216,9 @@ _COLUMNS = (
     "application__organisation__city",
     "application__organisation__registration_id",
     "programme__code",
-    "programme__name",
-    "programme__fund__name",
+    # The names in every language (grants/translation.py); the record takes the English one,
+    # falling back like the pages do (`OPEN_DATA_LANGUAGE`).
+    *language_columns("programme__name", "programme__fund__name"),
     "programme__fund__reference_prefix",
 )
 
@@ -269,7 +275,7 @@ def grant_record(row: Mapping[str, Any], publisher: Publisher) -> dict[str, Any]
     if not name_is_public(
         row["application__organisation__legal_form"], row["application__declarations"]
     ):
-        with translation.override("en"):  # open data is read in English (see THEME_LABELS)
+        with translation.override(OPEN_DATA_LANGUAGE):
             name = group_label(country, row["application__organisation__region"] or "")
     recipient: dict[str, Any] = {
         "id": publisher.recipient(
@@ -304,10 +310,15 @@ def grant_record(row: Mapping[str, Any], publisher: Publisher) -> dict[str, Any]
         "fundingOrganization": [
             {
                 "id": publisher.funder(row["programme__fund__reference_prefix"]),
-                "name": row["programme__fund__name"],
+                "name": in_language(row, "programme__fund__name", OPEN_DATA_LANGUAGE),
             }
         ],
-        "grantProgramme": [{"code": row["programme__code"], "title": row["programme__name"]}],
+        "grantProgramme": [
+            {
+                "code": row["programme__code"],
+                "title": in_language(row, "programme__name", OPEN_DATA_LANGUAGE),
+            }
+        ],
     }
     if location:
         record["beneficiaryLocation"] = [location]
@@ -331,7 +342,8 @@ def package_metadata(publisher: Publisher | None = None) -> dict[str, Any]:
     """The package-level fields: schema version, title, issue time, licence, publisher."""
     publisher = publisher or Publisher.from_settings()
     fund = Fund.objects.order_by("pk").only("name", "reference_prefix").first()
-    name = fund.name if fund else ""
+    with translation.override(OPEN_DATA_LANGUAGE):
+        name = fund.name if fund else ""
     meta: dict[str, Any] = {
         "version": SCHEMA_VERSION,
         "title": f"{name}: grants (360Giving)" if name else "Grants (360Giving)",

@@ -62,8 +62,23 @@ class StaffGranteeSerializer(GranteeSerializer):
     registration_id = serializers.CharField(source="organisation.registration_id", read_only=True)
 
 
+# A name is written once per language (grants/translation.py). `name` (a call's `title`) is the
+# one in the reader's language (Accept-Language), else German, French, English, whichever is
+# written first; name_de, name_fr, name_en are each language's own, null where none is written.
+READER_LANGUAGE = "in the reader's language (Accept-Language), else the first written of German, French, English"  # fmt: skip
+
+
+def own_language(field: str) -> dict[str, dict[str, str]]:
+    return {
+        f"{field}_{code}": {"help_text": f"in {name} only (null where none is written)"}
+        for code, name in (("de", "German"), ("fr", "French"), ("en", "English"))
+    }
+
+
 class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
-    fund = serializers.CharField(source="fund.short_name", read_only=True)
+    fund = serializers.CharField(
+        source="fund.short_name", read_only=True, help_text=f"short name, {READER_LANGUAGE}"
+    )
 
     class Meta:
         model = Programme
@@ -72,6 +87,9 @@ class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
             "fund",
             "code",
             "name",
+            "name_de",
+            "name_fr",
+            "name_en",
             "category",
             "is_active",
             "min_amount",
@@ -87,13 +105,15 @@ class ProgrammeSerializer(serializers.ModelSerializer[Programme]):
             "requires_cross_border_partner",
         ]
         read_only_fields = fields
+        extra_kwargs = {"name": {"help_text": READER_LANGUAGE}, **own_language("name")}
 
 
 class CallSerializer(serializers.ModelSerializer[Call]):
     class Meta:
         model = Call
-        fields = ["id", "programme", "title", "opens_on", "closes_on"]
+        fields = ["id", "programme", "title", "title_de", "title_fr", "title_en", "opens_on", "closes_on"]  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {"title": {"help_text": READER_LANGUAGE}, **own_language("title")}
 
 
 class GrantSerializer(serializers.ModelSerializer[Grant]):

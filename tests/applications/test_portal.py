@@ -87,7 +87,7 @@ def test_a_volunteer_registers_a_group_checks_eligibility_fills_the_form_and_sub
     assert "Not eligible" in text and "in 21 days" in text and "at least 42 days" in text
     fine = client.get(reverse("applications:eligibility"), {**answers, "start": future(70)})
     assert "can be funded" in fine.content.decode()
-    assert "Kategorie 1" in fine.content.decode()
+    assert "Category 1 – Small boost" in fine.content.decode()  # the programme in English
 
     started = client.post(reverse("applications:draft_start"), {"title": "Chorreise nach Lyon", "amount": "4000.00", "start": future(70)})  # fmt: skip
     application = Application.objects.get(title="Chorreise nach Lyon")

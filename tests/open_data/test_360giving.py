@@ -281,7 +281,7 @@ def test_the_package_validates_against_the_360giving_schema_with_the_demo_data(
     assert ids(data["grants"]) == expected
     assert len(data["grants"]) == len(expected)
     assert data["version"] == "1.4"
-    assert data["publisher"]["name"] == "Deutsch-Französischer Bürgerfonds (Demo)"
+    assert data["publisher"]["name"] == "Franco-German Citizens' Fund (demo)"
     assert ids(csv_rows(open_data.publishable_grants())) == expected
     assert_no_personal_data(everything_published(), "Erika Mustermann")
 
@@ -321,7 +321,7 @@ def test_every_grant_is_valid_and_carries_what_the_standard_asks_for(
     package_schema.validate(data)
     assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert data["publisher"] == {
-        "name": "Deutsch-Französischer Bürgerfonds (Demo)",
+        "name": "Franco-German Citizens' Fund (demo)",
         "identifier": "360G-microgrants-FUND-BF",
     }
     french = next(g for g in data["grants"] if g["id"] == grant_id(grants["french"]))
@@ -338,9 +338,9 @@ def test_every_grant_is_valid_and_carries_what_the_standard_asks_for(
         {"id": "FR-RNA-W212001234", "name": "Comité de jumelage Dijon–Mainz", "addressLocality": "Dijon", "addressCountry": "FR"}
     ]  # fmt: skip
     assert french["fundingOrganization"] == [
-        {"id": "360G-microgrants-FUND-BF", "name": "Deutsch-Französischer Bürgerfonds (Demo)"}
+        {"id": "360G-microgrants-FUND-BF", "name": "Franco-German Citizens' Fund (demo)"}
     ]
-    assert french["grantProgramme"] == [{"code": "cat-2", "title": "Kategorie 2 / Catégorie 2"}]
+    assert french["grantProgramme"] == [{"code": "cat-2", "title": "Category 2"}]
     assert french["beneficiaryLocation"] == [{"name": "Dijon", "countryCode": "FR"}]
     assert french["classifications"] == [
         {"vocabulary": "360G-microgrants-themes", "code": "europe", "title": "Europe"},
@@ -464,7 +464,7 @@ def test_the_csv_has_the_360giving_titles_and_one_row_per_grant(grants: dict[str
     assert french["Title"] == '\'=HYPERLINK("http://evil.example")'  # never a formula in Excel
     assert french["Recipient Org:Identifier"] == "FR-RNA-W212001234"
     assert french["Recipient Org:Name"] == "Comité de jumelage Dijon–Mainz"
-    assert french["Funding Org:Name"] == "Deutsch-Französischer Bürgerfonds (Demo)"
+    assert french["Funding Org:Name"] == "Franco-German Citizens' Fund (demo)"
     assert french["Grant Programme:Code"] == "cat-2"
     assert (french["Classifications:0:Code"], french["Classifications:1:Title"], french["Classifications:2:Code"]) == ("europe", "music, arts and culture", "")  # fmt: skip
     json_french = next(g for g in data["grants"] if g["id"] == grant_id(grants["french"]))

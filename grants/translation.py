@@ -1,0 +1,27 @@
+"""The per-language fields of the funder's texts (django-modeltranslation reads this module):
+the fund's names, each programme's name and each call's title get a column per language
+(name_de, name_fr, name_en ...). Reading `name` gives the reader's language, or the first of
+MODELTRANSLATION_FALLBACK_LANGUAGES (German, French, English) that has a text."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from grants.models import Call, Fund, Programme
+
+
+@register(Fund)
+class FundTranslation(TranslationOptions):
+    fields = ("name", "short_name")
+    # German is the fund's own language: the admin asks for it; French and English may be empty.
+    required_languages = ("de",)
+
+
+@register(Programme)
+class ProgrammeTranslation(TranslationOptions):
+    fields = ("name",)
+    required_languages = ("de",)
+
+
+@register(Call)
+class CallTranslation(TranslationOptions):
+    fields = ("title",)
+    required_languages = ("de",)
