@@ -47,7 +47,7 @@ def test_a_public_page_names_its_canonical_address_its_languages_and_its_preview
     assert '<link rel="alternate" hreflang="x-default" href="http://testserver/">' in page
     assert '<meta property="og:url" content="http://testserver/?lang=fr">' in page
     assert '<meta property="og:locale" content="fr_FR">' in page
-    assert f'<meta property="og:title" content="{cast.fund.name}">' in page
+    assert f'<meta property="og:title" content="{cast.fund.name_fr}">' in page
     assert 'href="/feed.atom?lang=fr"' in page
     # The language menu is links to these addresses; nothing belongs to one visitor.
     assert 'hreflang="de" lang="de"' in page
