@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "reviews",
+    "partners",
     "public",
     "demo",
 ]
@@ -417,6 +418,26 @@ MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = int(
 )
 MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = int(
     os.environ.get("MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT", "20")
+)
+
+# --- The partner exchange (partners/) -------------------------------------------------------
+# A post stays on the exchange this many days; the reminder with the renew link goes out this
+# many days before it expires (`manage.py run_deadlines`).
+MICROGRANTS_PARTNER_POST_DAYS = int(os.environ.get("MICROGRANTS_PARTNER_POST_DAYS", "90"))
+MICROGRANTS_PARTNER_REMINDER_DAYS = int(os.environ.get("MICROGRANTS_PARTNER_REMINDER_DAYS", "7"))
+# Messages to posters and reports of abuse per hour, per account and per client address
+# (partners.limits); more are refused with a message (429).
+MICROGRANTS_PARTNER_CONTACTS_PER_USER = int(
+    os.environ.get("MICROGRANTS_PARTNER_CONTACTS_PER_USER", "5")
+)
+MICROGRANTS_PARTNER_CONTACTS_PER_CLIENT = int(
+    os.environ.get("MICROGRANTS_PARTNER_CONTACTS_PER_CLIENT", "20")
+)
+MICROGRANTS_PARTNER_REPORTS_PER_USER = int(
+    os.environ.get("MICROGRANTS_PARTNER_REPORTS_PER_USER", "10")
+)
+MICROGRANTS_PARTNER_REPORTS_PER_CLIENT = int(
+    os.environ.get("MICROGRANTS_PARTNER_REPORTS_PER_CLIENT", "20")
 )
 
 # --- Uploads --------------------------------------------------------------------------------
