@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from demo import builders as demo
 from partners import services
@@ -31,3 +32,9 @@ def post_for(cast: demo.Cast, **fields: Any) -> PartnerPost:
 @pytest.fixture
 def post(cast: demo.Cast) -> PartnerPost:
     return post_for(cast)
+
+
+@pytest.fixture
+def client() -> Client:
+    """A visitor who reads English (the site's default is German)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
