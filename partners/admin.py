@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners import services
 from partners.models import AbuseReport, PartnerMessage, PartnerPost
-from workflows.admin import ReadOnlyAdmin, readable_error
+from workflows.admin import RoleAdmin, readable_error
 from workflows.errors import WorkflowError
 from workflows.roles import Role
 
@@ -36,8 +36,11 @@ def _each(
     return action
 
 
-class ModerationAdmin(ReadOnlyAdmin):
+class ModerationAdmin(RoleAdmin):
+    """Read-only pages (no role edits here) with the moderation actions."""
+
     view_roles = (Role.ADMINISTRATOR,)
+    edit_roles = ()
     delete_roles = (Role.ADMINISTRATOR,)
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:

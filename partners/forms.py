@@ -59,7 +59,10 @@ class PostForm(forms.Form):
         help_text=_("Leave empty if any region is fine."),
     )
     themes = forms.MultipleChoiceField(
-        label=_("Themes"), choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Themes"),
+        choices=Theme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     formats = forms.MultipleChoiceField(
         label=_("Formats"),
@@ -104,7 +107,7 @@ class PostForm(forms.Form):
         field.error_messages["invalid_choice"] = country_refusal([c for c, _n in countries])
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         start, end = data.get("period_from"), data.get("period_to")
         if start and end and end < start:
             self.add_error("period_to", _("The period cannot end before it begins."))

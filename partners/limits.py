@@ -73,7 +73,6 @@ LIMITED_MESSAGES = {
         "spam, please wait an hour before you write again. Your text is kept below."
     ),
     Action.REPORT: _(
-        "Many reports have come from your connection in the last hour. Please try again in "
-        "an hour."
+        "Many reports have come from your connection in the last hour. Please try again in an hour."
     ),
 }

@@ -27,7 +27,7 @@ from partners import rules
 from partners.choices import FacetKind, PostFormat, ReportReason, Resolution, TargetGroup
 from workflows import clock
 from workflows.errors import InvalidInput
-from workflows.fields import CleanCharField, CleanTextField
+from workflows.fields import CleanCharField, CleanTextField, as_validation_error
 from workflows.text import clean_text
 
 TITLE_MAX = 120
@@ -72,7 +72,7 @@ def _clean(value: str, *, field: str, max_length: int) -> str:
     try:
         return clean_text(value, field=field, max_length=max_length)
     except InvalidInput as error:
-        raise ValidationError({field: ValidationError(error.message, code=error.code)}) from error
+        raise ValidationError({field: as_validation_error(error)}) from error
 
 
 class PostQuerySet(models.QuerySet["PartnerPost"]):
@@ -245,9 +245,7 @@ class PartnerMessage(models.Model):
     two sides' addresses to each other."""
 
     post = models.ForeignKey(PartnerPost, on_delete=models.CASCADE, related_name="messages")
-    sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # The organisation the sender writes for, if they belong to one (its public face is shown).
     sender_organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -44,9 +44,7 @@ def posts_visible_to(queryset: QuerySet[PartnerPost], user: Any) -> QuerySet[Par
     return queryset.filter(_live() | Q(organisation__in=_own_organisations(user)))
 
 
-def messages_visible_to(
-    queryset: QuerySet[PartnerMessage], user: Any
-) -> QuerySet[PartnerMessage]:
+def messages_visible_to(queryset: QuerySet[PartnerMessage], user: Any) -> QuerySet[PartnerMessage]:
     if may_moderate(user):
         return queryset
     if not is_active_user(user):

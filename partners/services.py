@@ -66,9 +66,7 @@ def _write_facets(post: PartnerPost) -> None:
 
 
 @transaction.atomic
-def create_post(
-    organisation: Organisation, *, fund: Fund, by: Any, **fields: Any
-) -> PartnerPost:
+def create_post(organisation: Organisation, *, fund: Fund, by: Any, **fields: Any) -> PartnerPost:
     """Post for an organisation the user belongs to; live for MICROGRANTS_PARTNER_POST_DAYS."""
     if not organisation.has_member(by):
         raise TransitionForbidden()
@@ -105,13 +103,14 @@ def update_post(post: PartnerPost, *, by: Any, **fields: Any) -> PartnerPost:
 def _refuse_if_hidden_or_closed(post: PartnerPost) -> None:
     if post.hidden_at is not None:
         raise WorkflowError(
-            _("The fund has hidden this post. Please write to the fund if you think this is a mistake."),  # fmt: skip
+            _(
+                "The fund has hidden this post. Please write to the fund if you think this is "
+                "a mistake."
+            ),
             code="post_hidden",
         )
     if post.closed_at is not None:
-        raise WorkflowError(
-            _("This post is closed. Please write a new one."), code="post_closed"
-        )
+        raise WorkflowError(_("This post is closed. Please write a new one."), code="post_closed")
 
 
 @transaction.atomic
@@ -162,9 +161,7 @@ def send_message(
     post's language, queued with the message); the sender's address is not in it."""
     if not rules.can_contact(post, by):
         if post.organisation.has_member(by):
-            raise WorkflowError(
-                _("This is your own organisation's post."), code="own_post"
-            )
+            raise WorkflowError(_("This is your own organisation's post."), code="own_post")
         raise TransitionForbidden()
     if organisation is not None and not organisation.has_member(by):
         organisation = None
@@ -331,4 +328,3 @@ def start_application_with(
         themes=list(post.themes),
         partners=[{"name": face.name[:200], "country": face.country, "city": face.city}],
     )
-

@@ -284,7 +284,8 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(error.message))
             else:
                 messages.success(
-                    request, _("Your reply has been sent; you can now write to each other directly.")
+                    request,
+                    _("Your reply has been sent; you can now write to each other directly."),
                 )
             return redirect("partners:message", pk=message.pk)
     return render(
@@ -368,6 +369,7 @@ def post_apply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(post)
     messages.success(
         request,
-        _("Your draft has been created with %(partner)s as partner.") % {"partner": post.poster.name},
+        _("Your draft has been created with %(partner)s as partner.")
+        % {"partner": post.poster.name},
     )
     return redirect("applications:draft_section", pk=application.pk, section="partners")

@@ -67,9 +67,7 @@ def test_the_recipient_reports_a_message(
 ) -> None:
     message = services.send_message(post, by=other_applicant, body="Kaufen Sie!", language="de")
     client.force_login(cast.applicant)
-    answer = client.post(
-        reverse("partners:message_report", args=[message.pk]), {"reason": "spam"}
-    )
+    answer = client.post(reverse("partners:message_report", args=[message.pk]), {"reason": "spam"})
     assert answer.status_code == 302
     report = AbuseReport.objects.get()
     assert report.message == message and report.reporter == cast.applicant

@@ -14,7 +14,11 @@ from partners.models import PartnerPost
 
 
 def test_apply_with_this_partner_starts_a_draft_with_the_partner(
-    cast: demo.Cast, post: PartnerPost, other_applicant: Any, other_organisation: Any, client: Client
+    cast: demo.Cast,
+    post: PartnerPost,
+    other_applicant: Any,
+    other_organisation: Any,
+    client: Client,
 ) -> None:
     client.force_login(other_applicant)
     answer = client.post(reverse("partners:apply", args=[post.pk]), HTTP_ACCEPT_LANGUAGE="fr")

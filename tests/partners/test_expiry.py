@@ -28,10 +28,14 @@ def test_the_reminder_goes_out_once_before_expiry_with_a_renew_link(
 ) -> None:
     settings.MICROGRANTS_PARTNER_REMINDER_DAYS = 7
     too_early = clock.now() + timedelta(days=80)
-    assert deadlines.run_all(too_early, names=["remind_partner_posts"]) == {"remind_partner_posts": 0}
+    assert deadlines.run_all(too_early, names=["remind_partner_posts"]) == {
+        "remind_partner_posts": 0
+    }
 
     week_before = clock.now() + timedelta(days=84)
-    assert deadlines.run_all(week_before, names=["remind_partner_posts"])["remind_partner_posts"] == 1
+    assert (
+        deadlines.run_all(week_before, names=["remind_partner_posts"])["remind_partner_posts"] == 1
+    )
     reminder = OutboxMessage.objects.get(key__startswith="partner_post_expiring:")
     assert reminder.to == [cast.applicant.email]
     assert "läuft" in reminder.subject  # the post's language: German
@@ -64,6 +68,9 @@ def test_a_closed_post_is_gone_for_visitors(
     member.force_login(cast.applicant)
     assert member.post(reverse("partners:close", args=[post.pk])).status_code == 302
     assert client.get(post.get_absolute_url()).status_code == 404
-    assert deadlines.run_all(
-        clock.now() + timedelta(days=85), names=["remind_partner_posts"]
-    )["remind_partner_posts"] == 0
+    assert (
+        deadlines.run_all(clock.now() + timedelta(days=85), names=["remind_partner_posts"])[
+            "remind_partner_posts"
+        ]
+        == 0
+    )

@@ -36,7 +36,11 @@ def member(cast: demo.Cast, client: Client) -> Client:
         ({"title": "Theater\x00gruppe"}, "title", "invalid character"),
         ({"text": "Wir\x00spielen"}, "text", "invalid character"),
         ({"country": "IT"}, "country", "connects partners in DE, FR only"),
-        ({"period_from": "2027-06-10", "period_to": "2027-06-01"}, "period_to", "cannot end before"),
+        (
+            {"period_from": "2027-06-10", "period_to": "2027-06-01"},
+            "period_to",
+            "cannot end before",
+        ),
         ({"regions": ["DE-BY"]}, "regions", "not in the country sought"),
     ],
 )
@@ -88,9 +92,7 @@ def test_other_organisations_cannot_edit_renew_or_close_a_post(
 def test_a_member_edits_the_post_and_the_filters_follow(
     post: PartnerPost, member: Client, client: Client
 ) -> None:
-    answer = member.post(
-        reverse("partners:edit", args=[post.pk]), {**GOOD, "regions": ["FR-BRE"]}
-    )
+    answer = member.post(reverse("partners:edit", args=[post.pk]), {**GOOD, "regions": ["FR-BRE"]})
     assert answer.status_code == 302
     post.refresh_from_db()
     assert post.title == GOOD["title"] and post.regions == ["FR-BRE"]

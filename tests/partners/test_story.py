@@ -167,7 +167,13 @@ def test_a_message_is_seen_only_by_its_two_sides(
     demo.make_organisation(stranger, name="Verein Dritte", city="Bonn")
     client.force_login(stranger)
     assert client.get(reverse("partners:message", args=[message.pk])).status_code == 404
-    assert client.post(reverse("partners:message", args=[message.pk]), {"body": "x"}).status_code == 404
+    assert (
+        client.post(reverse("partners:message", args=[message.pk]), {"body": "x"}).status_code
+        == 404
+    )
     # The sender cannot answer their own message in the organisation's name.
     client.force_login(other_applicant)
-    assert client.post(reverse("partners:message", args=[message.pk]), {"body": "x"}).status_code == 403
+    assert (
+        client.post(reverse("partners:message", args=[message.pk]), {"body": "x"}).status_code
+        == 403
+    )
