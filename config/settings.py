@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "reviews",
+    "partners",
     "public",
     "demo",
 ]
@@ -206,7 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Languages and time ---------------------------------------------------------------------
 # How long a public page stays cached for visitors at most; changes invalidate it at once
-# (public/cache.py), so this only bounds the memory of pages nobody asks for again.
+# (workflows/visitor_cache.py), so this only bounds the memory of pages nobody asks for again.
 PUBLIC_PAGES_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGES_CACHE_SECONDS", "3600"))
 
 LANGUAGE_CODE = "de"
@@ -424,6 +425,26 @@ MICROGRANTS_ACCOUNT_MAILS_PER_ADDRESS = int(
 )
 MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT = int(
     os.environ.get("MICROGRANTS_ACCOUNT_MAILS_PER_CLIENT", "20")
+)
+
+# --- The partner exchange (partners/) -------------------------------------------------------
+# A post stays on the exchange this many days; the reminder with the renew link goes out this
+# many days before it expires (`manage.py run_deadlines`).
+MICROGRANTS_PARTNER_POST_DAYS = int(os.environ.get("MICROGRANTS_PARTNER_POST_DAYS", "90"))
+MICROGRANTS_PARTNER_REMINDER_DAYS = int(os.environ.get("MICROGRANTS_PARTNER_REMINDER_DAYS", "7"))
+# Messages to posters and reports of abuse per hour, per account and per client address
+# (partners.limits); more are refused with a message (429).
+MICROGRANTS_PARTNER_CONTACTS_PER_USER = int(
+    os.environ.get("MICROGRANTS_PARTNER_CONTACTS_PER_USER", "5")
+)
+MICROGRANTS_PARTNER_CONTACTS_PER_CLIENT = int(
+    os.environ.get("MICROGRANTS_PARTNER_CONTACTS_PER_CLIENT", "20")
+)
+MICROGRANTS_PARTNER_REPORTS_PER_USER = int(
+    os.environ.get("MICROGRANTS_PARTNER_REPORTS_PER_USER", "10")
+)
+MICROGRANTS_PARTNER_REPORTS_PER_CLIENT = int(
+    os.environ.get("MICROGRANTS_PARTNER_REPORTS_PER_CLIENT", "20")
 )
 
 # --- Uploads --------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("review/", include("reviews.urls")),
     path("finance/", include("grants.urls")),
+    path("partners/", include("partners.urls")),
     path("", include("public.urls")),
     path("", include("applications.urls")),
 ]

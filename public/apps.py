@@ -12,7 +12,7 @@ class PublicConfig(AppConfig):
     verbose_name = "Public pages"
 
     def ready(self) -> None:
-        from public.cache import invalidate_public_pages
+        from workflows.visitor_cache import invalidate_public_pages
 
         # Whatever the cached public pages show: a change to any of these forgets them all.
         for model in self.public_sources():
@@ -35,6 +35,19 @@ class PublicConfig(AppConfig):
 
     def public_sources(self) -> list[type[models.Model]]:
         from grants.models import Call, Fund, Grant, Payment, Programme, RepaymentClaim
+        from organisations.models import Organisation
+        from partners.models import PartnerPost
         from public.models import Page
 
-        return [Page, Fund, Programme, Call, Grant, Payment, RepaymentClaim]
+        # Organisations: their public face (name, city, region) shows on posts and projects.
+        return [
+            Page,
+            Fund,
+            Programme,
+            Call,
+            Grant,
+            Payment,
+            RepaymentClaim,
+            Organisation,
+            PartnerPost,
+        ]

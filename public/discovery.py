@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
 
 from grants.models import Call, site_fund
+from partners.models import PartnerPost
 from public import selectors
 from public.language import LANGUAGE_PARAMETER
 from public.models import Page
@@ -99,9 +100,30 @@ class TextPagesSitemap(PublicSitemap):
         return item.updated_at
 
 
+class PartnerPostsSitemap(PublicSitemap):
+    """The partner exchange's live posts (open, not hidden, not expired)."""
+
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self) -> list[PartnerPost]:
+        return list(PartnerPost.objects.live().order_by("-created_at", "-pk"))
+
+    def path_of(self, item: object) -> str:
+        assert isinstance(item, PartnerPost)
+        return item.get_absolute_url()
+
+    def lastmod(self, item: PartnerPost) -> datetime:
+        return item.updated_at
+
+
 # Names of the public lists and pages without arguments, in the sitemap's order.
-FRONT_PAGES: list[str] = ["public:home"]
-SITEMAPS: dict[str, type[Sitemap]] = {"front": FrontPagesSitemap, "texts": TextPagesSitemap}
+FRONT_PAGES: list[str] = ["public:home", "public:figures", "partners:list"]
+SITEMAPS: dict[str, type[Sitemap]] = {
+    "front": FrontPagesSitemap,
+    "texts": TextPagesSitemap,
+    "partners": PartnerPostsSitemap,
+}
 
 
 @dataclass(frozen=True)

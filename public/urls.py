@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from public import discovery, figures_views, views
-from public.cache import cached_for_visitors
+from workflows.visitor_cache import cached_for_visitors
 
 app_name = "public"
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from grants.models import site_fund
 from grants.money import ZERO
 from public import selectors
-from public.cache import cached_for_visitors
+from workflows.visitor_cache import cached_for_visitors
 
 
 @require_safe

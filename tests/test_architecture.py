@@ -1,7 +1,7 @@
 """The shape of the code, read from the source (nothing is imported):
 
-- imports flow one way, `demo -> public -> reviews -> applications -> grants -> organisations ->
-  accounts -> workflows`: an app imports its own modules and those of the apps below it, never
+- imports flow one way, `demo -> public -> partners -> reviews -> applications -> grants ->
+  organisations -> accounts -> workflows`: an app imports its own modules and those of the apps below it, never
   one above (`workflows` no domain app, `accounts` only `workflows`);
 - no app imports itself in a circle, counting the imports inside functions (a lazy import hides
   a cycle, it does not remove it);
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = (
     "demo",
     "public",
+    "partners",
     "reviews",
     "applications",
     "grants",

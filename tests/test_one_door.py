@@ -17,6 +17,7 @@ APPS = (
     "applications",
     "grants",
     "reviews",
+    "partners",
     "workflows",
     "demo",
     "config",

@@ -129,6 +129,14 @@ class TestFortySeededApplications:
         created = Application.objects.order_by("created_at").values_list("created_at", flat=True)
         assert (created.last() - created.first()).days > 300
 
+    def test_the_partner_exchange_shows_posts_from_both_countries(self, seeded, client):
+        from partners.models import PartnerPost
+
+        live = PartnerPost.objects.live()
+        assert set(live.values_list("country", flat=True)) == {"DE", "FR"}
+        page = client.get("/partners/", HTTP_ACCEPT_LANGUAGE="en").text
+        assert all(post.title in page for post in live)
+
     def test_logins_only_prints_the_logins_without_adding_applications(self, seeded):
         out = StringIO()
         call_command("seed_demo", logins_only=True, stdout=out)

@@ -319,3 +319,28 @@ def may_transition(role: str, record: Any, name: str, world: World) -> bool:
     if name == "close":
         return handles_money(role)
     return False
+
+
+# --- the partner exchange -----------------------------------------------------------------------
+
+
+def partner_org(post: Any, world: World) -> str:
+    return "A" if post.organisation_id == world.organisations["A"].pk else "B"
+
+
+def is_poster(role: str, post: Any, world: World) -> bool:
+    """Edit, renew and close a post: the members of the posting organisation."""
+    return MEMBER_OF.get(role) == partner_org(post, world)
+
+
+def sees_partner_post(role: str, post: Any, world: World) -> bool:
+    """A live post (open, not hidden, not expired) is public; its organisation's members and
+    administrators also see it closed, hidden or expired."""
+    live = post.closed_at is None and post.hidden_at is None and post.expires_on >= world.today
+    return live or is_poster(role, post, world) or role == "admin"
+
+
+def sees_partner_message(role: str, message: Any, world: World) -> bool:
+    """Its sender and the members of the organisation written to; administrators (admin)."""
+    sender = role == "applicant_b" and message.sender_id == world.users["applicant_b"].pk
+    return sender or is_poster(role, message.post, world) or role == "admin"

@@ -12,6 +12,7 @@ of them names. The rules are read in `expect.py`; the README's predicates are in
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from tests.security import spec
 from tests.security.expect import (
@@ -99,7 +100,7 @@ from tests.security.probe import (
     UNAUTHORIZED,
     UNAVAILABLE,
 )
-from tests.security.world import pdf_upload
+from tests.security.world import World, pdf_upload
 
 
 def breakdown_csv(role: str, target: Target, world: object) -> frozenset[str]:
@@ -547,6 +548,150 @@ PAGES.update(
 )
 
 
+# --- the partner exchange: live posts are public; posters change their own; contact signed in ---
+
+
+def partner_posts(*keys: str, data: dict[str, str] | None = None) -> Any:
+    def targets(world: World) -> list[Target]:
+        return [
+            Target(key, {"pk": world.partner_posts[key].pk}, world.partner_posts[key], data=data)
+            for key in keys
+        ]
+
+    return targets
+
+
+def sees_post(role: str, target: Target, world: World) -> Any:
+    return E(OK) if spec.sees_partner_post(role, target.record, world) else E(HIDDEN)
+
+
+def poster_action(ok: Any) -> Any:
+    """Edit, renew, close: the posting organisation's members; whoever else sees the post is
+    refused (403), the others do not see it."""
+
+    def rule(role: str, target: Target, world: World) -> Any:
+        if role == "anonymous":
+            return E(LOGIN)
+        if spec.is_poster(role, target.record, world):
+            return ok
+        return E(FORBIDDEN) if spec.sees_partner_post(role, target.record, world) else E(HIDDEN)
+
+    return rule
+
+
+def contact_rule(role: str, target: Target, world: World) -> Any:
+    """Anyone signed in writes to the organisation of a live post; its own members are told
+    it is their post; a post that is not live takes no message."""
+    post = target.record
+    if role == "anonymous":
+        return E(LOGIN)
+    if not spec.sees_partner_post(role, post, world):
+        return E(HIDDEN)
+    if spec.is_poster(role, post, world) or post.hidden_at is not None:
+        return E(REFUSED, FORBIDDEN)
+    return DONE
+
+
+def apply_rule(role: str, target: Target, world: World) -> Any:
+    """Members of another organisation start a draft with the poster as partner; the poster
+    and whoever has no organisation are told why not."""
+    if role == "anonymous":
+        return E(LOGIN)
+    if role in spec.MEMBER_OF and not spec.is_poster(role, target.record, world):
+        return DONE
+    return E(REFUSED, FORBIDDEN)
+
+
+def own_organisation_post(role: str) -> Any:
+    """Posting: members of an organisation; anyone else is sent to register one first."""
+    return DONE if role in spec.MEMBER_OF else E(REFUSED, FORBIDDEN)
+
+
+def partner_message(world: World) -> list[Target]:
+    message = world.partner_messages["b_to_a"]
+    return [Target("B's message to A", {"pk": message.pk}, message, data={"body": "Gerne!"})]
+
+
+def sees_message(ok: Any) -> Any:
+    def rule(role: str, target: Target, world: World) -> Any:
+        if role == "anonymous":
+            return E(LOGIN)
+        return ok if spec.sees_partner_message(role, target.record, world) else E(HIDDEN)
+
+    return rule
+
+
+def reply_rule(role: str, target: Target, world: World) -> Any:
+    """The members of the organisation written to reply; the sender and administrators, who
+    see the message, may not."""
+    if role == "anonymous":
+        return E(LOGIN)
+    if spec.is_poster(role, target.record.post, world):
+        return DONE
+    return E(FORBIDDEN) if spec.sees_partner_message(role, target.record, world) else E(HIDDEN)
+
+
+POST_BODY = {"title": "Neues Gesuch", "country": "FR", "text": "Wir suchen.", "language": "de"}
+EVERYONE_READS = lambda role, target, world: E(OK)  # noqa: E731
+
+PAGES.update(
+    {
+        "partners:list": Row(no_target, EVERYONE_READS, wrong_method(EVERYONE_READS)),
+        "partners:detail": Row(
+            partner_posts("a_live", "b_live", "a_hidden", "a_expired"),
+            sees_post,
+            wrong_method(sees_post),
+        ),
+        "partners:create": Row(
+            lambda w: [Target("-", data=POST_BODY)],
+            signed_in(lambda role: E(OK) if role in spec.MEMBER_OF else E(REFUSED, FORBIDDEN)),
+            signed_in(own_organisation_post),
+        ),
+        "partners:edit": Row(
+            partner_posts("a_live", "b_live", "a_hidden", "a_expired", data=POST_BODY),
+            poster_action(E(OK)),
+            poster_action(DONE),
+        ),
+        "partners:renew": Row(
+            partner_posts("a_live", "b_live", "a_hidden", "a_expired"),
+            poster_action(E(OK)),
+            poster_action(DONE),
+        ),
+        "partners:close": Row(
+            partner_posts("a_live", "b_live", "a_hidden"),
+            wrong_method(poster_action(DONE)),
+            poster_action(DONE),
+        ),
+        "partners:contact": Row(
+            partner_posts("a_live", "a_hidden", data={"body": "Bonjour !"}),
+            wrong_method(contact_rule),
+            contact_rule,
+        ),
+        "partners:report": Row(
+            partner_posts("a_live", "a_hidden", data={"reason": "spam"}),
+            sees_post,
+            lambda role, target, world: (
+                DONE if spec.sees_partner_post(role, target.record, world) else E(HIDDEN)
+            ),
+        ),
+        "partners:apply": Row(
+            partner_posts("a_live", "b_live"), wrong_method(apply_rule), apply_rule
+        ),
+        "partners:mine": Row(no_target, signed_in(E(OK)), wrong_method(signed_in(E(OK)))),
+        "partners:inbox": Row(no_target, signed_in(E(OK)), wrong_method(signed_in(E(OK)))),
+        "partners:message": Row(partner_message, sees_message(E(OK)), reply_rule),
+        "partners:message_report": Row(
+            lambda w: [
+                Target(t.label, t.kwargs, t.record, data={"reason": "offensive"})
+                for t in partner_message(w)
+            ],
+            sees_message(E(OK)),
+            sees_message(DONE),
+        ),
+    }
+)
+
+
 # --- the API: anonymous 401; applicants' and funders' sessions refused; staff and tokens read ---
 
 API: dict[str, Row] = {
@@ -831,6 +976,25 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     # The README does not speak of these: policy, budgets, the ledger, reviewer profiles,
     # accounts, sign-in records. Only "no 500, staff only" is checked.
+    # The partner exchange: moderated by administrators only (they alone read private messages).
+    "partners.partnerpost": AdminModel(
+        of_a_and_b("a_live", "b_live", lambda w, k: w.partner_posts[k]),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,  # posts are written by their organisations
+        deleted_by=ADMINISTRATORS,
+    ),
+    "partners.partnermessage": AdminModel(
+        one(lambda w: w.partner_messages["b_to_a"]),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+        deleted_by=ADMINISTRATORS,
+    ),
+    "partners.abusereport": AdminModel(
+        one(first_of("partners.AbuseReport")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+        deleted_by=ADMINISTRATORS,
+    ),
     "grants.fund": AdminModel(one(first_of("grants.Fund")), None),
     "public.page": AdminModel(one(first_of("public.Page")), None),
     "grants.programme": AdminModel(one(first_of("grants.Programme")), None),

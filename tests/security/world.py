@@ -134,6 +134,10 @@ class World:
     allocation: BudgetAllocation | None = None
     call: Call | None = None
     grant_statuses: dict[int, str] = field(default_factory=dict)
+    # The partner exchange: posts by key ("a_live", "b_live", "a_hidden", "a_expired") and
+    # B's message to A's live post ("b_to_a").
+    partner_posts: dict[str, Any] = field(default_factory=dict)
+    partner_messages: dict[str, Any] = field(default_factory=dict)
     last_log_pk: int = 0
     token_secret: str = ""
     media_root: str = ""
@@ -217,6 +221,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _conflicts(world)
     _retried_api_call(world)
     _public_pages()
+    _partner_exchange(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -230,6 +235,40 @@ def _public_pages() -> None:
     """The fund's texts: one published (everyone reads it), one still a draft (nobody does)."""
     Page.objects.create(kind=PageKind.IMPRINT, title_de="Impressum", body_de="Demo-Fonds, Berlin.", is_published=True)  # fmt: skip
     Page.objects.create(kind=PageKind.FAQ, title_de="Häufige Fragen", body_de="Entwurf.")
+
+
+def _partner_exchange(world: World) -> None:
+    """A live post of A and of B, a post of A the fund hid, one that expired; B's applicant
+    wrote to A's live post (not yet answered), and a visitor reported it."""
+    from datetime import timedelta
+
+    from partners import services as partner_services
+    from partners.models import PartnerPost
+
+    fund = world.cast.fund
+    for key, org, country in (("a_live", "A", "FR"), ("b_live", "B", "DE"), ("a_hidden", "A", "FR"), ("a_expired", "A", "FR")):  # fmt: skip
+        world.partner_posts[key] = partner_services.create_post(
+            world.organisations[org],
+            fund=fund,
+            by=world.users[f"applicant_{org.lower()}"],
+            title=f"Gesuch Zx{key.replace('_', '')}q",
+            country=country,
+            text="Wir suchen Partner für eine Begegnung.",
+            language="de",
+        )
+    partner_services.hide_post(world.partner_posts["a_hidden"], by=world.cast.admin)
+    expired = world.partner_posts["a_expired"]
+    PartnerPost.objects.filter(pk=expired.pk).update(expires_on=clock.today() - timedelta(days=1))
+    for key, post in world.partner_posts.items():
+        world.partner_posts[key] = PartnerPost.objects.get(pk=post.pk)
+    world.partner_messages["b_to_a"] = partner_services.send_message(
+        world.partner_posts["a_live"],
+        by=world.users["applicant_b"],
+        body="Bonjour, nous aimerions vous rencontrer.",
+        language="fr",
+        organisation=world.organisations["B"],
+    )
+    partner_services.report_abuse(post=world.partner_posts["b_live"], by=None, reason="spam")
 
 
 def _title(key: str) -> str:

@@ -37,6 +37,7 @@ from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
 from demo.pages import ensure_public_pages
+from demo.partners import ensure_partner_posts
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from grants.models import BudgetAllocation, GrantStatus
 from organisations.choices import LegalForm
@@ -431,6 +432,7 @@ class Command(BaseCommand):
         applicants: list[tuple[Organisation, Any]] = [(cast.organisation, cast.applicant)]
         for number, spec in enumerate(specs, start=1):
             applicants.append(ensure_organisation(spec, number))
+        ensure_partner_posts(fund, applicants)
 
         self.replay(cast, applicants, plan, chunk)
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))

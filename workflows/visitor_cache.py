@@ -1,4 +1,4 @@
-"""Public pages are cached per language and address for visitors who are not signed in, and
+"""Public pages (the public side and the partner exchange) are cached per language and address for visitors who are not signed in, and
 all of them are invalidated at once when something they show changes: a page text, the fund,
 a programme, a call, a publication or a consent (see `invalidate_public_pages`).
 
