@@ -98,7 +98,7 @@ PUBLIC_COLUMNS = (
     "published_at", "grant__id", "grant__status", "grant__amount_awarded",
     "grant__project_start", "grant__project_end", "grant__programme__id",
     "grant__programme__name", "grant__programme__showcase_policy__publishes_amount",
-    f"{_APP}id", f"{_APP}themes", f"{_ORG}name", f"{_ORG}legal_form", f"{_ORG}city",
+    f"{_APP}id", f"{_APP}status", f"{_APP}themes", f"{_ORG}name", f"{_ORG}legal_form", f"{_ORG}city",
     f"{_ORG}country", f"{_ORG}region",
 )  # fmt: skip
 
@@ -191,7 +191,9 @@ def _approved_photos() -> Prefetch[Any]:
     return Prefetch(
         "photos",
         queryset=ShowcasePhoto.objects.filter(status=PhotoStatus.APPROVED)
-        .only("id", "showcase_id", "alt_text", "caption", "width", "height", "uploaded_at")
+        .only(
+            "id", "showcase_id", "status", "alt_text", "caption", "width", "height", "uploaded_at"
+        )
         .order_by("uploaded_at", "id"),
         to_attr="approved_photos",
     )
@@ -345,15 +347,11 @@ def project_preview(showcase: ProjectShowcase) -> PublicProject:
     return as_public_project(fresh, photos=photos)
 
 
-def was_ever_public(slug: str) -> bool | None:
-    """For an address that shows nothing now: True if it once showed a page (410 Gone), False
-    if never (404), None if there is no such address."""
-    first = (
-        ProjectShowcase.objects.filter(slug=slug).values_list("first_published_at", flat=True)
-    ).first()
-    if first is None and not ProjectShowcase.objects.filter(slug=slug).exists():
-        return None
-    return first is not None
+def is_gone(slug: str) -> bool:
+    """Whether the page at this address was public once and is not now (410 Gone, not 404):
+    consent withdrawn, hidden by staff, or the grant revoked or cancelled."""
+    once = ProjectShowcase.objects.filter(slug=slug, first_published_at__isnull=False)
+    return once.exists() and not public_showcases().filter(slug=slug).exists()
 
 
 def programmes_with_projects() -> list[tuple[int, str]]:

@@ -94,7 +94,7 @@ def project(request: HttpRequest, slug: str) -> HttpResponse:
     hidden, grant revoked), 404 if it never was."""
     found = selectors.public_project(slug)
     if found is None:
-        if selectors.was_ever_public(slug):
+        if selectors.is_gone(slug):
             return _gone(request)
         raise Http404
     return render(request, "public/project.html", {"project": found})
@@ -105,7 +105,7 @@ def project_photo(request: HttpRequest, slug: str, photo: int) -> HttpResponse:
     """A photo, only where its page may show it (the storage's paths are never linked)."""
     found, public = selectors.photo_to_serve(slug, photo, request.user)
     if found is None:
-        if selectors.was_ever_public(slug):
+        if selectors.is_gone(slug):
             return _gone(request)
         raise Http404
     try:
