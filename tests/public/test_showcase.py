@@ -292,7 +292,7 @@ def test_the_outcome_is_written_once_the_final_report_is_accepted(
             "title": "Begegnung",
             "summary": "Kurz.",
             "outcome": "Neue Freundschaften.",
-        },  # fmt: skip
+        },
     )
     assert ProjectShowcase.objects.get(grant=settled).outcome == "Neue Freundschaften."
 
@@ -304,59 +304,35 @@ def upload_url(grant: Grant) -> str:
     return reverse("public:showcase_photo_upload", kwargs={"pk": grant.application_id})
 
 
+def not_an_image() -> SimpleUploadedFile:
+    return SimpleUploadedFile("foto.jpg", b"Hallo, kein Bild", "image/jpeg")
+
+
+def thirty_megabytes() -> SimpleUploadedFile:
+    return SimpleUploadedFile("big.jpg", b"\xff" * (30 * 2**20), "image/jpeg")
+
+
+def a_gif() -> SimpleUploadedFile:
+    return SimpleUploadedFile("anim.gif", demo_photo(fmt="GIF"), "image/gif")
+
+
+def cut_off() -> SimpleUploadedFile:
+    return SimpleUploadedFile("half.jpg", demo_photo()[:2000], "image/jpeg")
+
+
 @pytest.mark.parametrize(
     ("language", "upload", "message"),
     [
-        (
-            "en",
-            lambda: SimpleUploadedFile("foto.jpg", b"Hallo, kein Bild", "image/jpeg"),
-            "is not an image",
-        ),  # fmt: skip
-        (
-            "de",
-            lambda: SimpleUploadedFile("foto.jpg", b"Hallo, kein Bild", "image/jpeg"),
-            "kein Bild",
-        ),  # fmt: skip
-        (
-            "fr",
-            lambda: SimpleUploadedFile("foto.jpg", b"Hallo, kein Bild", "image/jpeg"),
-            "pas une image",
-        ),  # fmt: skip
-        (
-            "en",
-            lambda: SimpleUploadedFile("big.jpg", b"\xff" * (30 * 2**20), "image/jpeg"),
-            "too large",
-        ),  # fmt: skip
-        (
-            "de",
-            lambda: SimpleUploadedFile("big.jpg", b"\xff" * (30 * 2**20), "image/jpeg"),
-            "zu groß",
-        ),  # fmt: skip
-        (
-            "fr",
-            lambda: SimpleUploadedFile("big.jpg", b"\xff" * (30 * 2**20), "image/jpeg"),
-            "trop volumineuse",
-        ),  # fmt: skip
-        (
-            "en",
-            lambda: SimpleUploadedFile("anim.gif", demo_photo(fmt="GIF"), "image/gif"),
-            "JPEG, PNG or WebP",
-        ),  # fmt: skip
-        (
-            "de",
-            lambda: SimpleUploadedFile("anim.gif", demo_photo(fmt="GIF"), "image/gif"),
-            "JPEG, PNG oder WebP",
-        ),  # fmt: skip
-        (
-            "fr",
-            lambda: SimpleUploadedFile("anim.gif", demo_photo(fmt="GIF"), "image/gif"),
-            "JPEG, PNG ou WebP",
-        ),  # fmt: skip
-        (
-            "en",
-            lambda: SimpleUploadedFile("half.jpg", demo_photo()[:2000], "image/jpeg"),
-            "damaged",
-        ),  # fmt: skip
+        ("en", not_an_image, "is not an image"),
+        ("de", not_an_image, "kein Bild"),
+        ("fr", not_an_image, "pas une image"),
+        ("en", thirty_megabytes, "too large"),
+        ("de", thirty_megabytes, "zu groß"),
+        ("fr", thirty_megabytes, "trop volumineuse"),
+        ("en", a_gif, "JPEG, PNG or WebP"),
+        ("de", a_gif, "JPEG, PNG oder WebP"),
+        ("fr", a_gif, "JPEG, PNG ou WebP"),
+        ("en", cut_off, "damaged"),
     ],
 )
 def test_a_bad_photo_gets_a_clear_message_and_the_typed_text_stays(
