@@ -319,3 +319,22 @@ def may_transition(role: str, record: Any, name: str, world: World) -> bool:
     if name == "close":
         return handles_money(role)
     return False
+
+
+# --- the showcase of funded projects --------------------------------------------------------------
+
+SHOWCASE_STEPS_BY_MEMBERS = frozenset(
+    {"consent", "submit", "revise", "withdraw_consent", "consent_again"}
+)
+SHOWCASE_STEPS_BY_MODERATORS = frozenset({"publish", "request_changes", "hide", "approve"})
+
+
+def may_step_showcase(role: str, model: Any, pk: int, transition: str, world: World) -> bool:
+    """Consent and the grantee's steps: members of the grantee organisation (never staff);
+    moderation: programme managers and administrators."""
+    if transition in SHOWCASE_STEPS_BY_MODERATORS:
+        return role in ("manager", "admin")
+    if transition not in SHOWCASE_STEPS_BY_MEMBERS:
+        return False
+    row = model._default_manager.select_related("grant__application").get(pk=pk)
+    return is_member(role, row.grant.application, world)

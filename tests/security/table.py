@@ -48,11 +48,13 @@ from tests.security.expect import (
     files_sees,
     finance_row,
     first_of,
+    for_everyone,
     formal_check_body,
     front_door,
     grant_api_targets,
     grant_sees,
     grant_sees_api,
+    grantee_only,
     in_token_programmes,
     lists_what_it_sees,
     member,
@@ -75,6 +77,8 @@ from tests.security.expect import (
     review_access,
     rq_page,
     see,
+    showcase_page,
+    showcase_photo,
     signed_in,
     staff_only,
     start_a_draft,
@@ -98,7 +102,7 @@ from tests.security.probe import (
     UNAUTHORIZED,
     UNAVAILABLE,
 )
-from tests.security.world import pdf_upload
+from tests.security.world import pdf_upload, photo_upload
 
 # --- pages: the portal, the review workspace ---------------------------------------------------
 
@@ -517,6 +521,51 @@ PAGES.update(
             public_text,
             wrong_method(public_text),
         ),
+        # --- the showcase: public list, map, pages, photos; the grantee's side ---
+        "public:projects": Row(no_target, for_everyone, wrong_method(for_everyone)),
+        "public:project_map": Row(no_target, for_everyone, wrong_method(for_everyone)),
+        "public:project": Row(
+            lambda w: [Target(k, {"slug": s.slug}, s) for k, s in w.showcases.items()],
+            showcase_page,
+            wrong_method(showcase_page),
+        ),
+        "public:project_photo": Row(
+            lambda w: [
+                Target(k, {"slug": p.showcase.slug, "photo": p.pk}, p) for k, p in w.photos.items()
+            ],
+            showcase_photo,
+            wrong_method(showcase_photo),
+        ),
+        "public:showcase_manage": Row(
+            apps("a_accepted", "b_accepted", data={"action": "consent", "confirm": "on"}),
+            grantee_only(E(OK)),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_photo_upload": Row(
+            lambda w: [
+                Target(
+                    t.label,
+                    t.kwargs,
+                    t.record,
+                    t.roles,
+                    {"image": photo_upload(), "alt_text": "Fest", "rights_confirmed": "on"},
+                )
+                for t in apps("a_settled")(w)
+            ],
+            wrong_method(grantee_only(E(METHOD))),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_photo_delete": Row(
+            lambda w: apps("a_settled", photo=w.photos["pending"].pk)(w),
+            wrong_method(grantee_only(E(METHOD))),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_preview": Row(
+            apps("a_settled"), grantee_only(E(OK)), wrong_method(grantee_only(E(OK)))
+        ),
     }
 )
 
@@ -807,6 +856,21 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     # accounts, sign-in records. Only "no 500, staff only" is checked.
     "grants.fund": AdminModel(one(first_of("grants.Fund")), None),
     "public.page": AdminModel(one(first_of("public.Page")), None),
+    # The showcase's moderation: programme managers and administrators; rows come from the
+    # grantee's consent and uploads, and are never deleted in the admin.
+    "public.projectshowcase": AdminModel(
+        one(lambda w: w.showcases["published"]),
+        lambda role, obj, world: role in ("manager", "admin"),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "public.showcasephoto": AdminModel(
+        one(lambda w: w.photos["approved"]),
+        lambda role, obj, world: role in ("manager", "admin"),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "public.showcasepolicy": AdminModel(one(first_of("public.ShowcasePolicy")), None),
     "grants.programme": AdminModel(one(first_of("grants.Programme")), None),
     "grants.call": AdminModel(one(first_of("grants.Call")), None),
     "grants.budgetallocation": AdminModel(one(first_of("grants.BudgetAllocation")), None),
