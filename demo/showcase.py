@@ -74,3 +74,64 @@ def publish_project(
         services.approve_photo(photo, by=moderator)
     showcase = services.submit_showcase(showcase, by=by)
     return services.publish_showcase(showcase, by=moderator)
+
+
+# --- the demo's showcase ---------------------------------------------------------------------------
+
+# Projects published by `seed_showcase`, at most.
+DEMO_PROJECTS = 10
+FORMAT_WORDS = {
+    "festival": ("festival", "chor", "musik", "jubiläum", "anniversaire", "chorales"),
+    "workshop": ("werkstatt", "atelier", "kochkurs", "cuisine", "résidence", "residenz"),
+    "sport": ("sport", "radtour", "vélo", "tournoi"),
+    "conference": ("dialog", "dialogue"),
+    "online": ("digital", "numérique"),
+}
+OUTCOMES = [
+    "Mehr als hundert Menschen aus beiden Städten haben mitgemacht; ein Gegenbesuch ist für "
+    "nächstes Jahr verabredet. / Plus de cent personnes des deux villes ont participé ; une "
+    "visite retour est prévue l'an prochain.",
+    "Aus dem Projekt ist eine feste Gruppe entstanden, die sich jeden Monat online trifft. / Le "
+    "projet a fait naître un groupe qui se retrouve chaque mois en ligne.",
+    "Die Schulen beider Orte haben eine Partnerschaft vereinbart. / Les écoles des deux villes "
+    "ont conclu un partenariat.",
+]
+
+
+def format_of(title: str) -> str:
+    lowered = title.lower()
+    for code, words in FORMAT_WORDS.items():
+        if any(word in lowered for word in words):
+            return code
+    return "encounter"
+
+
+def seed_showcase(cast: Any, members: dict[int, Any], *, count: int = DEMO_PROJECTS) -> int:
+    """Publish up to `count` funded projects of the demo (settled ones first, for their outcome
+    texts), with drawn photos; the amounts of categories 1 and 2 are shown. Returns how many
+    were added (none twice)."""
+    from public.models import FUNDED_STATES, ShowcasePolicy
+
+    for programme in cast.fund.programmes.filter(category__lte=2):
+        ShowcasePolicy.objects.get_or_create(programme=programme, defaults={"publishes_amount": True})  # fmt: skip
+    grants = (
+        Grant.objects.filter(
+            status__in=FUNDED_STATES,
+            showcase__isnull=True,
+            application__organisation_id__in=list(members),
+        )
+        .select_related("application")
+        .order_by("-status", "-pk")  # settled and report_* before accepted
+    )
+    added = 0
+    for grant in grants[:count]:
+        publish_project(
+            grant,
+            by=members[grant.application.organisation_id],
+            moderator=cast.manager,
+            project_format=format_of(grant.application.title),
+            outcome=OUTCOMES[added % len(OUTCOMES)],
+            photos=1 + added % 2,
+        )
+        added += 1
+    return added
