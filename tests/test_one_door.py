@@ -17,6 +17,7 @@ APPS = (
     "applications",
     "grants",
     "reviews",
+    "public",
     "workflows",
     "demo",
     "config",
