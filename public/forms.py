@@ -90,7 +90,7 @@ class PhotoForm(forms.Form):
     )
 
 
-def _year_choices() -> list[tuple[str, str]]:
+def _year_choices() -> list[tuple[str, Any]]:
     return [("", _("all years"))] + [
         (str(year), str(year)) for year in range(clock.today().year + 1, FIRST_YEAR - 1, -1)
     ]
@@ -111,13 +111,19 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args: Any, programmes: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        everything = [("", _("all"))]
-        self.fields["theme"].choices = everything + list(Theme.choices)
-        self.fields["region"].choices = everything + list(Region.choices)
-        self.fields["country"].choices = everything + list(COUNTRY_NAMES.items())
-        self.fields["year"].choices = _year_choices()
-        self.fields["format"].choices = everything + list(ProjectFormat.choices)
-        self.fields["programme"].choices = everything + [(str(pk), n) for pk, n in programmes]
+        everything: list[tuple[str, Any]] = [("", _("all"))]
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "theme": everything + list(Theme.choices),
+            "region": everything + list(Region.choices),
+            "country": everything + list(COUNTRY_NAMES.items()),
+            "year": _year_choices(),
+            "format": everything + list(ProjectFormat.choices),
+            "programme": everything + [(str(pk), name) for pk, name in programmes],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
 
     def filters(self) -> ProjectFilters:
         """The valid part of the input (the whole of it when the form is valid)."""

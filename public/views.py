@@ -101,12 +101,14 @@ def project(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def project_photo(request: HttpRequest, slug: str, photo: int) -> HttpResponse:
+def project_photo(request: HttpRequest, slug: str, photo: int) -> HttpResponse | FileResponse:
     """A photo, only where its page may show it (the storage's paths are never linked)."""
     found, public = selectors.photo_to_serve(slug, photo, request.user)
     if found is None:
         if selectors.is_gone(slug):
             return _gone(request)
+        raise Http404
+    if not found.image.name:
         raise Http404
     try:
         handle = found.image.storage.open(found.image.name, "rb")
