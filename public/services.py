@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from grants.models import Grant
 from public import rules
@@ -187,6 +189,19 @@ def hide_photo(photo: ShowcasePhoto, *, by: Any, reason: str, note: str = "") ->
 # --- photos --------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Refuse truncated images while decoding an upload. WeasyPrint switches Pillow's global
+    LOAD_TRUNCATED_IMAGES on when it is imported, which would let a cut-off photo through,
+    padded with grey; the flag is restored afterwards (the PDFs embed no uploaded images)."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _photo_error(message: Any, code: str) -> InvalidInput:
     return InvalidInput(message, code=code, field="image")
 
@@ -205,7 +220,7 @@ def reencode_photo(upload: UploadedFile) -> tuple[bytes, int, int]:
         raise _photo_error(_("The file is empty."), "photo_empty")
     try:
         upload.seek(0)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _strict_decoding():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as probe:
                 found = probe.format

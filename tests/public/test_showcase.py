@@ -27,7 +27,7 @@ from public.models import (
     ShowcasePolicy,
     ShowcaseStatus,
 )
-from workflows.errors import TransitionForbidden, WorkflowError
+from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
 from workflows.models import TransitionLog
 
 
@@ -355,6 +355,19 @@ def test_a_bad_photo_gets_a_clear_message_and_the_typed_text_stays(
     assert message in text
     assert 'value="Kinder vor der Bühne"' in text and 'value="Sommerfest 2026"' in text
     assert not ShowcasePhoto.objects.exists()
+
+
+def test_a_cut_off_photo_is_refused_even_after_weasyprint_relaxed_pillow(
+    monkeypatch: Any,
+) -> None:
+    from PIL import ImageFile
+
+    # What importing WeasyPrint does to the whole process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(InvalidInput) as refused:
+        services.reencode_photo(cut_off())
+    assert refused.value.code == "photo_damaged"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was
 
 
 def test_a_photo_needs_a_text_alternative_and_the_rights(
