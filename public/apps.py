@@ -34,20 +34,19 @@ class PublicConfig(AppConfig):
         post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
 
     def public_sources(self) -> list[type[models.Model]]:
+        from applications.models import Partner
         from grants.models import Call, Fund, Grant, Payment, Programme, RepaymentClaim
         from organisations.models import Organisation
         from partners.models import PartnerPost
-        from public.models import Page
+        from public.models import Page, ProjectShowcase, ShowcasePhoto, ShowcasePolicy
 
-        # Organisations: their public face (name, city, region) shows on posts and projects.
         return [
-            Page,
-            Fund,
-            Programme,
-            Call,
-            Grant,
-            Payment,
-            RepaymentClaim,
-            Organisation,
-            PartnerPost,
-        ]
+            # the fund's texts and policy
+            Page, Fund, Programme, Call, ShowcasePolicy,
+            # the showcase, its photos and what its pages show of the grant and the partners
+            ProjectShowcase, ShowcasePhoto, Grant, Partner,
+            # the open figures' paid amounts
+            Payment, RepaymentClaim,
+            # the public face (name, town, region) on projects and partner posts
+            Organisation, PartnerPost,
+        ]  # fmt: skip

@@ -21,7 +21,7 @@ from grants.models import Call, site_fund
 from partners.models import PartnerPost
 from public import selectors
 from public.language import LANGUAGE_PARAMETER
-from public.models import Page
+from public.models import Page, ProjectShowcase
 from workflows import clock
 
 # Areas behind sign-in: nothing there for a search engine, and asking costs the fund's server.
@@ -117,10 +117,38 @@ class PartnerPostsSitemap(PublicSitemap):
         return item.updated_at
 
 
+class ProjectsSitemap(PublicSitemap):
+    """The published projects of the showcase."""
+
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self) -> list[ProjectShowcase]:
+        return list(
+            selectors.public_showcases()
+            .order_by("-published_at", "-pk")
+            .only("pk", "slug", "published_at", "updated_at")
+        )
+
+    def path_of(self, item: object) -> str:
+        assert isinstance(item, ProjectShowcase)
+        return item.get_absolute_url()
+
+    def lastmod(self, item: ProjectShowcase) -> datetime:
+        return item.updated_at
+
+
 # Names of the public lists and pages without arguments, in the sitemap's order.
-FRONT_PAGES: list[str] = ["public:home", "public:figures", "partners:list"]
+FRONT_PAGES: list[str] = [
+    "public:home",
+    "public:projects",
+    "public:project_map",
+    "public:figures",
+    "partners:list",
+]
 SITEMAPS: dict[str, type[Sitemap]] = {
     "front": FrontPagesSitemap,
+    "projects": ProjectsSitemap,
     "texts": TextPagesSitemap,
     "partners": PartnerPostsSitemap,
 }
@@ -159,8 +187,30 @@ def open_call_entries() -> list[FeedEntry]:
     ]
 
 
+def published_project_entries() -> list[FeedEntry]:
+    """The newest published projects."""
+    showcases = (
+        selectors.public_showcases()
+        .order_by("-published_at", "-pk")
+        .only("pk", "slug", "title", "summary", "published_at")[:FEED_ENTRIES]
+    )
+    return [
+        FeedEntry(
+            key=f"project-{showcase.pk}",
+            title=showcase.title,
+            summary=showcase.summary,
+            path=showcase.get_absolute_url(),
+            published=showcase.published_at or clock.now(),
+        )
+        for showcase in showcases
+    ]
+
+
 # Each source gives the feed entries of one kind; the newest FEED_ENTRIES of all are shown.
-FEED_SOURCES: list[Callable[[], Iterable[FeedEntry]]] = [open_call_entries]
+FEED_SOURCES: list[Callable[[], Iterable[FeedEntry]]] = [
+    open_call_entries,
+    published_project_entries,
+]
 
 
 class NewsFeed(Feed):  # type: ignore[type-arg]

@@ -1,15 +1,36 @@
 """What the public pages show, chosen here: programmes on offer with the rules of their policy,
-and the calls open now or soon. Only policy data; nothing of applicants or applications."""
+the calls open now or soon, and the showcase of funded projects (only what the organisation
+consented to and staff published, copied from whitelisted columns)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page as Page_
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from grants.models import Call, Fund, Intake, Programme
-from public.models import Page
+from applications.models import ApplicationTheme, Partner, Theme, theme_codes_of
+from grants.models import Call, Fund, Grant, Intake, Programme
+from organisations.choices import LegalForm, Region
+from public import rules
+from public.models import (
+    FUNDED_STATES,
+    OUTCOME_STATES,
+    Page,
+    PhotoStatus,
+    ProjectFormat,
+    ProjectShowcase,
+    ShowcasePhoto,
+    ShowcaseStatus,
+)
 from workflows import clock
 
 # Calls that open within this many days are announced beside the open ones.
@@ -59,3 +80,332 @@ def programmes_on_offer(fund: Fund, *, today: date | None = None) -> list[Progra
 def published_pages() -> QuerySet[Page]:
     """The fund's texts staff have published (drafts stay in the admin)."""
     return Page.objects.filter(is_published=True)
+
+
+# --- the showcase of funded projects -----------------------------------------------------------
+#
+# What a visitor reads of a project is copied into `PublicProject` from whitelisted columns: the
+# templates never hold an organisation, an application or a user, so no street, e-mail, IBAN,
+# member name, internal note or score can reach them by a slip of a template.
+
+PROJECTS_PER_PAGE = 24
+COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
+_ORG = "grant__application__organisation__"
+_APP = "grant__application__"
+# The columns the public pages read, and nothing else.
+PUBLIC_COLUMNS = (
+    "id", "slug", "status", "title", "summary", "places", "project_format", "outcome",
+    "published_at", "grant__id", "grant__status", "grant__amount_awarded",
+    "grant__project_start", "grant__project_end", "grant__programme__id",
+    # The programme's name in every language: the reader's may be empty and fall back.
+    "grant__programme__name_de", "grant__programme__name_fr", "grant__programme__name_en",
+    "grant__programme__showcase_policy__publishes_amount",
+    f"{_APP}id", f"{_APP}status", f"{_APP}themes", f"{_ORG}name", f"{_ORG}legal_form", f"{_ORG}city",
+    f"{_ORG}country", f"{_ORG}region",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublicPartner:
+    name: str
+    city: str
+    country: str
+
+    @property
+    def country_name(self) -> str:
+        return str(COUNTRY_NAMES.get(self.country, self.country))
+
+
+@dataclass(frozen=True)
+class PublicPhoto:
+    pk: int
+    url: str
+    alt_text: str
+    caption: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PublicProject:
+    """A showcased project as anyone may read it."""
+
+    pk: int
+    slug: str
+    url: str
+    title: str
+    summary: str
+    places: str
+    project_format: str
+    outcome: str
+    organisation: str
+    city: str
+    country: str
+    region: str
+    programme: str
+    themes: list[str]
+    start: date
+    end: date
+    amount: Decimal | None
+    partners: list[PublicPartner]
+    photos: list[PublicPhoto]
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Town twinning pairs: the organisation's city ⇄ each partner's city abroad."""
+        return [
+            (self.city, p.city)
+            for p in self.partners
+            if p.city and self.city and p.country != self.country
+        ]
+
+    @property
+    def country_name(self) -> str:
+        return str(COUNTRY_NAMES.get(self.country, self.country))
+
+    @property
+    def region_name(self) -> str:
+        return str(dict(Region.choices).get(self.region, ""))
+
+    @property
+    def theme_names(self) -> list[str]:
+        labels = dict(Theme.choices)
+        return [str(labels[code]) for code in self.themes if code in labels]
+
+    @property
+    def format_name(self) -> str:
+        return str(dict(ProjectFormat.choices).get(self.project_format, ""))
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+
+def public_showcases() -> QuerySet[ProjectShowcase]:
+    """Showcases anyone may read: published by staff, consent standing (a withdrawal moves the
+    status), and the grant funded (accepted or later, not revoked or cancelled)."""
+    return ProjectShowcase.objects.filter(
+        status=ShowcaseStatus.PUBLISHED, grant__status__in=FUNDED_STATES
+    )
+
+
+def _approved_photos() -> Prefetch[Any]:
+    return Prefetch(
+        "photos",
+        queryset=ShowcasePhoto.objects.filter(status=PhotoStatus.APPROVED)
+        .only(
+            "id", "showcase_id", "status", "alt_text", "caption", "width", "height", "uploaded_at"
+        )
+        .order_by("uploaded_at", "id"),
+        to_attr="approved_photos",
+    )
+
+
+def _partners() -> Prefetch[Any]:
+    return Prefetch(
+        "grant__application__partners",
+        queryset=Partner.objects.only("id", "application_id", "name", "city", "country").order_by(
+            "id"
+        ),
+        to_attr="public_partners",
+    )
+
+
+def _with_public_columns(queryset: QuerySet[ProjectShowcase]) -> QuerySet[ProjectShowcase]:
+    return (
+        queryset.select_related(
+            "grant__programme__showcase_policy", "grant__application__organisation"
+        )
+        .only(*PUBLIC_COLUMNS)
+        .prefetch_related(_partners(), _approved_photos())
+    )
+
+
+def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] | None = None) -> PublicProject:  # fmt: skip
+    """The public copy of a showcase (read with `_with_public_columns`)."""
+    grant = showcase.grant
+    application = grant.application
+    organisation = application.organisation
+    policy = getattr(grant.programme, "showcase_policy", None)
+    if organisation.legal_form == LegalForm.INFORMAL_GROUP:
+        # Private persons: never the group's name (it often names them), nor its members.
+        name = _group_label(organisation.city)
+    else:
+        name = organisation.name
+    slug = showcase.slug
+    shown = photos if photos is not None else getattr(showcase, "approved_photos", [])
+    return PublicProject(
+        pk=showcase.pk,
+        slug=slug,
+        url=reverse("public:project", kwargs={"slug": slug}),
+        title=showcase.title,
+        summary=showcase.summary,
+        places=showcase.places,
+        project_format=showcase.project_format,
+        outcome=showcase.outcome if grant.status in OUTCOME_STATES else "",
+        organisation=name,
+        city=organisation.city,
+        country=organisation.country,
+        region=organisation.region,
+        programme=grant.programme.name,
+        themes=sorted(theme_codes_of(application.themes)),
+        start=grant.project_start,
+        end=grant.project_end,
+        amount=grant.amount_awarded if policy is not None and policy.publishes_amount else None,
+        partners=[
+            PublicPartner(p.name, p.city, p.country)
+            for p in getattr(application, "public_partners", [])
+        ],
+        photos=[
+            PublicPhoto(
+                pk=photo.pk,
+                url=reverse("public:project_photo", kwargs={"slug": slug, "photo": photo.pk}),
+                alt_text=photo.alt_text,
+                caption=photo.caption,
+                width=photo.width,
+                height=photo.height,
+            )
+            for photo in shown
+        ],
+    )
+
+
+def _group_label(city: str) -> str:
+    if not city:
+        return gettext("informal group")
+    return gettext("informal group in %(city)s") % {"city": city}
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    """The list's filters, already checked (an unknown value is dropped)."""
+
+    q: str = ""
+    theme: str = ""
+    region: str = ""
+    country: str = ""
+    year: int | None = None
+    project_format: str = ""
+    programme: int | None = None
+
+
+def filter_showcases(queryset: QuerySet[ProjectShowcase], filters: ProjectFilters) -> QuerySet[ProjectShowcase]:  # fmt: skip
+    if filters.theme:
+        queryset = queryset.filter(
+            Exists(
+                ApplicationTheme.objects.filter(
+                    application_id=OuterRef("grant__application_id"), theme=filters.theme
+                )
+            )
+        )
+    if filters.region:
+        queryset = queryset.filter(**{f"{_ORG}region": filters.region})
+    if filters.country:
+        queryset = queryset.filter(**{f"{_ORG}country": filters.country})
+    if filters.year is not None:
+        queryset = queryset.filter(grant__project_start__year=filters.year)
+    if filters.project_format:
+        queryset = queryset.filter(project_format=filters.project_format)
+    if filters.programme is not None:
+        queryset = queryset.filter(grant__programme_id=filters.programme)
+    if filters.q:
+        found = Q()
+        for field_name in ("title", "summary", "places", "outcome", f"{_ORG}city"):
+            found |= Q(**{f"{field_name}__icontains": filters.q})
+        queryset = queryset.filter(found)
+    return queryset
+
+
+def project_page(filters: ProjectFilters, number: Any) -> tuple[Page_, list[PublicProject]]:
+    """One page of the published projects that match; four queries (count, rows, partners,
+    photos) however many there are on it."""
+    queryset = _with_public_columns(filter_showcases(public_showcases(), filters)).order_by(
+        "-published_at", "-id"
+    )
+    page = Paginator(queryset, PROJECTS_PER_PAGE).get_page(number)
+    return page, [as_public_project(showcase) for showcase in page.object_list]
+
+
+def public_project(slug: str) -> PublicProject | None:
+    """The published project at this address, or None. Three queries."""
+    showcase = _with_public_columns(public_showcases()).filter(slug=slug).first()
+    return as_public_project(showcase) if showcase is not None else None
+
+
+def project_preview(showcase: ProjectShowcase) -> PublicProject:
+    """The page as it would be published, with every photo but the hidden ones (the grantee's
+    and the moderators' preview)."""
+    fresh = (
+        ProjectShowcase.objects.select_related(
+            "grant__programme__showcase_policy", "grant__application__organisation"
+        )
+        .only(*PUBLIC_COLUMNS)
+        .prefetch_related(_partners())
+        .get(pk=showcase.pk)
+    )
+    photos = list(
+        ShowcasePhoto.objects.filter(showcase=showcase).exclude(status=PhotoStatus.HIDDEN)
+    )
+    return as_public_project(fresh, photos=photos)
+
+
+def is_gone(slug: str) -> bool:
+    """Whether the page at this address was public once and is not now (410 Gone, not 404):
+    consent withdrawn, hidden by staff, or the grant revoked or cancelled."""
+    once = ProjectShowcase.objects.filter(slug=slug, first_published_at__isnull=False)
+    return once.exists() and not public_showcases().filter(slug=slug).exists()
+
+
+def programmes_with_projects() -> list[tuple[int, str]]:
+    """(pk, name) of the programmes with a published project, for the list's filter."""
+    rows = (
+        Programme.objects.filter(pk__in=public_showcases().values("grant__programme_id"))
+        .order_by("category", "pk")
+        .values_list("pk", "name")
+    )
+    return list(rows)
+
+
+def counts_by_region(filters: ProjectFilters | None = None) -> dict[str, int]:
+    """Published projects per region code (Land or région of the organisation). One query."""
+    queryset = public_showcases()
+    if filters is not None:
+        queryset = filter_showcases(queryset, filters)
+    rows = (
+        queryset.order_by()
+        .values(f"{_ORG}region")
+        .annotate(n=Count("id"))
+        .values_list(f"{_ORG}region", "n")
+    )
+    return {region: n for region, n in rows if region}
+
+
+def photo_to_serve(slug: str, photo_pk: int, user: Any) -> tuple[ShowcasePhoto | None, bool]:
+    """The stored photo behind a public address, and whether it is public: an approved photo
+    of a published project for anyone; any photo of the showcase for its organisation's
+    members and the moderators (the preview); (None, False) for anything else."""
+    photo = ShowcasePhoto.objects.filter(pk=photo_pk, showcase__slug=slug).first()
+    if photo is None:
+        return None, False
+    if (
+        photo.status == PhotoStatus.APPROVED
+        and public_showcases().filter(pk=photo.showcase_id).exists()
+    ):
+        return photo, True
+    if ShowcasePhoto.objects.visible_to(user).filter(pk=photo.pk).exists():
+        return photo, False
+    return None, False
+
+
+def showcase_of(application_pk: int, user: Any) -> tuple[Grant, ProjectShowcase | None]:
+    """The grant of an application `user` may manage the showcase of, and its showcase (None
+    before consent); Http404 for anyone else (also staff: they moderate in the admin)."""
+    grant = (
+        Grant.objects.visible_to(user)
+        .select_related("application__organisation")
+        .filter(application_id=application_pk)
+        .first()
+    )
+    if grant is None or not rules.may_manage_showcase(grant, user):
+        raise Http404
+    return grant, ProjectShowcase.objects.filter(grant=grant).first()

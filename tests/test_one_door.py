@@ -18,6 +18,7 @@ APPS = (
     "grants",
     "reviews",
     "partners",
+    "public",
     "workflows",
     "demo",
     "config",

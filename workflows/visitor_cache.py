@@ -26,6 +26,9 @@ from workflows import clock
 GENERATION_KEY = "public-pages:generation"
 # Answers worth keeping: pages, and the answers that say a project is gone or never was.
 CACHED_STATUSES = frozenset({200, 404, 410})
+# Headers of the view's own that belong to the content (a download's file name, say); cookies
+# and anything else about one visitor are never kept.
+KEPT_HEADERS = ("Content-Disposition", "Cache-Control", "Last-Modified", "X-Robots-Tag")
 
 View = Callable[..., HttpResponse]
 
@@ -61,7 +64,8 @@ def _key(request: HttpRequest) -> str:
 
 def cached_for_visitors(view: View) -> View:
     """Serve the view's answer from the cache for visitors who are not signed in. Only the
-    status, type and body are kept: no cookie and no token of one visitor reaches another."""
+    status, the body and the content's own headers are kept: no cookie and no token of one
+    visitor reaches another."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -70,8 +74,11 @@ def cached_for_visitors(view: View) -> View:
         key = _key(request)
         kept = cache.get(key)
         if kept is not None:
-            status, content_type, body = kept
-            return HttpResponse(body, status=status, content_type=content_type)
+            status, headers, body = kept
+            answer = HttpResponse(body, status=status)
+            for name, value in headers:
+                answer[name] = value
+            return answer
         response = view(request, *args, **kwargs)
         if (
             response.status_code in CACHED_STATUSES
@@ -82,9 +89,14 @@ def cached_for_visitors(view: View) -> View:
         ):
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
+            headers = [
+                (name, response[name])
+                for name in ("Content-Type", *KEPT_HEADERS)
+                if response.has_header(name)
+            ]
             cache.set(
                 key,
-                (response.status_code, response["Content-Type"], response.content),
+                (response.status_code, headers, response.content),
                 settings.PUBLIC_PAGES_CACHE_SECONDS,
             )
         return response

@@ -100,6 +100,19 @@ class TestFortySeededApplications:
         assert not waiting.filter(application__status__in=ended, kind__in=("formal_check", "assessment")).exists()  # fmt: skip
         assert waiting.filter(application__status="submitted", kind="formal_check").exists()
 
+    def test_the_showcase_holds_published_projects_with_photos_and_outcomes(self, seeded, client):
+        from public.models import PhotoStatus, ProjectShowcase
+        from public.selectors import public_showcases
+
+        shown = public_showcases()
+        assert shown.count() >= 3
+        assert ProjectShowcase.objects.filter(photos__status=PhotoStatus.APPROVED).distinct().count() >= 3  # fmt: skip
+        assert shown.exclude(outcome="").exists()
+        listing = client.get("/projects/")
+        assert listing.status_code == 200
+        page = client.get(shown.first().get_absolute_url())
+        assert page.status_code == 200 and b"<img" in page.content
+
     def test_logins_are_printed_for_every_role_with_a_progress_bar(self, seeded):
         out, err = seeded
         assert "40/40" in err  # tqdm's bar on stderr

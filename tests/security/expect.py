@@ -22,6 +22,7 @@ from tests.security import spec
 from tests.security.probe import (
     DONE,
     FORBIDDEN,
+    GONE,
     HIDDEN,
     INVALID,
     LOGIN,
@@ -123,6 +124,34 @@ def everyone_reads(role: str, target: Target, world: World) -> Expect:
     """robots.txt, the sitemap, the feed, the open figures and open data: the same public
     answer for every role."""
     return E(OK)
+
+
+def showcase_page(role: str, target: Target, world: World) -> Expect:
+    """A project page: published, everyone reads it; published once and taken back (consent
+    withdrawn), 410 Gone for everyone; never published, 404."""
+    return {"published": E(OK), "withdrawn": E(GONE), "draft": E(HIDDEN)}[target.label]
+
+
+def showcase_photo(role: str, target: Target, world: World) -> Expect:
+    """An approved photo of a published page: everyone. Any other photo: the organisation's
+    members and the moderators (the preview); for the rest 404, or 410 where the page is gone."""
+    if target.label == "approved":
+        return E(OK)
+    if spec.MEMBER_OF.get(role) == "A" or role in ("manager", "admin"):
+        return E(OK)
+    return E(GONE) if target.label == "withdrawn" else E(HIDDEN)
+
+
+def grantee_only(ok: Expect) -> Rule:
+    """The grantee's side of its project page: members of the grantee organisation; anybody
+    else (staff included: they moderate in the admin) finds nothing there."""
+
+    def rule(role: str, target: Target, world: World) -> Expect:
+        if role == "anonymous":
+            return E(LOGIN)
+        return ok if spec.is_member(role, target.record, world) else E(HIDDEN)
+
+    return rule
 
 
 def front_door(role: str, target: Target, world: World) -> Expect:

@@ -14,6 +14,7 @@ An answer is classified into outcome tokens, and the table's expectation is a se
     UNAUTHORIZED 401 (the API asks for credentials)
     FORBIDDEN  403
     HIDDEN     404, or the admin's "doesn't exist" redirect to its index
+    GONE       410 (a public page that was there and is no more)
     METHOD     405
     CONFLICT   409
     REFUSED    403, or 200/302/400/409 that says why in a message (or a problem body) and wrote
@@ -42,6 +43,7 @@ FORBIDDEN = "FORBIDDEN"
 HIDDEN = "HIDDEN"
 METHOD = "METHOD"
 CONFLICT = "CONFLICT"
+GONE = "GONE"
 REFUSED = "REFUSED"
 UNAVAILABLE = "UNAVAILABLE"
 ERROR = "ERROR"
@@ -126,6 +128,7 @@ class Answer:
             404: HIDDEN,
             405: METHOD,
             409: CONFLICT,
+            410: GONE,
             503: UNAVAILABLE,
         }
         if status in simple:

@@ -344,3 +344,22 @@ def sees_partner_message(role: str, message: Any, world: World) -> bool:
     """Its sender and the members of the organisation written to; administrators (admin)."""
     sender = role == "applicant_b" and message.sender_id == world.users["applicant_b"].pk
     return sender or is_poster(role, message.post, world) or role == "admin"
+
+
+# --- the showcase of funded projects --------------------------------------------------------------
+
+SHOWCASE_STEPS_BY_MEMBERS = frozenset(
+    {"consent", "submit", "revise", "withdraw_consent", "consent_again"}
+)
+SHOWCASE_STEPS_BY_MODERATORS = frozenset({"publish", "request_changes", "hide", "approve"})
+
+
+def may_step_showcase(role: str, model: Any, pk: int, transition: str, world: World) -> bool:
+    """Consent and the grantee's steps: members of the grantee organisation (never staff);
+    moderation: programme managers and administrators."""
+    if transition in SHOWCASE_STEPS_BY_MODERATORS:
+        return role in ("manager", "admin")
+    if transition not in SHOWCASE_STEPS_BY_MEMBERS:
+        return False
+    row = model._default_manager.select_related("grant__application").get(pk=pk)
+    return is_member(role, row.grant.application, world)

@@ -55,6 +55,7 @@ from tests.security.expect import (
     grant_api_targets,
     grant_sees,
     grant_sees_api,
+    grantee_only,
     in_token_programmes,
     lists_what_it_sees,
     member,
@@ -77,6 +78,8 @@ from tests.security.expect import (
     review_access,
     rq_page,
     see,
+    showcase_page,
+    showcase_photo,
     signed_in,
     staff_only,
     start_a_draft,
@@ -100,7 +103,7 @@ from tests.security.probe import (
     UNAUTHORIZED,
     UNAVAILABLE,
 )
-from tests.security.world import World, pdf_upload
+from tests.security.world import World, pdf_upload, photo_upload
 
 
 def breakdown_csv(role: str, target: Target, world: object) -> frozenset[str]:
@@ -544,6 +547,51 @@ PAGES.update(
         "public:open_data_csv": Row(
             no_target, everyone_reads, wrong_method(everyone_reads), shows=("published",)
         ),
+        # --- the showcase: public list, map, pages, photos; the grantee's side ---
+        "public:projects": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        "public:project_map": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
+        "public:project": Row(
+            lambda w: [Target(k, {"slug": s.slug}, s) for k, s in w.showcases.items()],
+            showcase_page,
+            wrong_method(showcase_page),
+        ),
+        "public:project_photo": Row(
+            lambda w: [
+                Target(k, {"slug": p.showcase.slug, "photo": p.pk}, p) for k, p in w.photos.items()
+            ],
+            showcase_photo,
+            wrong_method(showcase_photo),
+        ),
+        "public:showcase_manage": Row(
+            apps("a_accepted", "b_accepted", data={"action": "consent", "confirm": "on"}),
+            grantee_only(E(OK)),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_photo_upload": Row(
+            lambda w: [
+                Target(
+                    t.label,
+                    t.kwargs,
+                    t.record,
+                    t.roles,
+                    {"image": photo_upload(), "alt_text": "Fest", "rights_confirmed": "on"},
+                )
+                for t in apps("a_settled")(w)
+            ],
+            wrong_method(grantee_only(E(METHOD))),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_photo_delete": Row(
+            lambda w: apps("a_settled", photo=w.photos["pending"].pk)(w),
+            wrong_method(grantee_only(E(METHOD))),
+            grantee_only(DONE),
+            post_writes=True,
+        ),
+        "public:showcase_preview": Row(
+            apps("a_settled"), grantee_only(E(OK)), wrong_method(grantee_only(E(OK)))
+        ),
     }
 )
 
@@ -632,11 +680,11 @@ def reply_rule(role: str, target: Target, world: World) -> Any:
 
 
 POST_BODY = {"title": "Neues Gesuch", "country": "FR", "text": "Wir suchen.", "language": "de"}
-EVERYONE_READS = lambda role, target, world: E(OK)  # noqa: E731
+
 
 PAGES.update(
     {
-        "partners:list": Row(no_target, EVERYONE_READS, wrong_method(EVERYONE_READS)),
+        "partners:list": Row(no_target, everyone_reads, wrong_method(everyone_reads)),
         "partners:detail": Row(
             partner_posts("a_live", "b_live", "a_hidden", "a_expired"),
             sees_post,
@@ -997,6 +1045,21 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "grants.fund": AdminModel(one(first_of("grants.Fund")), None),
     "public.page": AdminModel(one(first_of("public.Page")), None),
+    # The showcase's moderation: programme managers and administrators; rows come from the
+    # grantee's consent and uploads, and are never deleted in the admin.
+    "public.projectshowcase": AdminModel(
+        one(lambda w: w.showcases["published"]),
+        lambda role, obj, world: role in ("manager", "admin"),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "public.showcasephoto": AdminModel(
+        one(lambda w: w.photos["approved"]),
+        lambda role, obj, world: role in ("manager", "admin"),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    "public.showcasepolicy": AdminModel(one(first_of("public.ShowcasePolicy")), None),
     "grants.programme": AdminModel(one(first_of("grants.Programme")), None),
     "grants.call": AdminModel(one(first_of("grants.Call")), None),
     "grants.budgetallocation": AdminModel(one(first_of("grants.BudgetAllocation")), None),

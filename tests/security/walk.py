@@ -252,6 +252,12 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
         elif model is Grant:
             record = Grant._default_manager.select_related("application").get(pk=int(row.object_id))
             record.__dict__["status"] = row.source  # the status the step started from
+        elif model._meta.app_label == "public":
+            # The showcase: the grantee's members consent, write, submit and withdraw; the
+            # moderators publish, ask for changes and hide.
+            if not spec.may_step_showcase(role, model, int(row.object_id), row.transition, world):
+                problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
+            continue
         else:
             # Payments, batches, repayment claims: "finance officers (administrators too)".
             if not spec.handles_money(role):

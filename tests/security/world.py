@@ -35,6 +35,7 @@ from applications.documents import issue_document
 from applications.models import Application, AttachmentPurpose, Report
 from demo import builders as demo
 from demo.reviews import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
+from demo.showcase import photo_upload, publish_project
 from grants import finance
 from grants import services as grant_services
 from grants.api.tokens import issue_token
@@ -49,7 +50,8 @@ from grants.models import (
 )
 from organisations import services as organisation_services
 from organisations.models import Invitation, Organisation
-from public.models import Page, PageKind
+from public.models import Page, PageKind, ShowcasePolicy
+from public.services import add_photo, give_consent, save_text, withdraw_consent
 from reviews import services as review_services
 from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
 from workflows import clock
@@ -131,6 +133,8 @@ class World:
     claims: dict[str, RepaymentClaim] = field(default_factory=dict)
     invitations: dict[str, tuple[Invitation, str]] = field(default_factory=dict)
     conflicts: dict[str, Conflict] = field(default_factory=dict)
+    showcases: dict[str, Any] = field(default_factory=dict)
+    photos: dict[str, Any] = field(default_factory=dict)
     allocation: BudgetAllocation | None = None
     call: Call | None = None
     grant_statuses: dict[int, str] = field(default_factory=dict)
@@ -222,6 +226,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _retried_api_call(world)
     _public_pages()
     _partner_exchange(world)
+    _showcase(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -229,6 +234,26 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
         TransitionLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     )
     return world
+
+
+def _showcase(world: World) -> None:
+    """Project pages of A: one published (an approved and a pending photo), one published and
+    then withdrawn (410 Gone), one consented but never published (404). Their public titles are
+    not the applications' titles: a public page that shows an application's title leaks it."""
+    cast, applicant = world.cast, world.users["applicant_a"]
+    published = publish_project(world.grant("a_settled"), by=applicant, moderator=cast.manager, title="Schaufenster Zxshowpubq", photos=1)  # fmt: skip
+    pending = add_photo(published, by=applicant, upload=photo_upload(7), alt_text="Noch nicht geprüft", rights_confirmed=True)  # fmt: skip
+    withdrawn = publish_project(world.grant("a_report_due"), by=applicant, moderator=cast.manager, title="Schaufenster Zxshowgoneq", photos=1)  # fmt: skip
+    withdrawn = withdraw_consent(withdrawn, by=applicant)
+    draft = give_consent(world.grant("a_report_submitted"), by=applicant)
+    save_text(draft, by=applicant, title="Schaufenster Zxshowdraftq")
+    ShowcasePolicy.objects.create(programme=world.programme_x, publishes_amount=True)
+    world.showcases = {"published": published, "withdrawn": withdrawn, "draft": draft}
+    world.photos = {
+        "approved": published.photos.get(status="approved"),
+        "pending": pending,
+        "withdrawn": withdrawn.photos.get(),
+    }
 
 
 def _public_pages() -> None:

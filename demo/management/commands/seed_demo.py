@@ -39,6 +39,7 @@ from demo import copies as demo_copies
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
+from demo.showcase import seed_showcase
 from grants.models import BudgetAllocation, GrantStatus
 from organisations.choices import LegalForm
 from organisations.models import Organisation
@@ -435,6 +436,9 @@ class Command(BaseCommand):
         ensure_partner_posts(fund, applicants)
 
         self.replay(cast, applicants, plan, chunk)
+        showcased = seed_showcase(cast, {org.pk: user for org, user in applicants})
+        if showcased:
+            self.stdout.write(f"Published {showcased} projects in the showcase (/projects/).")
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
 

@@ -28,6 +28,8 @@ DEFAULT_MODELS = [
     "grants.PaymentBatch",
     "grants.RepaymentClaim",
     "reviews.ReviewTask",
+    "public.ProjectShowcase",
+    "public.ShowcasePhoto",
 ]
 DEFAULT_OUTPUT = Path("docs") / "state-machines.md"
 # django-fsm's wildcard sources: "*" is any state, "+" any state other than the target.
