@@ -127,7 +127,7 @@ class ProjectsSitemap(PublicSitemap):
         return list(
             selectors.public_showcases()
             .order_by("-published_at", "-pk")
-            .only("pk", "slug", "published_at", "updated_at")
+            .only("pk", "slug", "status", "published_at", "updated_at")
         )
 
     def path_of(self, item: object) -> str:
@@ -192,7 +192,7 @@ def published_project_entries() -> list[FeedEntry]:
     showcases = (
         selectors.public_showcases()
         .order_by("-published_at", "-pk")
-        .only("pk", "slug", "title", "summary", "published_at")[:FEED_ENTRIES]
+        .only("pk", "slug", "status", "title", "summary", "published_at")[:FEED_ENTRIES]
     )
     return [
         FeedEntry(

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -90,6 +91,12 @@ class ProjectFormat(models.TextChoices):
     SPORT = "sport", _("sports event")
     ONLINE = "online", _("online project")
     OTHER = "other", _("other")
+
+
+def showcase_slug(title: str, grant_id: int) -> str:
+    """A project page's address: its title made readable in a URL, unique by the grant."""
+    base = slugify(title)[:70].strip("-") or "project"
+    return f"{base}-{grant_id}"
 
 
 class ShowcaseStatus(models.TextChoices):
@@ -187,7 +194,11 @@ class ProjectShowcase(ConcurrentTransitionMixin, models.Model):
     def publish(self, *, by: Any) -> None:
         now = clock.now()
         self.published_at = now
-        self.first_published_at = self.first_published_at or now
+        if self.first_published_at is None:
+            # The address follows the moderated public title, not the application's internal
+            # one (which may name a person); once public, it stays, so links keep working.
+            self.slug = showcase_slug(self.title, self.grant_id)
+            self.first_published_at = now
         self.moderation_message = ""
 
     @transition(

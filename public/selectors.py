@@ -403,7 +403,7 @@ def showcase_of(application_pk: int, user: Any) -> tuple[Grant, ProjectShowcase 
     grant = (
         Grant.objects.visible_to(user)
         .select_related("application__organisation")
-        .filter(application_id=application_pk)
+        .filter(application__pk=application_pk)  # a huge id finds nothing (no overflow)
         .first()
     )
     if grant is None or not rules.may_manage_showcase(grant, user):

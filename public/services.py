@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -30,6 +29,7 @@ from public.models import (
     ProjectShowcase,
     ShowcasePhoto,
     ShowcaseStatus,
+    showcase_slug,
 )
 from workflows import clock, perform
 from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
@@ -60,11 +60,6 @@ def _check_funded(grant: Grant) -> None:
         )
 
 
-def _unique_slug(title: str, grant: Grant) -> str:
-    base = slugify(title)[:70].strip("-") or "project"
-    return f"{base}-{grant.pk}"
-
-
 def give_consent(grant: Grant, *, by: Any) -> ProjectShowcase:
     """The organisation agrees to a public page of its project: a draft prefilled from the
     application (title, summary, places), or the withdrawn page back as a draft. Audit row."""
@@ -81,7 +76,7 @@ def give_consent(grant: Grant, *, by: Any) -> ProjectShowcase:
         application = locked.application
         showcase = ProjectShowcase.objects.create(
             grant=locked,
-            slug=_unique_slug(application.title, locked),
+            slug=showcase_slug(application.title, locked.pk),  # made again on publication
             title=application.title,
             summary=application.summary,
             places=application.places,

@@ -123,7 +123,8 @@ def project_photo(request: HttpRequest, slug: str, photo: int) -> HttpResponse |
     response = FileResponse(handle, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     if public:
-        patch_cache_control(response, public=True, max_age=3600)
+        # Short, and checked again: a withdrawn consent must not linger in shared caches.
+        patch_cache_control(response, public=True, max_age=300, must_revalidate=True)
     else:
         patch_cache_control(response, private=True, no_store=True)
     return response

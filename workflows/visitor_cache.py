@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
@@ -42,9 +43,16 @@ def public_generation() -> str:
     return str(token)
 
 
-def invalidate_public_pages(**_signal_arguments: Any) -> None:
-    """Forget every cached public page (a signal receiver, too)."""
+def _new_generation() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def invalidate_public_pages(**_signal_arguments: Any) -> None:
+    """Forget every cached public page (a signal receiver, too): now, and again when the
+    transaction that made the change commits. A visitor who asks in between still reads the
+    old rows and may cache them under the new token; the second replacement forgets that."""
+    _new_generation()
+    transaction.on_commit(_new_generation)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -57,7 +65,8 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    address = request.get_full_path()
+    # The host is part of it: pages carry absolute addresses (canonical, hreflang, sitemap).
+    address = request.get_host() + request.get_full_path()
     raw = f"{public_generation()}|{get_language()}|{clock.today().isoformat()}|{address}"
     return "public-pages:page:" + hashlib.sha256(raw.encode()).hexdigest()
 

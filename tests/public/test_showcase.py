@@ -80,7 +80,11 @@ def test_consent_then_moderation_then_the_public_reads_the_page(
     assert client.get(showcase.get_absolute_url()).status_code == 404
     assert "Chorfestival der Partnerstädte" not in client.get(reverse("public:projects")).content.decode()  # fmt: skip
 
-    services.publish_showcase(showcase, by=cast.manager)
+    internal_address = showcase.get_absolute_url()
+    showcase = services.publish_showcase(showcase, by=cast.manager)
+    # The address follows the moderated public title, not the application's internal one.
+    assert showcase.slug.startswith("chorfestival-der-partnerstadte")
+    assert client.get(internal_address).status_code == 404
 
     page = client.get(showcase.get_absolute_url())
     assert page.status_code == 200
@@ -531,3 +535,11 @@ def test_the_tile_map_has_every_region_once_and_no_two_tiles_on_one_square() -> 
 def test_the_public_home_links_to_the_showcase(client: Any, cast: demo.Cast) -> None:
     page = client.get(reverse("public:home")).content.decode()
     assert reverse("public:projects") in page and reverse("public:project_map") in page
+
+
+def test_an_impossible_application_number_is_simply_not_found(client: Any, cast: demo.Cast) -> None:
+    client.force_login(cast.applicant)
+    for suffix in ("", "preview/", "photos/"):
+        address = f"/applications/{10**21}/showcase/{suffix}"
+        answer = client.post(address) if suffix == "photos/" else client.get(address)
+        assert answer.status_code == 404, address

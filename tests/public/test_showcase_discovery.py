@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demo import builders as demo
@@ -15,6 +17,7 @@ from demo.showcase import publish_project
 from grants.models import Grant
 from public import services
 from public.models import ProjectShowcase
+from workflows.visitor_cache import invalidate_public_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -63,3 +66,19 @@ def test_withdrawn_consent_leaves_every_door_through_the_cache(
     assert doors["page"] == 410
     assert not doors["list"] and not doors["map"]
     assert not doors["feed"] and not doors["sitemap"]
+
+
+def test_the_sitemap_and_the_feed_read_the_same_queries_for_one_project_or_three(
+    client: Any, drive: Any, cast: demo.Cast, published: ProjectShowcase
+) -> None:
+    def queries(address: str) -> int:
+        invalidate_public_pages()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return len(captured)
+
+    before = {address: queries(address) for address in ("/sitemap.xml", "/feed.atom")}
+    for title in ("Jugendtreffen Metz–Trier", "Seniorenchor Dijon–Mainz"):
+        grant = Grant.objects.get(application=drive("approved", "accepted", title=title))
+        publish_project(grant, by=cast.applicant, moderator=cast.manager)
+    assert {address: queries(address) for address in before} == before
