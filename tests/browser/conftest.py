@@ -52,9 +52,17 @@ PATIENCE_MS = 90_000
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any, transactional_db: Any, request: Any) -> Iterator[Any]:
+def browser_locale() -> str:
+    """The browser's language (its Accept-Language); a test may parametrize it, e.g. "fr-FR"."""
+    return "de-DE"
+
+
+@pytest.fixture
+def page(
+    browser: Any, live_server: Any, transactional_db: Any, browser_locale: str, request: Any
+) -> Iterator[Any]:
     """A fresh browser tab; a screenshot of it is saved when the test ends (pass or fail)."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale=browser_locale, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     # Every wait ends on the page's own signal (a URL, an element, a text); the bound only
     # stops a broken page from hanging the suite, so it is generous for a busy CI machine.
