@@ -2,10 +2,11 @@
 `/stats/` and the public figures page (`public.figures`). Pure reads; who may read which
 applications is the caller's queryset.
 
-Funded: an application is funded once the fund approved it (`FUNDED_STATUSES`). The API's
-statistics carry the same figures under `status=approved`, and their `awarded` sum only ever
-holds approved applications' amounts. An approved application keeps its status when its grant
-later ends (declined, lapsed, cancelled, revoked): the decision was made and is counted.
+Funded (the open figures): approved by the fund, with its grant accepted and not revoked or
+cancelled since (`funded_applications`): the projects the map, the showcase and the 360Giving
+files count too. An approved application keeps its status when its grant later ends (declined,
+lapsed, cancelled, revoked); the API's `status=approved` still counts it, the public figures no
+longer do: no money went to a project that did not happen.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf
 
 from applications.models import Application, ApplicationStatus
 from grants.models import LedgerEntry, LedgerKind
+from grants.open_data import PUBLISHED_STATES
 
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)
 
@@ -76,7 +78,10 @@ def statistics(applications: QuerySet[Application], group_by: list[str]) -> list
 
 
 def funded_applications(fund: Any = None) -> QuerySet[Application]:
-    """The applications the fund approved (of one fund, or of all): public money, counted in
-    the open figures. No rule of who may read applies: only aggregates of them leave."""
-    funded = Application.objects.filter(status__in=FUNDED_STATUSES)
+    """The funded projects (of one fund, or of all): approved, the grant accepted and not
+    ended without the project. Public money, counted in the open figures; no rule of who may
+    read applies: only aggregates of them leave."""
+    funded = Application.objects.filter(
+        status__in=FUNDED_STATUSES, grant__status__in=PUBLISHED_STATES
+    )
     return funded if fund is None else funded.filter(fund=fund)

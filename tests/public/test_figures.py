@@ -209,3 +209,13 @@ def test_without_a_published_grant_the_json_package_is_not_found(
 
 def test_the_home_page_links_the_figures_once(client: Client, cast: demo.Cast) -> None:
     assert client.get(reverse("public:home")).content.decode().count(f'href="{FIGURES}"') == 1
+
+
+@pytest.mark.parametrize("ended", ["declined", "lapsed", "revoked"])
+def test_an_approved_project_whose_grant_ended_without_it_is_not_counted_as_funded(
+    client: Client, cast: demo.Cast, funded: Funded, ended: str
+) -> None:
+    client.cookies["django_language"] = "en"
+    before = csv_rows(client, "programme")
+    demo.drive(cast, "approved", ended, requested=Decimal("3000.00"))
+    assert csv_rows(client, "programme") == before
