@@ -14,12 +14,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import ApplicationTheme, Partner, Theme, theme_codes_of
 from grants.models import Call, Fund, Grant, Intake, Programme
 from organisations.choices import LegalForm, Region
+from organisations.models import Organisation
 from public import rules
 from public.models import (
     FUNDED_STATES,
@@ -90,6 +92,10 @@ def published_pages() -> QuerySet[Page]:
 
 PROJECTS_PER_PAGE = 24
 COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
+# Lazy labels, read in the reader's language; built once, not for each project of a page.
+REGION_NAMES: dict[str, Any] = dict(Region.choices)
+THEME_NAMES: dict[str, Any] = dict(Theme.choices)
+FORMAT_NAMES: dict[str, Any] = dict(ProjectFormat.choices)
 _ORG = "grant__application__organisation__"
 _APP = "grant__application__"
 # The columns the public pages read, and nothing else.
@@ -165,16 +171,16 @@ class PublicProject:
 
     @property
     def region_name(self) -> str:
-        return str(dict(Region.choices).get(self.region, ""))
+        return str(REGION_NAMES.get(self.region, ""))
 
     @property
     def theme_names(self) -> list[str]:
-        labels = dict(Theme.choices)
+        labels = THEME_NAMES
         return [str(labels[code]) for code in self.themes if code in labels]
 
     @property
     def format_name(self) -> str:
-        return str(dict(ProjectFormat.choices).get(self.project_format, ""))
+        return str(FORMAT_NAMES.get(self.project_format, ""))
 
     @property
     def year(self) -> int:
@@ -310,19 +316,43 @@ def filter_showcases(queryset: QuerySet[ProjectShowcase], filters: ProjectFilter
         queryset = queryset.filter(grant__programme_id=filters.programme)
     if filters.q:
         found = Q()
-        for field_name in ("title", "summary", "places", "outcome", f"{_ORG}city"):
+        for field_name in ("title", "summary", "places", "outcome"):
             found |= Q(**{f"{field_name}__icontains": filters.q})
+        # The town through the organisations that match, not as a column of the join: an OR
+        # across the join let PostgreSQL test every project against every organisation
+        # (0.8 s at 20,000 projects, tests/benchmarks/bench_public.py).
+        towns = Organisation.objects.filter(city__icontains=filters.q).values("pk")
+        found |= Q(**{f"{_APP}organisation__in": towns})
         queryset = queryset.filter(found)
     return queryset
 
 
-def project_page(filters: ProjectFilters, number: Any) -> tuple[Page_, list[PublicProject]]:
+class _CountedPaginator(Paginator):
+    """A paginator told its count (the unfiltered list's, already known): no COUNT query."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def project_page(
+    filters: ProjectFilters, number: Any, *, unfiltered_count: int | None = None
+) -> tuple[Page_, list[PublicProject]]:
     """One page of the published projects that match; four queries (count, rows, partners,
-    photos) however many there are on it."""
+    photos) however many there are on it, three without filters when `unfiltered_count` (the
+    sum of `projects_by_programme`) is given."""
     queryset = _with_public_columns(filter_showcases(public_showcases(), filters)).order_by(
         "-published_at", "-id"
     )
-    page = Paginator(queryset, PROJECTS_PER_PAGE).get_page(number)
+    if unfiltered_count is not None and filters == ProjectFilters():
+        paginator: Paginator = _CountedPaginator(queryset, PROJECTS_PER_PAGE, count=unfiltered_count)  # fmt: skip
+    else:
+        paginator = Paginator(queryset, PROJECTS_PER_PAGE)
+    page = paginator.get_page(number)
     return page, [as_public_project(showcase) for showcase in page.object_list]
 
 
@@ -356,10 +386,26 @@ def is_gone(slug: str) -> bool:
     return once.exists() and not public_showcases().filter(slug=slug).exists()
 
 
-def programmes_with_projects() -> list[tuple[int, str]]:
-    """(pk, name) of the programmes with a published project, for the list's filter."""
+def projects_by_programme() -> dict[int, int]:
+    """Published projects per programme pk (programmes without any left out). One query, the
+    same pass over the published projects as the list's count: their sum is that count."""
     rows = (
-        Programme.objects.filter(pk__in=public_showcases().values("grant__programme_id"))
+        public_showcases()
+        .order_by()
+        .values("grant__programme_id")
+        .annotate(n=Count("id"))
+        .values_list("grant__programme_id", "n")
+    )
+    return dict(rows)
+
+
+def programmes_with_projects(by_programme: dict[int, int] | None = None) -> list[tuple[int, str]]:
+    """(pk, name) of the programmes with a published project, for the list's filter. Two
+    queries, one when `by_programme` (from `projects_by_programme`) is given."""
+    if by_programme is None:
+        by_programme = projects_by_programme()
+    rows = (
+        Programme.objects.filter(pk__in=list(by_programme))
         .order_by("category", "pk")
         .values_list("pk", "name")
     )

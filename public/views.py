@@ -61,9 +61,13 @@ def page(request: HttpRequest, kind: str) -> HttpResponse:
 @cached_for_visitors
 def projects(request: HttpRequest) -> HttpResponse:
     """Published projects with filters and search, a page at a time (at most six queries)."""
-    form = ProjectFilterForm(request.GET or None, programmes=selectors.programmes_with_projects())
+    by_programme = selectors.projects_by_programme()
+    programmes = selectors.programmes_with_projects(by_programme)
+    form = ProjectFilterForm(request.GET or None, programmes=programmes)
     filters = form.filters() if form.is_bound else ProjectFilters()
-    page, items = selectors.project_page(filters, request.GET.get("page"))
+    page, items = selectors.project_page(
+        filters, request.GET.get("page"), unfiltered_count=sum(by_programme.values())
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
