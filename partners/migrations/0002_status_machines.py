@@ -32,6 +32,14 @@ def set_statuses(apps, schema_editor):
     log_states_reached_before_the_log(apps, "partners", "PartnerPost", field="status", initial="open")  # fmt: skip
     log_states_reached_before_the_log(apps, "partners", "PartnerMessage", field="status", initial="visible")  # fmt: skip
     log_states_reached_before_the_log(apps, "partners", "AbuseReport", field="status", initial="open")  # fmt: skip
+    _check_constraints_now(schema_editor)
+
+
+def _check_constraints_now(schema_editor):
+    """PostgreSQL refuses to alter a table whose rows this transaction changed while their
+    deferred foreign-key checks wait for the commit: run the checks now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _last_actors(apps, model_name, transitions):
@@ -60,6 +68,7 @@ def set_timestamps(apps, schema_editor):
     handlers = _last_actors(apps, "AbuseReport", ["act", "dismiss"])
     for pk in report.objects.exclude(status="open").values_list("pk", flat=True):
         report.objects.filter(pk=pk).update(resolved_by_id=handlers.get(str(pk)))
+    _check_constraints_now(schema_editor)
 
 
 class Migration(migrations.Migration):
