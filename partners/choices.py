@@ -1,5 +1,6 @@
 """What a partner post looks for, beside the themes of the applications and the regions of the
-organisations: the format of the meeting and the people it is for."""
+organisations: the format of the meeting and the people it is for; the states of posts, messages
+and reports of abuse."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ class ReportReason(models.TextChoices):
     OTHER = "other", _("something else")
 
 
-class Resolution(models.TextChoices):
+class PostStatus(models.TextChoices):
+    """Whether a post is shown; its expiry is a date beside the status (`expires_on`)."""
+
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
     HIDDEN = "hidden", _("hidden by the fund")
+
+
+class MessageStatus(models.TextChoices):
+    VISIBLE = "visible", _("visible")
+    HIDDEN = "hidden", _("hidden by the fund")
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ACTED = "acted", _("acted on")
     DISMISSED = "dismissed", _("dismissed")

@@ -1,8 +1,17 @@
 """Partner posts, the messages relayed between organisations about them, and reports of abuse.
 
-A post is live while it is neither closed by its organisation nor hidden by the fund and its
-expiry date has not passed: expiry is a date, not a stored state, so a post leaves the public
-list on the day it expires whether or not the scheduler ran (the scheduler only reminds).
+Each of the three has a state machine (a protected `status`, one decorated method per
+transition with its permission from `partners.rules`), driven through `workflows.perform()` by
+the services, so every close, hide, show and decision on a report has its audit row:
+
+- a post is `open`, `closed` by its organisation or `hidden` by the fund; shown again, it goes
+  back to the state it was hidden from;
+- a message is `visible` or `hidden` by the fund;
+- a report is `open`, then `acted` on (what it reports was hidden) or `dismissed`.
+
+A post is live while it is open and its expiry date has not passed: expiry is a date, not a
+stored state, so a post leaves the public list on the day it expires whether or not the
+scheduler ran (the scheduler only reminds).
 The lists a post holds (regions, themes, formats, target groups, languages) are stored on the
 post for showing and, for filtering, as `PostFacet` rows that `services` writes with it.
 """
@@ -19,16 +28,25 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from applications.models import Theme
 from organisations.choices import Region
 from organisations.models import Organisation
 from partners import rules
-from partners.choices import FacetKind, PostFormat, ReportReason, Resolution, TargetGroup
+from partners.choices import (
+    FacetKind,
+    MessageStatus,
+    PostFormat,
+    PostStatus,
+    ReportReason,
+    ReportStatus,
+    TargetGroup,
+)
 from workflows import clock
 from workflows.errors import InvalidInput
 from workflows.fields import CleanCharField, CleanTextField, as_validation_error
-from workflows.text import clean_text
+from workflows.text import REASON_MISSING, clean_text
 
 TITLE_MAX = 120
 TEXT_MAX = 3_000
@@ -77,15 +95,19 @@ def _clean(value: str, *, field: str, max_length: int) -> str:
 
 class PostQuerySet(models.QuerySet["PartnerPost"]):
     def live(self, today: date | None = None) -> PostQuerySet:
-        """Posts anyone may read: open, not hidden, not expired."""
-        today = today or clock.today()
-        return self.filter(closed_at__isnull=True, hidden_at__isnull=True, expires_on__gte=today)
+        """Posts anyone may read: open (neither closed nor hidden) and not expired."""
+        return self.filter(rules.live_posts(today))
 
     def visible_to(self, user: Any) -> models.QuerySet[PartnerPost]:
         return rules.posts_visible_to(self, user)
 
 
-class PartnerPost(models.Model):
+def _state_before_hiding(post: PartnerPost, **data: Any) -> str:
+    """Shown again, a post its organisation had closed stays closed; any other is open."""
+    return PostStatus.CLOSED if post.closed_at is not None else PostStatus.OPEN
+
+
+class PartnerPost(ConcurrentTransitionMixin, models.Model):
     fund = models.ForeignKey("grants.Fund", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="partner_posts"
@@ -112,13 +134,20 @@ class PartnerPost(models.Model):
     created_at = models.DateTimeField(_("posted"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), default=clock.now)
     expires_on = models.DateField(_("expires on"))
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    hidden_at = models.DateTimeField(_("hidden by the fund"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=PostStatus,
+        default=PostStatus.OPEN,
+        protected=True,
     )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Who hid the post, when and why is in its audit rows; these say it on the post's pages.
+    hidden_at = models.DateTimeField(_("hidden by the fund"), null=True, blank=True)
+    hidden_reason = CleanTextField(_("reason"), blank=True)
 
     objects = PostQuerySet.as_manager()
+    rules_select_related = ("organisation",)
 
     class Meta:
         verbose_name = _("partner post")
@@ -126,7 +155,7 @@ class PartnerPost(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The public list: live posts, newest first, often filtered by country.
-            models.Index(fields=["expires_on", "country"], name="partnerpost_live"),
+            models.Index(fields=["status", "expires_on", "country"], name="partnerpost_live"),
             models.Index(fields=["organisation", "created_at"], name="partnerpost_org"),
         ]
         constraints = [
@@ -183,7 +212,51 @@ class PartnerPost(models.Model):
 
     def is_live(self, today: date | None = None) -> bool:
         today = today or clock.today()
-        return self.closed_at is None and self.hidden_at is None and self.expires_on >= today
+        return self.status == PostStatus.OPEN and self.expires_on >= today
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PostStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == PostStatus.CLOSED
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status == PostStatus.HIDDEN
+
+    @transition(
+        field=status,
+        source=PostStatus.OPEN,
+        target=PostStatus.CLOSED,
+        permission=rules.can_edit_post,
+    )
+    def close(self, *, by: Any) -> None:
+        """The organisation found its partner (or gave up): off the list for good."""
+        self.closed_at = clock.now()
+
+    @transition(
+        field=status,
+        source=[PostStatus.OPEN, PostStatus.CLOSED],
+        target=PostStatus.HIDDEN,
+        permission=rules.may_moderate,
+    )
+    def hide(self, *, by: Any, reason: str) -> None:
+        self.hidden_reason = clean_text(
+            reason, field="reason", required=REASON_MISSING, code="reason_missing"
+        )
+        self.hidden_at = clock.now()
+
+    @transition(
+        field=status,
+        source=PostStatus.HIDDEN,
+        target=GET_STATE(_state_before_hiding, states=[PostStatus.OPEN, PostStatus.CLOSED]),
+        permission=rules.may_moderate,
+    )
+    def show(self, *, by: Any) -> None:
+        """A mistake, or the organisation put it right: back to open (or closed, if it was)."""
+        self.hidden_at, self.hidden_reason = None, ""
 
     @property
     def is_expired(self) -> bool:
@@ -240,7 +313,7 @@ class MessageQuerySet(models.QuerySet["PartnerMessage"]):
         return rules.messages_visible_to(self, user)
 
 
-class PartnerMessage(models.Model):
+class PartnerMessage(ConcurrentTransitionMixin, models.Model):
     """A message to the organisation of a post, relayed by e-mail; its one reply discloses the
     two sides' addresses to each other."""
 
@@ -260,6 +333,13 @@ class PartnerMessage(models.Model):
     replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=MessageStatus,
+        default=MessageStatus.VISIBLE,
+        protected=True,
     )
     hidden_at = models.DateTimeField(_("hidden by the fund"), null=True, blank=True)
 
@@ -283,13 +363,35 @@ class PartnerMessage(models.Model):
         return self.replied_at is not None
 
     @property
+    def is_hidden(self) -> bool:
+        return self.status == MessageStatus.HIDDEN
+
+    @transition(
+        field=status,
+        source=MessageStatus.VISIBLE,
+        target=MessageStatus.HIDDEN,
+        permission=rules.may_moderate,
+    )
+    def hide(self, *, by: Any) -> None:
+        self.hidden_at = clock.now()
+
+    @transition(
+        field=status,
+        source=MessageStatus.HIDDEN,
+        target=MessageStatus.VISIBLE,
+        permission=rules.may_moderate,
+    )
+    def show(self, *, by: Any) -> None:
+        self.hidden_at = None
+
+    @property
     def sender_face(self) -> PublicFace | None:
         if self.sender_organisation is None:
             return None
         return PublicFace.of(self.sender_organisation)
 
 
-class AbuseReport(models.Model):
+class AbuseReport(ConcurrentTransitionMixin, models.Model):
     """Someone (perhaps not signed in) tells the fund that a post or a message is abuse."""
 
     post = models.ForeignKey(
@@ -304,11 +406,15 @@ class AbuseReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("reported"), default=clock.now)
-    resolution = models.CharField(_("outcome"), max_length=16, choices=Resolution, blank=True)
-    resolved_at = models.DateTimeField(_("handled"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    status = FSMField(
+        _("status"),
+        max_length=16,
+        choices=ReportStatus,
+        default=ReportStatus.OPEN,
+        protected=True,
     )
+    # Who handled the report is in its audit row.
+    resolved_at = models.DateTimeField(_("handled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("abuse report")
@@ -321,7 +427,7 @@ class AbuseReport(models.Model):
                 name="abusereport_one_subject",
             )
         ]
-        indexes = [models.Index(fields=["resolved_at", "created_at"], name="abusereport_open")]
+        indexes = [models.Index(fields=["status", "created_at"], name="abusereport_open")]
 
     def __str__(self) -> str:
         subject = self.post if self.post_id else self.message
@@ -332,4 +438,24 @@ class AbuseReport(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.resolved_at is None
+        return self.status == ReportStatus.OPEN
+
+    @transition(
+        field=status,
+        source=ReportStatus.OPEN,
+        target=ReportStatus.ACTED,
+        permission=rules.may_moderate,
+    )
+    def act(self, *, by: Any) -> None:
+        """What was reported is hidden (the post's or message's own `hide`, in the service)."""
+        self.resolved_at = clock.now()
+
+    @transition(
+        field=status,
+        source=ReportStatus.OPEN,
+        target=ReportStatus.DISMISSED,
+        permission=rules.may_moderate,
+    )
+    def dismiss(self, *, by: Any) -> None:
+        """Nothing wrong found: the post or the message stays."""
+        self.resolved_at = clock.now()

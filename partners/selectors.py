@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Fund
 from organisations.rules import memberships_of
+from partners.choices import MessageStatus
 from partners.models import PartnerMessage, PartnerPost
 from workflows.roles import is_active_user
 
@@ -57,7 +58,9 @@ def inbox_of(user: Any) -> tuple[list[PartnerMessage], list[PartnerMessage]]:
         .order_by("-created_at", "-pk")
     )
     mine = memberships_of(user).values("organisation_id")
-    received = list(visible.filter(post__organisation__in=mine).exclude(hidden_at__isnull=False))
+    received = list(
+        visible.filter(post__organisation__in=mine).exclude(status=MessageStatus.HIDDEN)
+    )
     sent = list(visible.filter(Q(sender=user)))
     return received, sent
 

@@ -1,5 +1,7 @@
 """Every write of the partner exchange: posts, messages and their replies, reports and their
-moderation, and the draft started with a partner. Who may do what is asked of `rules`."""
+moderation, and the draft started with a partner. Who may do what is asked of `rules`; every
+change of a status (closing, hiding, showing, acting on or dismissing a report) goes through
+`workflows.perform()`, which asks the transition's permission and writes the audit row."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +19,9 @@ from applications.models import Application
 from grants.models import Fund
 from organisations.models import Organisation
 from partners import emails, rules
-from partners.choices import Resolution
+from partners.choices import MessageStatus, PostStatus, ReportStatus
 from partners.models import AbuseReport, PartnerMessage, PartnerPost, PostFacet
-from workflows import clock
+from workflows import clock, perform
 from workflows.errors import TransitionForbidden, WorkflowError
 
 POST_FIELDS = (
@@ -53,7 +56,7 @@ def _apply(post: PartnerPost, fields: dict[str, Any]) -> None:
         raise ValueError(f"Unknown fields of a partner post: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(post, name, value)
-    post.full_clean(exclude=["fund", "organisation", "created_by", "hidden_by"])
+    post.full_clean(exclude=["fund", "organisation", "created_by", "status"])
 
 
 def _write_facets(post: PartnerPost) -> None:
@@ -101,7 +104,7 @@ def update_post(post: PartnerPost, *, by: Any, **fields: Any) -> PartnerPost:
 
 
 def _refuse_if_hidden_or_closed(post: PartnerPost) -> None:
-    if post.hidden_at is not None:
+    if post.status == PostStatus.HIDDEN:
         raise WorkflowError(
             _(
                 "The fund has hidden this post. Please write to the fund if you think this is "
@@ -109,7 +112,7 @@ def _refuse_if_hidden_or_closed(post: PartnerPost) -> None:
             ),
             code="post_hidden",
         )
-    if post.closed_at is not None:
+    if post.status == PostStatus.CLOSED:
         raise WorkflowError(_("This post is closed. Please write a new one."), code="post_closed")
 
 
@@ -128,14 +131,15 @@ def renew_post(post: PartnerPost, *, by: Any) -> PartnerPost:
 
 @transaction.atomic
 def close_post(post: PartnerPost, *, by: Any) -> PartnerPost:
-    """The organisation found its partner (or gave up): the post leaves the list for good."""
+    """The organisation found its partner (or gave up): the post leaves the list for good.
+    Closing a closed post again changes nothing (a second click); a hidden one stays hidden."""
     post = PartnerPost.objects.select_for_update().select_related("organisation").get(pk=post.pk)
     if not rules.can_edit_post(post, by):
         raise TransitionForbidden()
-    if post.closed_at is None:
-        post.closed_at = clock.now()
-        post.save(update_fields=["closed_at"])
-    return post
+    if post.status == PostStatus.CLOSED:
+        return post
+    _refuse_if_hidden_or_closed(post)
+    return perform(post, "close", by=by)
 
 
 def remind_before_expiry(post: PartnerPost, *, days_left: int) -> bool:
@@ -172,7 +176,7 @@ def send_message(
         body=body,
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
-    message.full_clean(exclude=["post", "sender", "sender_organisation", "replied_by"])
+    message.full_clean(exclude=["post", "sender", "sender_organisation", "replied_by", "status"])
     message.save()
     emails.message_relayed(message)
     return message
@@ -192,7 +196,7 @@ def reply_to_message(message: PartnerMessage, *, by: Any, body: str) -> PartnerM
     if not rules.can_reply(message, by):
         raise WorkflowError(_("This message has already been answered."), code="replied")
     message.reply = body
-    message.full_clean(exclude=["post", "sender", "sender_organisation", "replied_by"])
+    message.full_clean(exclude=["post", "sender", "sender_organisation", "replied_by", "status"])
     if not message.reply:
         raise WorkflowError(_("Please write your reply."), code="reply_missing")
     message.replied_at = clock.now()
@@ -232,75 +236,76 @@ def report_abuse(
         details=details,
         reporter=by if getattr(by, "is_authenticated", False) else None,
     )
-    report.full_clean(exclude=["post", "message", "reporter", "resolved_by"])
+    report.full_clean(exclude=["post", "message", "reporter", "status"])
     report.save()
     return report
 
 
-def _require_moderator(by: Any) -> None:
-    if not rules.may_moderate(by):
+def _act_on_open_reports(reports: Any, *, by: Any, note: str) -> None:
+    """Each open report about what was just hidden is settled, with its own audit row."""
+    for report in reports.filter(status=ReportStatus.OPEN).order_by("pk"):
+        perform(report, "act", by=by, note=note)
+
+
+@transaction.atomic
+def hide_post(post: PartnerPost, *, by: Any, reason: str, note: str = "") -> PartnerPost:
+    """The fund takes a post off the exchange with a reason its organisation reads; its open
+    reports are acted on with it. Hiding a hidden post only settles the reports."""
+    post = PartnerPost.objects.select_for_update().get(pk=post.pk)
+    if post.status != PostStatus.HIDDEN:
+        post = perform(post, "hide", by=by, note=note, reason=reason)
+    elif not rules.is_moderator(by):
         raise TransitionForbidden()
-
-
-def _resolve(reports: Any, *, by: Any, resolution: str) -> int:
-    return int(
-        reports.filter(resolved_at__isnull=True).update(
-            resolution=resolution, resolved_at=clock.now(), resolved_by=by
-        )
-    )
-
-
-@transaction.atomic
-def hide_post(post: PartnerPost, *, by: Any) -> PartnerPost:
-    """The fund takes a post off the exchange; its open reports are settled with it."""
-    _require_moderator(by)
-    post = PartnerPost.objects.select_for_update().get(pk=post.pk)
-    if post.hidden_at is None:
-        post.hidden_at, post.hidden_by = clock.now(), by
-        post.save(update_fields=["hidden_at", "hidden_by"])
-    _resolve(post.reports.all(), by=by, resolution=Resolution.HIDDEN)
+    _act_on_open_reports(post.reports.all(), by=by, note=note)
     return post
 
 
-@transaction.atomic
-def show_post(post: PartnerPost, *, by: Any) -> PartnerPost:
-    """Undo a hiding (a mistake, or the organisation put it right)."""
-    _require_moderator(by)
-    post = PartnerPost.objects.select_for_update().get(pk=post.pk)
-    post.hidden_at, post.hidden_by = None, None
-    post.save(update_fields=["hidden_at", "hidden_by"])
-    return post
+def show_post(post: PartnerPost, *, by: Any, note: str = "") -> PartnerPost:
+    """Undo a hiding (a mistake, or the organisation put it right): the post is open again, or
+    closed if its organisation had closed it. The hiding stays in the audit log."""
+    return perform(post, "show", by=by, note=note)
 
 
 @transaction.atomic
-def hide_message(message: PartnerMessage, *, by: Any) -> PartnerMessage:
-    _require_moderator(by)
+def hide_message(message: PartnerMessage, *, by: Any, note: str = "") -> PartnerMessage:
+    """The fund hides a message from its recipients; its open reports are acted on with it."""
     message = PartnerMessage.objects.select_for_update().get(pk=message.pk)
-    if message.hidden_at is None:
-        message.hidden_at = clock.now()
-        message.save(update_fields=["hidden_at"])
-    _resolve(message.reports.all(), by=by, resolution=Resolution.HIDDEN)
+    if message.status != MessageStatus.HIDDEN:
+        message = perform(message, "hide", by=by, note=note)
+    elif not rules.is_moderator(by):
+        raise TransitionForbidden()
+    _act_on_open_reports(message.reports.all(), by=by, note=note)
     return message
 
 
+def show_message(message: PartnerMessage, *, by: Any, note: str = "") -> PartnerMessage:
+    """Undo the hiding of a message."""
+    return perform(message, "show", by=by, note=note)
+
+
 @transaction.atomic
-def hide_reported(report: AbuseReport, *, by: Any) -> AbuseReport:
-    """Hide what the report is about (the post or the message)."""
-    if report.post_id is not None:
-        hide_post(report.post, by=by)  # type: ignore[arg-type]
-    else:
-        hide_message(report.message, by=by)  # type: ignore[arg-type]
+def hide_reported(report: AbuseReport, *, by: Any, reason: str = "", note: str = "") -> AbuseReport:
+    """Act on a report: hide what it is about (a post with `reason`; without one, the report's
+    reason in the post's language), which settles this report and the others open about it."""
+    if not rules.is_moderator(by):
+        raise TransitionForbidden()
+    report = AbuseReport.objects.select_related("post", "message").get(pk=report.pk)
+    if report.status != ReportStatus.OPEN:
+        return perform(report, "act", by=by, note=note)  # refused with the status in words
+    if report.post is not None:
+        if not reason:  # the report's reason, in the language the organisation writes in
+            with translation.override(report.post.language):
+                reason = str(report.get_reason_display())
+        hide_post(report.post, by=by, reason=reason, note=note)
+    elif report.message is not None:
+        hide_message(report.message, by=by, note=note)
     report.refresh_from_db()
     return report
 
 
-@transaction.atomic
-def dismiss_report(report: AbuseReport, *, by: Any) -> AbuseReport:
+def dismiss_report(report: AbuseReport, *, by: Any, note: str = "") -> AbuseReport:
     """Nothing wrong found: the report is closed, the post or message stays."""
-    _require_moderator(by)
-    _resolve(AbuseReport.objects.filter(pk=report.pk), by=by, resolution=Resolution.DISMISSED)
-    report.refresh_from_db()
-    return report
+    return perform(report, "dismiss", by=by, note=note)
 
 
 # --- an application with the partner ----------------------------------------------------------

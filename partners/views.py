@@ -196,7 +196,11 @@ def post_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_close(request: HttpRequest, pk: int) -> HttpResponse:
     post = _editable_post(request, pk)
-    services.close_post(post, by=request.user)
+    try:
+        services.close_post(post, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error.message))
+        return redirect(post)
     messages.success(request, _("Your post is closed and no longer shown."))
     return redirect("partners:mine")
 

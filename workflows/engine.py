@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, FSMFieldMixin
+from django_fsm import ConcurrentTransition, FSMFieldMixin, State
 
 from workflows import effects
 from workflows.errors import (
@@ -152,8 +152,20 @@ def available_transitions(obj: models.Model, user: Any) -> list[str]:
     return sorted(set(names))
 
 
+def step_targets(step: Any) -> list[str]:
+    """The states a step may lead to: its target, or each state a computed target allows
+    (django-fsm's GET_STATE / RETURN_VALUE, e.g. "back to the state it was hidden from")."""
+    if isinstance(step.target, State):
+        return [str(state) for state in step.target.allowed_states]
+    return [str(step.target)]
+
+
 def transition_table(model: type[models.Model]) -> list[tuple[str, str, str]]:
     """(source, transition, target) rows of a machine, for diagrams and tests."""
     field = state_field(model)
-    rows = {(str(t.source), t.name, str(t.target)) for t in field.get_all_transitions(model)}
+    rows = {
+        (str(t.source), t.name, target)
+        for t in field.get_all_transitions(model)
+        for target in step_targets(t)
+    }
     return sorted(rows)

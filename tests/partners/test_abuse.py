@@ -30,13 +30,13 @@ def test_an_anonymous_visitor_reports_a_post_and_an_administrator_hides_it(
     assert admin.get(reverse("admin:partners_abusereport_changelist")).status_code == 200
     done = admin.post(
         reverse("admin:partners_abusereport_changelist"),
-        {"action": "hide_reported", "_selected_action": [report.pk]},
+        {"action": "transition_act", "_selected_action": [report.pk]},
     )
     assert done.status_code == 302
     report.refresh_from_db()
     post.refresh_from_db()
-    assert report.resolution == "hidden" and report.resolved_by == cast.admin
-    assert post.hidden_at is not None
+    assert (report.status, post.status) == ("acted", "hidden")
+    assert post.hidden_reason == "Spam oder Werbung"  # the report's, in the post's language
     assert client.get(post.get_absolute_url()).status_code == 404
     assert post.title not in client.get(reverse("partners:list")).text
 
@@ -49,10 +49,10 @@ def test_a_dismissed_report_leaves_the_post_online(
     admin.force_login(cast.admin)
     admin.post(
         reverse("admin:partners_abusereport_changelist"),
-        {"action": "dismiss", "_selected_action": [report.pk]},
+        {"action": "transition_dismiss", "_selected_action": [report.pk]},
     )
     report.refresh_from_db()
-    assert report.resolution == "dismissed"
+    assert report.status == "dismissed" and report.resolved_at is not None
     assert client.get(post.get_absolute_url()).status_code == 200
 
 
@@ -73,7 +73,8 @@ def test_the_recipient_reports_a_message(
     assert report.message == message and report.reporter == cast.applicant
     services.hide_reported(report, by=cast.admin)
     message.refresh_from_db()
-    assert message.hidden_at is not None
+    report.refresh_from_db()
+    assert (message.status, report.status) == ("hidden", "acted")
     assert "Kaufen Sie" not in client.get(reverse("partners:message", args=[message.pk])).text
 
 

@@ -334,9 +334,9 @@ def is_poster(role: str, post: Any, world: World) -> bool:
 
 
 def sees_partner_post(role: str, post: Any, world: World) -> bool:
-    """A live post (open, not hidden, not expired) is public; its organisation's members and
+    """A live post (open, not expired) is public; its organisation's members and
     administrators also see it closed, hidden or expired."""
-    live = post.closed_at is None and post.hidden_at is None and post.expires_on >= world.today
+    live = post.status == "open" and post.expires_on >= world.today
     return live or is_poster(role, post, world) or role == "admin"
 
 
@@ -344,6 +344,20 @@ def sees_partner_message(role: str, message: Any, world: World) -> bool:
     """Its sender and the members of the organisation written to; administrators (admin)."""
     sender = role == "applicant_b" and message.sender_id == world.users["applicant_b"].pk
     return sender or is_poster(role, message.post, world) or role == "admin"
+
+
+PARTNER_STEPS_BY_POSTERS = frozenset({"close"})
+PARTNER_STEPS_BY_ADMINISTRATORS = frozenset({"hide", "show", "act", "dismiss"})
+
+
+def may_step_partner(role: str, model: Any, pk: int, transition: str, world: World) -> bool:
+    """Closing a post: the members of its organisation; hiding and showing posts and messages
+    and deciding on reports: administrators only."""
+    if transition in PARTNER_STEPS_BY_ADMINISTRATORS:
+        return role == "admin"
+    if transition not in PARTNER_STEPS_BY_POSTERS:
+        return False
+    return is_poster(role, model._default_manager.get(pk=pk), world)
 
 
 # --- the showcase of funded projects --------------------------------------------------------------

@@ -627,6 +627,14 @@ def poster_action(ok: Any) -> Any:
     return rule
 
 
+def close_rule(role: str, target: Target, world: World) -> Any:
+    """Closing is the posters' step of the post's machine; a post the fund hid stays hidden,
+    and the poster is told why."""
+    if spec.is_poster(role, target.record, world) and target.record.status == "hidden":
+        return E(REFUSED)
+    return poster_action(DONE)(role, target, world)
+
+
 def contact_rule(role: str, target: Target, world: World) -> Any:
     """Anyone signed in writes to the organisation of a live post; its own members are told
     it is their post; a post that is not live takes no message."""
@@ -635,7 +643,7 @@ def contact_rule(role: str, target: Target, world: World) -> Any:
         return E(LOGIN)
     if not spec.sees_partner_post(role, post, world):
         return E(HIDDEN)
-    if spec.is_poster(role, post, world) or post.hidden_at is not None:
+    if spec.is_poster(role, post, world) or post.status == "hidden":
         return E(REFUSED, FORBIDDEN)
     return DONE
 
@@ -708,7 +716,7 @@ PAGES.update(
         "partners:close": Row(
             partner_posts("a_live", "b_live", "a_hidden"),
             wrong_method(poster_action(DONE)),
-            poster_action(DONE),
+            close_rule,
         ),
         "partners:contact": Row(
             partner_posts("a_live", "a_hidden", data={"body": "Bonjour !"}),

@@ -252,6 +252,11 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
         elif model is Grant:
             record = Grant._default_manager.select_related("application").get(pk=int(row.object_id))
             record.__dict__["status"] = row.source  # the status the step started from
+        elif model._meta.app_label == "partners":
+            # The partner exchange: posters close their posts; administrators moderate.
+            if not spec.may_step_partner(role, model, int(row.object_id), row.transition, world):
+                problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
+            continue
         elif model._meta.app_label == "public":
             # The showcase: the grantee's members consent, write, submit and withdraw; the
             # moderators publish, ask for changes and hide.

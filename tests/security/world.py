@@ -281,7 +281,9 @@ def _partner_exchange(world: World) -> None:
             text="Wir suchen Partner für eine Begegnung.",
             language="de",
         )
-    partner_services.hide_post(world.partner_posts["a_hidden"], by=world.cast.admin)
+    partner_services.hide_post(
+        world.partner_posts["a_hidden"], by=world.cast.admin, reason="Werbung"
+    )
     expired = world.partner_posts["a_expired"]
     PartnerPost.objects.filter(pk=expired.pk).update(expires_on=clock.today() - timedelta(days=1))
     for key, post in world.partner_posts.items():

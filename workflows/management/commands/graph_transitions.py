@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models
 
-from workflows.engine import state_field, transition_table
+from workflows.engine import state_field, step_targets, transition_table
 
 DEFAULT_MODELS = [
     "applications.Application",
@@ -30,6 +30,9 @@ DEFAULT_MODELS = [
     "reviews.ReviewTask",
     "public.ProjectShowcase",
     "public.ShowcasePhoto",
+    "partners.PartnerPost",
+    "partners.PartnerMessage",
+    "partners.AbuseReport",
 ]
 DEFAULT_OUTPUT = Path("docs") / "state-machines.md"
 # django-fsm's wildcard sources: "*" is any state, "+" any state other than the target.
@@ -90,9 +93,10 @@ def machine_section(model: type[models.Model]) -> str:
 
     details: dict[tuple[str, str, str], tuple[str, str]] = {}
     for step in field.get_all_transitions(model):
-        key = (str(step.source), step.name, str(step.target))
         guards = ", ".join(_guard_name(condition) for condition in step.conditions)
-        details.setdefault(key, (_permission_name(step.permission), guards or "—"))
+        for target in step_targets(step):
+            key = (str(step.source), step.name, target)
+            details.setdefault(key, (_permission_name(step.permission), guards or "—"))
 
     with_exit = {source for source, _name, _target in edges}
     finals = [state for state in states if state not in with_exit]
