@@ -12,8 +12,23 @@ class PublicConfig(AppConfig):
     verbose_name = "Public pages"
 
     def ready(self) -> None:
+        from organisations.models import Organisation
         from workflows.visitor_cache import invalidate_public_pages
 
+        def refresh_copies(sender: type, instance: Organisation, **kwargs: Any) -> None:
+            from public.services import refresh_copies_for_organisation
+
+            if not kwargs.get("raw"):  # not while loading fixtures
+                refresh_copies_for_organisation(instance)
+
+        # The project pages carry copies of their organisation's name, town and region (for
+        # the list's filters and search): refreshed first, then the cached pages forgotten.
+        post_save.connect(
+            refresh_copies,
+            sender=Organisation,
+            dispatch_uid="public-copies:organisation",
+            weak=False,
+        )
         # Whatever the cached public pages show: a change to any of these forgets them all.
         for model in self.public_sources():
             self.connect(model, invalidate_public_pages)

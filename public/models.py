@@ -8,6 +8,7 @@ moderate it and its photos, and the programme's `ShowcasePolicy` says whether th
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
@@ -107,6 +108,20 @@ class ShowcaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("consent withdrawn")
 
 
+def folded(text: str) -> str:
+    """Text as the showcase search compares it: lower case, without accents, single spaces
+    ("Köln" and "KOLN" both give "koln"; "ß" gives "ss")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.split())
+
+
+def theme_list(codes: Any) -> str:
+    """Theme codes as the showcase stores them for its filter: " a b " (a code is found with
+    `contains=" a "`, never as a part of another)."""
+    return f" {' '.join(sorted(codes))} " if codes else ""
+
+
 class ShowcaseQuerySet(models.QuerySet["ProjectShowcase"]):
     def visible_to(self, user: Any) -> models.QuerySet[ProjectShowcase]:
         return rules.showcases_visible_to(self, user)
@@ -156,6 +171,35 @@ class ProjectShowcase(ConcurrentTransitionMixin, models.Model):
     moderation_message = CleanTextField(_("message of the fund"), blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # Copies of what the public list filters and shows from the grant, its application and
+    # organisation (whitelisted columns only), so that the list reads one table: written by
+    # the services at consent, edit and publication (services.copy_public_fields) and again
+    # when the organisation is saved (public/apps.py). Who may see a page is still decided by
+    # selectors.public_showcases() alone.
+    organisation_name = models.CharField(
+        _("organisation"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Empty for an informal group: its name often names private persons."),
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True, editable=False)
+    country = models.CharField(_("country"), max_length=2, blank=True, editable=False)
+    region = models.CharField(_("region"), max_length=8, blank=True, editable=False)
+    programme = models.ForeignKey(
+        "grants.Programme",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        editable=False,
+        verbose_name=_("programme"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, editable=False)
+    themes = models.CharField(_("themes"), max_length=300, blank=True, editable=False)
+    # Title, summary, places, outcome, town and organisation, folded (models.folded).
+    search_text = models.TextField(blank=True, editable=False)
+
     objects = ShowcaseQuerySet.as_manager()
     rules_select_related = ("grant__application__organisation",)
 
@@ -168,6 +212,25 @@ class ProjectShowcase(ConcurrentTransitionMixin, models.Model):
             # The list's count and the counts by programme read the published showcases' grants
             # from this index alone, not from the rows with their texts.
             models.Index(fields=["status", "grant"], name="showcase_public_grants"),
+            # The list's filters: the published pages of one region (and so on) newest first,
+            # their grants beside for the count (an index range, no row read to count).
+            models.Index(
+                fields=["status", "region", "published_at", "grant"], name="showcase_by_region"
+            ),
+            models.Index(
+                fields=["status", "country", "published_at", "grant"], name="showcase_by_country"
+            ),
+            models.Index(
+                fields=["status", "year", "published_at", "grant"], name="showcase_by_year"
+            ),
+            models.Index(
+                fields=["status", "programme", "published_at", "grant"],
+                name="showcase_by_programme",
+            ),
+            models.Index(
+                fields=["status", "project_format", "published_at", "grant"],
+                name="showcase_by_format",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +238,11 @@ class ProjectShowcase(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("public:project", kwargs={"slug": self.slug})
+
+    def fold_search_text(self) -> str:
+        """The search column from the page's own text and its copied town and organisation."""
+        parts = (self.title, self.summary, self.places, self.outcome, self.city, self.organisation_name)  # fmt: skip
+        return folded(" ".join(part for part in parts if part))
 
     @property
     def is_editable(self) -> bool:

@@ -11,17 +11,16 @@ from typing import Any
 
 from django.core.paginator import Page as Page_
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import ApplicationTheme, Partner, Theme, theme_codes_of
+from applications.models import Partner, Theme
 from grants.models import Call, Fund, Grant, Intake, Programme
-from organisations.choices import LegalForm, Region
-from organisations.models import Organisation
+from organisations.choices import Region
 from public import rules
 from public.models import (
     FUNDED_STATES,
@@ -32,6 +31,7 @@ from public.models import (
     ProjectShowcase,
     ShowcasePhoto,
     ShowcaseStatus,
+    folded,
 )
 from workflows import clock
 
@@ -96,7 +96,6 @@ COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
 REGION_NAMES: dict[str, Any] = dict(Region.choices)
 THEME_NAMES: dict[str, Any] = dict(Theme.choices)
 FORMAT_NAMES: dict[str, Any] = dict(ProjectFormat.choices)
-_ORG = "grant__application__organisation__"
 _APP = "grant__application__"
 # The columns the public pages read, and nothing else.
 PUBLIC_COLUMNS = (
@@ -106,8 +105,9 @@ PUBLIC_COLUMNS = (
     # The programme's name in every language: the reader's may be empty and fall back.
     "grant__programme__name_de", "grant__programme__name_fr", "grant__programme__name_en",
     "grant__programme__showcase_policy__publishes_amount",
-    f"{_APP}id", f"{_APP}status", f"{_APP}themes", f"{_ORG}name", f"{_ORG}legal_form", f"{_ORG}city",
-    f"{_ORG}country", f"{_ORG}region",
+    f"{_APP}id", f"{_APP}status",  # (django-fsm reads the status of an instance it loads)
+    # Copied from the organisation and application (services.copy_public_fields).
+    "organisation_name", "city", "country", "region", "themes",
 )  # fmt: skip
 
 
@@ -219,25 +219,20 @@ def _partners() -> Prefetch[Any]:
 
 def _with_public_columns(queryset: QuerySet[ProjectShowcase]) -> QuerySet[ProjectShowcase]:
     return (
-        queryset.select_related(
-            "grant__programme__showcase_policy", "grant__application__organisation"
-        )
+        queryset.select_related("grant__programme__showcase_policy", "grant__application")
         .only(*PUBLIC_COLUMNS)
         .prefetch_related(_partners(), _approved_photos())
     )
 
 
 def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] | None = None) -> PublicProject:  # fmt: skip
-    """The public copy of a showcase (read with `_with_public_columns`)."""
+    """The public copy of a showcase (read with `_with_public_columns`). The organisation's
+    name, town and region and the themes are the showcase's copies; an informal group has no
+    name there (private persons: never the group's name, it often names them)."""
     grant = showcase.grant
     application = grant.application
-    organisation = application.organisation
     policy = getattr(grant.programme, "showcase_policy", None)
-    if organisation.legal_form == LegalForm.INFORMAL_GROUP:
-        # Private persons: never the group's name (it often names them), nor its members.
-        name = _group_label(organisation.city)
-    else:
-        name = organisation.name
+    name = showcase.organisation_name or _group_label(showcase.city)
     slug = showcase.slug
     shown = photos if photos is not None else getattr(showcase, "approved_photos", [])
     return PublicProject(
@@ -250,11 +245,11 @@ def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] 
         project_format=showcase.project_format,
         outcome=showcase.outcome if grant.status in OUTCOME_STATES else "",
         organisation=name,
-        city=organisation.city,
-        country=organisation.country,
-        region=organisation.region,
+        city=showcase.city,
+        country=showcase.country,
+        region=showcase.region,
         programme=grant.programme.name,
-        themes=sorted(theme_codes_of(application.themes)),
+        themes=showcase.themes.split(),
         start=grant.project_start,
         end=grant.project_end,
         amount=grant.amount_awarded if policy is not None and policy.publishes_amount else None,
@@ -296,34 +291,24 @@ class ProjectFilters:
 
 
 def filter_showcases(queryset: QuerySet[ProjectShowcase], filters: ProjectFilters) -> QuerySet[ProjectShowcase]:  # fmt: skip
+    """The filters on the showcase's own columns (copies of the organisation's region and
+    country, the programme, the start year and the themes): no join per project."""
     if filters.theme:
-        queryset = queryset.filter(
-            Exists(
-                ApplicationTheme.objects.filter(
-                    application_id=OuterRef("grant__application_id"), theme=filters.theme
-                )
-            )
-        )
+        queryset = queryset.filter(themes__contains=f" {filters.theme} ")
     if filters.region:
-        queryset = queryset.filter(**{f"{_ORG}region": filters.region})
+        queryset = queryset.filter(region=filters.region)
     if filters.country:
-        queryset = queryset.filter(**{f"{_ORG}country": filters.country})
+        queryset = queryset.filter(country=filters.country)
     if filters.year is not None:
-        queryset = queryset.filter(grant__project_start__year=filters.year)
+        queryset = queryset.filter(year=filters.year)
     if filters.project_format:
         queryset = queryset.filter(project_format=filters.project_format)
     if filters.programme is not None:
-        queryset = queryset.filter(grant__programme_id=filters.programme)
-    if filters.q:
-        found = Q()
-        for field_name in ("title", "summary", "places", "outcome"):
-            found |= Q(**{f"{field_name}__icontains": filters.q})
-        # The town through the organisations that match, not as a column of the join: an OR
-        # across the join let PostgreSQL test every project against every organisation
-        # (0.8 s at 20,000 projects, tests/benchmarks/bench_public.py).
-        towns = Organisation.objects.filter(city__icontains=filters.q).values("pk")
-        found |= Q(**{f"{_APP}organisation__in": towns})
-        queryset = queryset.filter(found)
+        queryset = queryset.filter(programme_id=filters.programme)
+    # Every word of the search, folded like the search column (lower case, no accents: "Koln"
+    # finds "Köln"); `contains` on the folded column needs no UPPER() per row on PostgreSQL.
+    for word in folded(filters.q).split():
+        queryset = queryset.filter(search_text__contains=word)
     return queryset
 
 
@@ -367,7 +352,7 @@ def project_preview(showcase: ProjectShowcase) -> PublicProject:
     and the moderators' preview)."""
     fresh = (
         ProjectShowcase.objects.select_related(
-            "grant__programme__showcase_policy", "grant__application__organisation"
+            "grant__programme__showcase_policy", "grant__application"
         )
         .only(*PUBLIC_COLUMNS)
         .prefetch_related(_partners())
@@ -417,12 +402,7 @@ def counts_by_region(filters: ProjectFilters | None = None) -> dict[str, int]:
     queryset = public_showcases()
     if filters is not None:
         queryset = filter_showcases(queryset, filters)
-    rows = (
-        queryset.order_by()
-        .values(f"{_ORG}region")
-        .annotate(n=Count("id"))
-        .values_list(f"{_ORG}region", "n")
-    )
+    rows = queryset.order_by().values("region").annotate(n=Count("id")).values_list("region", "n")
     return {region: n for region, n in rows if region}
 
 

@@ -21,7 +21,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from applications.models import theme_codes_of
 from grants.models import Grant
+from organisations.choices import LegalForm
+from organisations.models import Organisation
 from public import rules
 from public.models import (
     FUNDED_STATES,
@@ -30,6 +33,7 @@ from public.models import (
     ShowcasePhoto,
     ShowcaseStatus,
     showcase_slug,
+    theme_list,
 )
 from workflows import clock, perform
 from workflows.errors import InvalidInput, TransitionForbidden, WorkflowError
@@ -49,6 +53,47 @@ def photo_max_bytes() -> int:
     return int(getattr(settings, "MICROGRANTS_PHOTO_MAX_BYTES", 8 * 2**20))
 
 
+# --- the copies the public list reads ----------------------------------------------------------
+
+COPIED_FIELDS = [
+    "organisation_name", "city", "country", "region", "programme", "year", "themes", "search_text",
+]  # fmt: skip
+
+
+def copy_public_fields(showcase: ProjectShowcase) -> list[str]:
+    """Set the showcase's copies of its grant, application and organisation (not saved); the
+    names of the fields set. Reads showcase.grant.application.organisation."""
+    grant = showcase.grant
+    application = grant.application
+    organisation = application.organisation
+    informal = organisation.legal_form == LegalForm.INFORMAL_GROUP
+    showcase.organisation_name = "" if informal else organisation.name
+    showcase.city = organisation.city
+    showcase.country = organisation.country
+    showcase.region = organisation.region
+    showcase.programme_id = grant.programme_id
+    showcase.year = grant.project_start.year
+    showcase.themes = theme_list(theme_codes_of(application.themes))
+    showcase.search_text = showcase.fold_search_text()
+    return COPIED_FIELDS
+
+
+def refresh_copies_for_organisation(organisation: Organisation) -> int:
+    """Copy an organisation's public face (name, town, country, region) again onto the pages
+    of its projects; the number of pages. Called when an organisation is saved."""
+    showcases = list(
+        ProjectShowcase.objects.filter(grant__application__organisation=organisation)
+        .select_related("grant__application")
+        .order_by("pk")
+    )
+    for showcase in showcases:
+        showcase.grant.application.organisation = organisation
+        copy_public_fields(showcase)
+    # Only the copies: a bulk update leaves the status and the texts as they are.
+    ProjectShowcase.objects.bulk_update(showcases, COPIED_FIELDS)
+    return len(showcases)
+
+
 # --- consent -----------------------------------------------------------------------------------
 
 
@@ -66,7 +111,11 @@ def give_consent(grant: Grant, *, by: Any) -> ProjectShowcase:
     if not rules.may_manage_showcase(grant, by):
         raise TransitionForbidden()
     with transaction.atomic():
-        locked = Grant.objects.select_for_update().select_related("application").get(pk=grant.pk)
+        locked = (
+            Grant.objects.select_for_update(of=("self", "application"))
+            .select_related("application__organisation")
+            .get(pk=grant.pk)
+        )
         _check_funded(locked)
         existing = ProjectShowcase.objects.filter(grant=locked).first()
         if existing is not None:
@@ -74,7 +123,7 @@ def give_consent(grant: Grant, *, by: Any) -> ProjectShowcase:
                 return existing
             return perform(existing, "consent_again", by=by)
         application = locked.application
-        showcase = ProjectShowcase.objects.create(
+        showcase = ProjectShowcase(
             grant=locked,
             slug=showcase_slug(application.title, locked.pk),  # made again on publication
             title=application.title,
@@ -83,6 +132,8 @@ def give_consent(grant: Grant, *, by: Any) -> ProjectShowcase:
             consented_at=clock.now(),
             consented_by=by,
         )
+        copy_public_fields(showcase)
+        showcase.save(force_insert=True)
         TransitionLog.append(
             obj=showcase,
             transition="consent",
@@ -111,7 +162,9 @@ def save_text(showcase: ProjectShowcase, *, by: Any, **fields: Any) -> ProjectSh
         raise TransitionForbidden()
     with transaction.atomic():
         locked = (
-            ProjectShowcase.objects.select_for_update().select_related("grant").get(pk=showcase.pk)
+            ProjectShowcase.objects.select_for_update(of=("self", "grant"))
+            .select_related("grant__application__organisation")
+            .get(pk=showcase.pk)
         )
         if not locked.is_editable:
             raise WorkflowError(
@@ -129,6 +182,7 @@ def save_text(showcase: ProjectShowcase, *, by: Any, **fields: Any) -> ProjectSh
             locked.project_format = fields["project_format"] or ""
         if not locked.title:
             raise InvalidInput(_("Please give the project a title."), code="text_missing", field="title")  # fmt: skip
+        copy_public_fields(locked)
         locked.save()
     return locked
 
@@ -152,9 +206,13 @@ def revise_showcase(showcase: ProjectShowcase, *, by: Any) -> ProjectShowcase:
 
 
 def publish_showcase(showcase: ProjectShowcase, *, by: Any, note: str = "") -> ProjectShowcase:
-    """Staff publish the page (the grant must be funded). Audit row."""
+    """Staff publish the page (the grant must be funded) with fresh copies of what the list
+    filters and shows. Audit row."""
     _check_funded(showcase.grant)
-    return perform(showcase, "publish", by=by, note=note)
+    with transaction.atomic():
+        published = perform(showcase, "publish", by=by, note=note)
+        published.save(update_fields=copy_public_fields(published))
+    return published
 
 
 def request_showcase_changes(

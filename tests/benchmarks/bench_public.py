@@ -238,6 +238,7 @@ def publish(size: int) -> None:
                     )
                 )
             ProjectShowcase.objects.bulk_create(showcases)
+            copy_public_fields_in_bulk([showcase.pk for showcase in showcases])
             ShowcasePhoto.objects.bulk_create(
                 ShowcasePhoto(
                     showcase_id=showcase.pk,
@@ -257,6 +258,22 @@ def publish(size: int) -> None:
     print(f"published       {made} showcases in bulk in {time.perf_counter() - started:.1f} s")
     if published_count() < size:
         print(f"only {published_count()} published projects (asked for {size})")
+
+
+def copy_public_fields_in_bulk(pks: list[int]) -> None:
+    """The copies the list reads (organisation, programme, year, themes, search text), as the
+    services write them at publication."""
+    from public.models import ProjectShowcase
+    from public.services import COPIED_FIELDS, copy_public_fields
+
+    showcases = list(
+        ProjectShowcase.objects.filter(pk__in=pks).select_related(
+            "grant__application__organisation"
+        )
+    )
+    for showcase in showcases:
+        copy_public_fields(showcase)
+    ProjectShowcase.objects.bulk_update(showcases, COPIED_FIELDS)
 
 
 class _Quiet:

@@ -547,3 +547,88 @@ def test_an_impossible_application_number_is_simply_not_found(client: Any, cast:
         address = f"/applications/{10**21}/showcase/{suffix}"
         answer = client.post(address) if suffix == "photos/" else client.get(address)
         assert answer.status_code == 404, address
+
+
+# --- the list reads copies on the showcase: search without accents, filters without joins ------
+
+
+def test_the_search_ignores_case_and_accents(client: Any, three_projects: list[ProjectShowcase]) -> None:  # fmt: skip
+    # "Comité Dijon" is found by a visitor without accents on the keyboard, and in capitals.
+    assert titles(client, "?q=comite") == {"Atelier climat"}
+    assert titles(client, "?q=COMITÉ+dijon") == {"Atelier climat"}
+    assert titles(client, "?q=klimawerkstätt") == {"Klimawerkstatt"}
+    # Every word must be found, in any column: the outcome and the town.
+    assert titles(client, "?q=garten+partnerschaftskomitee") == {"Klimawerkstatt"}
+    assert titles(client, "?q=garten+dijon") == set()
+    # Characters that mean something to LIKE are searched as themselves.
+    assert titles(client, "?q=%25") == set() and titles(client, "?q=_") == set()
+
+
+def test_an_informal_groups_name_is_neither_copied_nor_searchable(
+    client: Any, cast: demo.Cast, drive: Any
+) -> None:
+    member = demo.make_user("gruppe")
+    group = demo.make_organisation(
+        member,
+        name="Chor von Anna Becker",
+        legal_form=LegalForm.INFORMAL_GROUP,
+        group_members=["Anna Becker", "Jonas Wagner", "Fatma Yılmaz"],
+        city="Leipzig",
+    )
+    application = drive("approved", "accepted", organisation=group, applicant=member, title="Sängerfest")  # fmt: skip
+    showcase = publish_project(grant_of(application), by=member, moderator=cast.manager)
+    assert showcase.organisation_name == "" and "becker" not in showcase.search_text
+    client.cookies["django_language"] = "en"
+    assert "Sängerfest" not in client.get(reverse("public:projects") + "?q=Becker").content.decode()
+    listing = client.get(reverse("public:projects") + "?q=leipzig").content.decode()
+    assert "Sängerfest" in listing and "informal group in Leipzig" in listing
+
+
+def test_the_copies_are_taken_at_publication(cast: demo.Cast, accepted: Grant) -> None:
+    showcase = services.submit_showcase(services.give_consent(accepted, by=cast.applicant), by=cast.applicant)  # fmt: skip
+    # Changed behind the services' back (no signal): publication copies the current values.
+    Organisation = type(cast.organisation)
+    Organisation.objects.filter(pk=cast.organisation.pk).update(city="Bonn", name="Städtepartnerschaft Bonn")  # fmt: skip
+    showcase = services.publish_showcase(showcase, by=cast.manager)
+    showcase.refresh_from_db()
+    assert (showcase.city, showcase.country, showcase.region) == ("Bonn", "DE", "DE-NW")
+    assert showcase.organisation_name == "Städtepartnerschaft Bonn"
+    assert showcase.programme_id == accepted.programme_id
+    assert showcase.year == accepted.project_start.year
+    assert " europe " in showcase.themes
+    assert "bonn" in showcase.search_text and "stadtepartnerschaft" in showcase.search_text
+
+
+def test_the_region_on_the_list_follows_an_edit_of_the_organisation(
+    client: Any, cast: demo.Cast, three_projects: list[ProjectShowcase]
+) -> None:
+    from organisations.services import update_organisation
+
+    assert titles(client, "?region=DE-BY") == set()
+    update_organisation(cast.organisation, by=cast.applicant, region="DE-BY", city="München")
+    assert titles(client, "?region=DE-BY") == {"Chorfestival", "Klimawerkstatt"}
+    assert titles(client, "?region=DE-NW") == set()
+    assert titles(client, "?q=munchen") == {"Chorfestival", "Klimawerkstatt"}
+    assert selectors_counts() == {"DE-BY": 2, "FR-BFC": 1}
+
+
+def test_every_filter_at_once_reads_six_queries_and_no_organisation(
+    client: Any, three_projects: list[ProjectShowcase], django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    second = three_projects[1]
+    query = (
+        f"?q=garten+k%C3%B6ln&theme=europe&region=DE-NW&country=DE&format=workshop"
+        f"&year={second.grant.project_start.year}&programme={second.grant.programme_id}"
+    )
+    client.cookies["django_language"] = "en"
+    with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as seen:
+        answer = client.get(reverse("public:projects") + query)
+    assert '<p role="status">1 project</p>' in answer.content.decode()
+    assert "Klimawerkstatt" in answer.content.decode()
+    # Filters and search read the showcase's own columns: no join per project to the
+    # organisation, and no theme rows.
+    sql = " ".join(q["sql"] for q in seen.captured_queries)
+    assert "applications_organisation" not in sql and "applicationtheme" not in sql
