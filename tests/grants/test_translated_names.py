@@ -164,6 +164,7 @@ def test_the_api_names_programmes_and_calls_in_the_readers_language(
     assert all(call["title_de"].startswith("Kategorie 4") for call in calls)
 
 
+@pytest.mark.slow  # migrates the whole chain back and forth: `make test` and CI, not `make check`
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_stored_names_into_their_languages_and_back() -> None:
     executor = MigrationExecutor(connection)

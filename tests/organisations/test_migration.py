@@ -36,6 +36,7 @@ def leaves() -> list[tuple[str, str | None]]:
     return list(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
+@pytest.mark.slow  # migrates the whole chain back and forth: `make test` and CI, not `make check`
 @pytest.mark.django_db(transaction=True)
 def test_moving_the_models_keeps_rows_links_and_content_types() -> None:
     after = leaves()

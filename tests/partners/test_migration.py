@@ -26,6 +26,7 @@ def migrate(targets: list[tuple[str, str]]) -> Any:
     return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
+@pytest.mark.slow  # migrates the whole chain back and forth: `make test` and CI, not `make check`
 @pytest.mark.django_db(transaction=True)
 def test_statuses_come_from_the_timestamps_and_the_log_explains_them() -> None:
     after = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
