@@ -70,6 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
+    sys.path.insert(0, str(ROOT))
     url = os.environ.get("DATABASE_URL", "")
     folder: Path | None = None
     if url.startswith("postgres"):
@@ -84,7 +85,6 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AXES_ENABLED", "0")
-    sys.path.insert(0, str(ROOT))
 
     import django
 
@@ -111,25 +111,41 @@ def funded_count() -> int:
 
 
 def fill(size: int, *, replay: int) -> None:
-    """seed_demo until `size` applications are approved (at most five rounds)."""
+    """seed_demo until `size` applications are funded."""
+    seed_until(funded_count, size, replay=replay, share=0.46, what="funded projects")
+
+
+def seed_until(
+    counted: Callable[[], int], size: int, *, replay: int, share: float, what: str
+) -> None:
+    """seed_demo until `counted()` reaches `size` (at most five rounds). `share` is the first
+    guess of the counted rows per seeded application; each round measures it again."""
     from django.core.management import call_command
 
+    from applications.models import Application
+
     for round_ in range(5):
-        have = funded_count()
+        have = counted()
         if have >= size:
             break
-        more = max(int((size - have) / 0.46 * 1.05), 20)
+        more = max(int((size - have) / share * 1.05), 20)
+        before = Application.objects.count()
         started = time.perf_counter()
-        with contextlib.redirect_stderr(_Quiet()):  # seed_demo's progress bar
+        with contextlib.redirect_stderr(Quiet()):  # seed_demo's progress bar
             call_command(
-                "seed_demo", size=more, seed=7 + round_, replay=min(replay, more), stdout=_Quiet()
+                "seed_demo", size=more, seed=7 + round_, replay=min(replay, more), stdout=Quiet()
             )
         print(f"seeded          {more} applications in {time.perf_counter() - started:.0f} s")
+        added = Application.objects.count() - before
+        if added:
+            share = max((counted() - have) / added, 0.05)
     else:
-        print(f"only {funded_count()} funded projects (asked for {size})")
+        print(f"only {counted()} {what} (asked for {size})")
 
 
-class _Quiet:
+class Quiet:
+    """An output that keeps nothing (seed_demo's progress)."""
+
     def write(self, text: str) -> int:
         return len(text)
 

@@ -34,7 +34,6 @@ queries.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import shutil
@@ -148,29 +147,13 @@ def published_count() -> int:
 
 
 def fill(size: int, *, replay: int) -> None:
-    """seed_demo until `size` grants are funded (at most five rounds)."""
-    from django.core.management import call_command
+    """seed_demo until `size` grants are funded."""
+    from tests.benchmarks.bench_figures import seed_until
 
-    from applications.models import Application
-
-    share = 0.34  # funded grants per seeded application (0.36), measured after each round
-    for round_ in range(5):
-        have = funded_grants().count()
-        if have >= size:
-            break
-        more = max(int((size - have) / share * 1.05), 20)
-        before = Application.objects.count()
-        started = time.perf_counter()
-        with contextlib.redirect_stderr(_Quiet()):  # seed_demo's progress bar
-            call_command(
-                "seed_demo", size=more, seed=7 + round_, replay=min(replay, more), stdout=_Quiet()
-            )
-        print(f"seeded          {more} applications in {time.perf_counter() - started:.0f} s")
-        added = Application.objects.count() - before
-        if added:
-            share = max((funded_grants().count() - have) / added, 0.05)
-    else:
-        print(f"only {funded_grants().count()} funded grants (asked for {size})")
+    # About 0.36 funded grants per seeded application; measured again after each round.
+    seed_until(
+        lambda: funded_grants().count(), size, replay=replay, share=0.34, what="funded grants"
+    )
 
 
 def publish(size: int) -> None:
@@ -276,30 +259,7 @@ def copy_public_fields_in_bulk(pks: list[int]) -> None:
     ProjectShowcase.objects.bulk_update(showcases, COPIED_FIELDS)
 
 
-class _Quiet:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
 # --- measuring -----------------------------------------------------------------------------------
-
-
-def raw(sqls: list[tuple[str, Any]]) -> Callable[[], int]:
-    """The captured queries again through a cursor, every row fetched: the floor."""
-    from django.db import connection
-
-    def run() -> int:
-        rows = 0
-        with connection.cursor() as cursor:
-            for sql, params in sqls:
-                cursor.execute(sql, params)
-                rows += len(cursor.fetchall())
-        return rows
-
-    return run
 
 
 def captured(client: Any, url: str) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
@@ -360,6 +320,7 @@ def measure(args: argparse.Namespace) -> None:
     from django.utils.http import urlencode
 
     from applications.models import Application
+    from tests.benchmarks.bench_figures import raw
     from workflows.visitor_cache import invalidate_public_pages
 
     # No setup_test_environment(): it wraps every template render in a signal whose receiver
