@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from organisations import rules
@@ -19,6 +20,14 @@ from organisations.banking import is_valid_iban, normalise_iban, validate_bic, v
 from organisations.choices import LegalForm, Region
 from workflows import clock
 from workflows.fields import CleanCharField
+
+
+def informal_group_label(city: str) -> str:
+    """How the public pages name an informal group (private persons): never by its name or
+    members, by its town (the showcase, the partner exchange), in the active language."""
+    if not city:
+        return gettext("informal group")
+    return gettext("informal group in %(city)s") % {"city": city}
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):

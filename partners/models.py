@@ -32,7 +32,7 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 
 from applications.models import Theme
 from organisations.choices import Region
-from organisations.models import Organisation
+from organisations.models import Organisation, informal_group_label
 from partners import rules
 from partners.choices import (
     FacetKind,
@@ -78,10 +78,7 @@ class PublicFace:
     @classmethod
     def of(cls, organisation: Organisation) -> PublicFace:
         city = organisation.city
-        if organisation.is_informal_group:
-            name = str(_("informal group in %(city)s") % {"city": city})
-        else:
-            name = organisation.name
+        name = informal_group_label(city) if organisation.is_informal_group else organisation.name
         region = organisation.get_region_display() if organisation.region else ""
         return cls(name=name, city=city, region=str(region), country=organisation.country)
 

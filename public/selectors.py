@@ -15,12 +15,12 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Partner, Theme
 from grants.models import Call, Fund, Grant, Intake, Programme
 from organisations.choices import Region
+from organisations.models import informal_group_label
 from public import rules
 from public.models import (
     FUNDED_STATES,
@@ -232,7 +232,7 @@ def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] 
     grant = showcase.grant
     application = grant.application
     policy = getattr(grant.programme, "showcase_policy", None)
-    name = showcase.organisation_name or _group_label(showcase.city)
+    name = showcase.organisation_name or informal_group_label(showcase.city)
     slug = showcase.slug
     shown = photos if photos is not None else getattr(showcase, "approved_photos", [])
     return PublicProject(
@@ -269,12 +269,6 @@ def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] 
             for photo in shown
         ],
     )
-
-
-def _group_label(city: str) -> str:
-    if not city:
-        return gettext("informal group")
-    return gettext("informal group in %(city)s") % {"city": city}
 
 
 @dataclass(frozen=True)
