@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Partner, Theme
-from grants.models import Call, Fund, Grant, Intake, Programme
+from grants.models import Call, Fund, Grant, GrantStatus, Intake, Programme
 from organisations.choices import Region
 from organisations.models import informal_group_label
 from public import rules
@@ -35,6 +35,9 @@ from public.models import (
 )
 from workflows import clock
 
+# Every grant state in which a published project leaves the public pages (revoked, cancelled,
+# and any state added later that is not a funded one).
+NOT_FUNDED_STATES = tuple(state for state in GrantStatus if state not in FUNDED_STATES)
 # Calls that open within this many days are announced beside the open ones.
 ANNOUNCE_CALLS_DAYS = 90
 
@@ -366,16 +369,23 @@ def is_gone(slug: str) -> bool:
 
 
 def projects_by_programme() -> dict[int, int]:
-    """Published projects per programme pk (programmes without any left out). One query, the
-    same pass over the published projects as the list's count: their sum is that count."""
-    rows = (
-        public_showcases()
-        .order_by()
-        .values("grant__programme_id")
-        .annotate(n=Count("id"))
-        .values_list("grant__programme_id", "n")
+    """Published projects per programme pk (programmes without any left out). One query: its
+    sum is the count of the unfiltered list.
+
+    The same projects as `public_showcases()`, counted without joining every grant: the
+    published showcases per programme (an index-only count of the copied programme), less
+    those whose grant is no longer funded (revoked or cancelled: a few, found from the grants'
+    status index). Joining 20,000 grants to test their state cost twice as much."""
+    published = ProjectShowcase.objects.filter(status=ShowcaseStatus.PUBLISHED).order_by()
+    not_funded = published.filter(
+        grant__in=Grant.objects.filter(status__in=NOT_FUNDED_STATES).values("pk")
     )
-    return dict(rows)
+    counted = published.values("programme_id").annotate(n=Count("*"))
+    taken_off = not_funded.values("programme_id").annotate(n=Count("*") * -1)
+    totals: dict[int, int] = {}
+    for programme, n in counted.union(taken_off, all=True).values_list("programme_id", "n"):
+        totals[programme] = totals.get(programme, 0) + n
+    return {programme: n for programme, n in totals.items() if n > 0}
 
 
 def programmes_with_projects(by_programme: dict[int, int] | None = None) -> list[tuple[int, str]]:

@@ -90,6 +90,45 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(needs_postgresql)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """The test database. On SQLite, the in-memory database of this process receives a copy of
+    the migrated schema (tests/database_template.py) instead of running the migrations again;
+    elsewhere, pytest-django's set-up (create, migrate, drop)."""
+    from django.conf import settings
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.vendor != "sqlite":
+        keep = request.config.getoption("reuse_db") and not request.config.getoption("create_db")
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=0, interactive=False, keepdb=keep)
+        yield
+        if not keep:
+            with django_db_blocker.unblock():
+                teardown_databases(config, verbosity=0)
+        return
+
+    from tests.database_template import load_schema_into
+
+    original = connection.settings_dict["NAME"]
+    in_memory = connection.creation._get_test_db_name()
+    with django_db_blocker.unblock():
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = in_memory
+        connection.settings_dict["NAME"] = in_memory
+        connection.ensure_connection()
+        load_schema_into(connection.connection)
+    yield
+    with django_db_blocker.unblock():
+        settings.DATABASES[connection.alias]["NAME"] = original
+        connection.settings_dict["NAME"] = original
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
     """`with committed(): ...` runs what would run after the commit (the tasks' side effects:

@@ -496,6 +496,26 @@ def test_the_list_filters_and_searches(client: Any, three_projects: list[Project
     assert answer.status_code == 200 and titles(client, "?region=XX") == everything
 
 
+def test_a_cancelled_grant_leaves_the_list_count_and_the_programme_filter(
+    client: Any, cast: demo.Cast, three_projects: list[ProjectShowcase]
+) -> None:
+    from grants import services as grant_services
+    from public.selectors import projects_by_programme, public_showcases
+
+    client.cookies["django_language"] = "en"
+    ended = three_projects[2].grant
+    grantee = ended.application.organisation.memberships.get().user
+    grant_services.cancel_grant(ended, by=grantee, reason="Projet annulé")
+
+    # Counted without joining the grants, yet the same projects as the rule of who may see.
+    by_programme = projects_by_programme()
+    assert sum(by_programme.values()) == public_showcases().count() == 2
+    assert ended.programme_id not in by_programme
+    answer = client.get(reverse("public:projects")).content.decode()
+    assert '<p role="status">2 projects</p>' in answer and "Atelier climat" not in answer
+    assert f'<option value="{ended.programme_id}"' not in answer
+
+
 def test_the_list_and_a_page_read_a_fixed_number_of_queries(
     client: Any, three_projects: list[ProjectShowcase], django_assert_max_num_queries: Any
 ) -> None:
