@@ -11,7 +11,9 @@ from typing import Any
 
 from django.core.paginator import Page as Page_
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -305,8 +307,26 @@ def filter_showcases(queryset: QuerySet[ProjectShowcase], filters: ProjectFilter
     # Every word of the search, folded like the search column (lower case, no accents: "Koln"
     # finds "Köln"); `contains` on the folded column needs no UPPER() per row on PostgreSQL.
     for word in folded(filters.q).split():
-        queryset = queryset.filter(search_text__contains=word)
+        queryset = _containing(queryset, word)
     return queryset
+
+
+# SQLite's trigram index of the search column (public migration 0006): the showcases whose
+# column contains a phrase.
+SQLITE_SEARCH = "SELECT rowid FROM public_showcase_search WHERE public_showcase_search MATCH %s"
+TRIGRAM = 3
+
+
+def _containing(queryset: QuerySet[ProjectShowcase], word: str) -> QuerySet[ProjectShowcase]:
+    """The projects whose search column contains `word` anywhere. On SQLite a word of three
+    letters or more is looked up in the trigram index (a phrase of trigrams is found exactly
+    where `LIKE '%word%'` finds it); shorter words, and PostgreSQL with its trigram index on
+    the column itself, use `contains`."""
+    if connections[queryset.db].vendor == "sqlite" and len(word) >= TRIGRAM:
+        phrase = '"' + word.replace('"', '""') + '"'
+        found = RawSQL(SQLITE_SEARCH, (phrase,))  # noqa: S611 (constant SQL, the word a parameter)
+        return queryset.filter(pk__in=found)
+    return queryset.filter(search_text__contains=word)
 
 
 class _CountedPaginator(Paginator):

@@ -584,6 +584,39 @@ def test_the_search_ignores_case_and_accents(client: Any, three_projects: list[P
     assert titles(client, "?q=%25") == set() and titles(client, "?q=_") == set()
 
 
+def test_the_search_index_follows_every_write_of_the_search_column(
+    client: Any, three_projects: list[ProjectShowcase]
+) -> None:
+    # Parts of words and short words are found exactly where the column contains them.
+    assert titles(client, "?q=werkst") == {"Klimawerkstatt"}
+    showcases = ProjectShowcase.objects.filter(pk__in=[p.pk for p in three_projects])
+    for word in ("kl", "klima", "werkst", "dijon", "ival", "ateli"):
+        expected = {t for t in ("Chorfestival", "Klimawerkstatt", "Atelier climat") for s in showcases if s.title.startswith(t) and word in s.search_text}  # fmt: skip
+        assert titles(client, f"?q={word}") == expected, word
+    assert titles(client, '?q="klima') == set()
+    chor = three_projects[0]
+    # A bulk write (no service, no signal) is seen by the search at once.
+    ProjectShowcase.objects.filter(pk=chor.pk).update(search_text="sängerfest hafenstadt")
+    assert titles(client, "?q=hafenstadt") == {"Chorfestival"}
+    assert titles(client, "?q=chorfestival") == set()
+    ProjectShowcase.objects.filter(pk=chor.pk).delete()
+    assert titles(client, "?q=hafenstadt") == set()
+
+
+def test_on_sqlite_the_search_index_triggers_survive_every_migration(db: Any) -> None:
+    """A later migration that rebuilds the showcase table (SQLite rebuilds it for many an ALTER)
+    drops its triggers with it, and the index would go stale unnoticed: it must create them
+    again, as public migration 0006 does."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the trigram index of SQLite; PostgreSQL indexes the column itself")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'public_projectshowcase'")  # fmt: skip
+        triggers = {name for (name,) in cursor.fetchall()}
+    assert {f"public_showcase_search_{event}" for event in ("insert", "delete", "update")} <= triggers  # fmt: skip
+
+
 def test_an_informal_groups_name_is_neither_copied_nor_searchable(
     client: Any, cast: demo.Cast, drive: Any
 ) -> None:
