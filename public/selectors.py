@@ -12,14 +12,16 @@ from typing import Any
 from django.core.paginator import Page as Page_
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Partner, Theme
+from grants.languages import in_language, language_columns
 from grants.models import Call, Fund, Grant, GrantStatus, Intake, Programme
 from organisations.choices import Region
 from organisations.models import informal_group_label
@@ -101,16 +103,15 @@ COUNTRY_NAMES = {"DE": _("Germany"), "FR": _("France")}
 REGION_NAMES: dict[str, Any] = dict(Region.choices)
 THEME_NAMES: dict[str, Any] = dict(Theme.choices)
 FORMAT_NAMES: dict[str, Any] = dict(ProjectFormat.choices)
-_APP = "grant__application__"
-# The columns the public pages read, and nothing else.
+# The columns the public pages read, and nothing else: plain rows, never model instances (no
+# organisation, application or user reaches a template, and 24 cards cost no 120 instances).
 PUBLIC_COLUMNS = (
-    "id", "slug", "status", "title", "summary", "places", "project_format", "outcome",
-    "published_at", "grant__id", "grant__status", "grant__amount_awarded",
-    "grant__project_start", "grant__project_end", "grant__programme__id",
+    "id", "slug", "title", "summary", "places", "project_format", "outcome",
+    "grant__status", "grant__amount_awarded", "grant__project_start", "grant__project_end",
     # The programme's name in every language: the reader's may be empty and fall back.
-    "grant__programme__name_de", "grant__programme__name_fr", "grant__programme__name_en",
+    *language_columns("grant__programme__name"),
     "grant__programme__showcase_policy__publishes_amount",
-    f"{_APP}id", f"{_APP}status",  # (django-fsm reads the status of an instance it loads)
+    "grant__application_id",
     # Copied from the organisation and application (services.copy_public_fields).
     "organisation_name", "city", "country", "region", "themes",
 )  # fmt: skip
@@ -200,78 +201,102 @@ def public_showcases() -> QuerySet[ProjectShowcase]:
     )
 
 
-def _approved_photos() -> Prefetch[Any]:
-    return Prefetch(
-        "photos",
-        queryset=ShowcasePhoto.objects.filter(status=PhotoStatus.APPROVED)
-        .only(
-            "id", "showcase_id", "status", "alt_text", "caption", "width", "height", "uploaded_at"
+def _public_rows(queryset: QuerySet[ProjectShowcase]) -> QuerySet[ProjectShowcase, dict[str, Any]]:  # fmt: skip
+    return queryset.values(*PUBLIC_COLUMNS)
+
+
+def _partners_of(rows: list[dict[str, Any]]) -> dict[int, list[PublicPartner]]:
+    """The partners of each row's application, by application pk. One query."""
+    found: dict[int, list[PublicPartner]] = {}
+    partners = (
+        Partner.objects.filter(application_id__in={row["grant__application_id"] for row in rows})
+        .order_by("id")
+        .values_list("application_id", "name", "city", "country")
+    )
+    for application, name, city, country in partners:
+        found.setdefault(application, []).append(PublicPartner(name, city, country))
+    return found
+
+
+def _photos_of(photos: QuerySet[ShowcasePhoto]) -> dict[int, list[tuple[Any, ...]]]:
+    """(pk, alt text, caption, width, height) of the photos, by showcase pk. One query."""
+    found: dict[int, list[tuple[Any, ...]]] = {}
+    columns = ("showcase_id", "id", "alt_text", "caption", "width", "height")
+    for showcase, *photo in photos.order_by("uploaded_at", "id").values_list(*columns):
+        found.setdefault(showcase, []).append(tuple(photo))
+    return found
+
+
+def _approved_photos_of(rows: list[dict[str, Any]]) -> dict[int, list[tuple[Any, ...]]]:
+    return _photos_of(
+        ShowcasePhoto.objects.filter(
+            showcase_id__in=[row["id"] for row in rows], status=PhotoStatus.APPROVED
         )
-        .order_by("uploaded_at", "id"),
-        to_attr="approved_photos",
     )
 
 
-def _partners() -> Prefetch[Any]:
-    return Prefetch(
-        "grant__application__partners",
-        queryset=Partner.objects.only("id", "application_id", "name", "city", "country").order_by(
-            "id"
-        ),
-        to_attr="public_partners",
-    )
+def as_public_projects(
+    rows: list[dict[str, Any]], *, photos: dict[int, list[tuple[Any, ...]]] | None = None
+) -> list[PublicProject]:
+    """The public copies of showcase rows (read with `_public_rows`), with their partners and
+    approved photos (or the `photos` given: the preview's). Two queries for any number of rows.
+    The organisation's name, town and region and the themes are the showcase's copies; an
+    informal group has no name there (private persons: never the group's name, it often names
+    them)."""
+    if not rows:
+        return []
+    partners = _partners_of(rows)
+    photos = _approved_photos_of(rows) if photos is None else photos
+    language = translation.get_language()
+    return [
+        _public_project(
+            row, partners.get(row["grant__application_id"], []), photos.get(row["id"], []), language
+        )
+        for row in rows
+    ]
 
 
-def _with_public_columns(queryset: QuerySet[ProjectShowcase]) -> QuerySet[ProjectShowcase]:
-    return (
-        queryset.select_related("grant__programme__showcase_policy", "grant__application")
-        .only(*PUBLIC_COLUMNS)
-        .prefetch_related(_partners(), _approved_photos())
-    )
-
-
-def as_public_project(showcase: ProjectShowcase, *, photos: list[ShowcasePhoto] | None = None) -> PublicProject:  # fmt: skip
-    """The public copy of a showcase (read with `_with_public_columns`). The organisation's
-    name, town and region and the themes are the showcase's copies; an informal group has no
-    name there (private persons: never the group's name, it often names them)."""
-    grant = showcase.grant
-    application = grant.application
-    policy = getattr(grant.programme, "showcase_policy", None)
-    name = showcase.organisation_name or informal_group_label(showcase.city)
-    slug = showcase.slug
-    shown = photos if photos is not None else getattr(showcase, "approved_photos", [])
+def _public_project(
+    row: dict[str, Any],
+    partners: list[PublicPartner],
+    photos: list[tuple[Any, ...]],
+    language: str | None,
+) -> PublicProject:
+    slug = row["slug"]
+    city = row["city"]
     return PublicProject(
-        pk=showcase.pk,
+        pk=row["id"],
         slug=slug,
         url=reverse("public:project", kwargs={"slug": slug}),
-        title=showcase.title,
-        summary=showcase.summary,
-        places=showcase.places,
-        project_format=showcase.project_format,
-        outcome=showcase.outcome if grant.status in OUTCOME_STATES else "",
-        organisation=name,
-        city=showcase.city,
-        country=showcase.country,
-        region=showcase.region,
-        programme=grant.programme.name,
-        themes=showcase.themes.split(),
-        start=grant.project_start,
-        end=grant.project_end,
-        amount=grant.amount_awarded if policy is not None and policy.publishes_amount else None,
-        partners=[
-            PublicPartner(p.name, p.city, p.country)
-            for p in getattr(application, "public_partners", [])
-        ],
+        title=row["title"],
+        summary=row["summary"],
+        places=row["places"],
+        project_format=row["project_format"],
+        outcome=row["outcome"] if row["grant__status"] in OUTCOME_STATES else "",
+        organisation=row["organisation_name"] or informal_group_label(city),
+        city=city,
+        country=row["country"],
+        region=row["region"],
+        programme=in_language(row, "grant__programme__name", language),
+        themes=row["themes"].split(),
+        start=row["grant__project_start"],
+        end=row["grant__project_end"],
+        amount=(
+            row["grant__amount_awarded"]
+            if row["grant__programme__showcase_policy__publishes_amount"]
+            else None
+        ),
+        partners=partners,
         photos=[
             PublicPhoto(
-                pk=photo.pk,
-                url=reverse("public:project_photo", kwargs={"slug": slug, "photo": photo.pk}),
-                alt_text=photo.alt_text,
-                caption=photo.caption,
-                width=photo.width,
-                height=photo.height,
+                pk=pk,
+                url=reverse("public:project_photo", kwargs={"slug": slug, "photo": pk}),
+                alt_text=alt_text,
+                caption=caption,
+                width=width,
+                height=height,
             )
-            for photo in shown
+            for pk, alt_text, caption, width, height in photos
         ],
     )
 
@@ -347,7 +372,7 @@ def project_page(
     """One page of the published projects that match; four queries (count, rows, partners,
     photos) however many there are on it, three without filters when `unfiltered_count` (the
     sum of `projects_by_programme`) is given."""
-    queryset = _with_public_columns(filter_showcases(public_showcases(), filters)).order_by(
+    queryset = _public_rows(filter_showcases(public_showcases(), filters)).order_by(
         "-published_at", "-id"
     )
     if unfiltered_count is not None and filters == ProjectFilters():
@@ -355,30 +380,21 @@ def project_page(
     else:
         paginator = Paginator(queryset, PROJECTS_PER_PAGE)
     page = paginator.get_page(number)
-    return page, [as_public_project(showcase) for showcase in page.object_list]
+    return page, as_public_projects(list(page.object_list))
 
 
 def public_project(slug: str) -> PublicProject | None:
     """The published project at this address, or None. Three queries."""
-    showcase = _with_public_columns(public_showcases()).filter(slug=slug).first()
-    return as_public_project(showcase) if showcase is not None else None
+    found = as_public_projects(list(_public_rows(public_showcases()).filter(slug=slug)[:1]))
+    return found[0] if found else None
 
 
 def project_preview(showcase: ProjectShowcase) -> PublicProject:
     """The page as it would be published, with every photo but the hidden ones (the grantee's
     and the moderators' preview)."""
-    fresh = (
-        ProjectShowcase.objects.select_related(
-            "grant__programme__showcase_policy", "grant__application"
-        )
-        .only(*PUBLIC_COLUMNS)
-        .prefetch_related(_partners())
-        .get(pk=showcase.pk)
-    )
-    photos = list(
-        ShowcasePhoto.objects.filter(showcase=showcase).exclude(status=PhotoStatus.HIDDEN)
-    )
-    return as_public_project(fresh, photos=photos)
+    rows = list(_public_rows(ProjectShowcase.objects.filter(pk=showcase.pk)))
+    shown = ShowcasePhoto.objects.filter(showcase=showcase).exclude(status=PhotoStatus.HIDDEN)
+    return as_public_projects(rows, photos=_photos_of(shown))[0]
 
 
 def is_gone(slug: str) -> bool:
