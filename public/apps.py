@@ -18,7 +18,8 @@ class PublicConfig(AppConfig):
         def refresh_copies(sender: type, instance: Organisation, **kwargs: Any) -> None:
             from public.services import refresh_copies_for_organisation
 
-            if not kwargs.get("raw"):  # not while loading fixtures
+            # Not while loading fixtures, nor for a new organisation: it has no project pages.
+            if not kwargs.get("raw") and not kwargs.get("created"):
                 refresh_copies_for_organisation(instance)
 
         # The project pages carry copies of their organisation's name, town and region (for
