@@ -123,7 +123,8 @@ def test_an_approval_tells_the_amount_and_the_acceptance_deadline(cast: Any, com
     grant = Grant.objects.get(application=application)
     [message] = mails("application_decided")
     assert message.key == f"application_decided:{log_of(application, 'approve').pk}"
-    assert message.subject.startswith("Bewilligt: ")
+    # The subject names the letter as the fund's letters name it (an agreement, in the demo).
+    assert message.subject.startswith("Bewilligt (Bewilligungsschreiben und Zuwendungsvertrag): ")
     assert "4.000,00 EUR" in message.body_text
     assert formatted(grant.offer_expires_on, "de") in message.body_text
     assert f"/applications/{application.pk}/grant/" in message.body_html
@@ -132,7 +133,7 @@ def test_an_approval_tells_the_amount_and_the_acceptance_deadline(cast: Any, com
 @pytest.mark.parametrize(
     ("state", "subject", "text"),
     [
-        ("rejected", "Abgelehnt: ", "Nicht förderfähig / non éligible."),
+        ("rejected", "Abgelehnt (Ablehnungsschreiben): ", "Nicht förderfähig / non éligible."),
         ("waitlisted", "Auf der Warteliste: ", "Warteliste"),
     ],
 )
