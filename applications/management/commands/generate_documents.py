@@ -27,7 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
 from applications.documents import LETTER_KINDS, existing_document, issue_for_ids
@@ -89,7 +89,8 @@ class Command(BaseCommand):
             applications = applications.filter(status=options["status"])
         if kind in LETTER_KINDS:
             funds = Fund.objects.filter(pk__in=applications.values("fund")).order_by("pk")
-            unready = [(fund, fund.letter_gaps()) for fund in funds]
+            with translation.override("en"):  # the command speaks English throughout
+                unready = [(fund, fund.letter_gaps()) for fund in funds]
             unready = [(fund, gaps) for fund, gaps in unready if gaps]
             if unready:
                 raise CommandError(
