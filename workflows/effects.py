@@ -56,7 +56,7 @@ LONGEST_RETRY = timedelta(hours=6)
 # A row still waiting this long after it was written lost its task: the sweeper runs it.
 ENQUEUE_GRACE = timedelta(minutes=2)
 # A postponed row is tried again this often even if nobody calls `resume` for it.
-POSTPONED_RECHECK = timedelta(hours=6)
+POSTPONED_RECHECK = timedelta(hours=1)
 # How much of a failure's traceback the row keeps.
 _ERROR_CHARS = 4000
 _WAITS_FOR_MAX = 100

@@ -181,6 +181,13 @@ def test_documents_are_named_after_the_funds_choice_on_the_page_and_in_the_file_
     listed = client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Décision de rejet" in listed and "Lettre de refus" not in listed
     assert "-ablehnungsbescheid-de.pdf" in client.get(download)["Content-Disposition"]
+    # Accepting a grant of a fund that issues notices accepts the decision's terms.
+    with effects.suspended():
+        offered = demo.drive(cast, "approved", "offered")
+    grant_page = client.get(reverse("applications:grant", args=[offered.pk]), HTTP_ACCEPT_LANGUAGE="de")  # fmt: skip
+    consent = grant_page.context["accept_form"].fields["consent"].label
+    with translation.override("de"):
+        assert "Bestimmungen des Zuwendungsbescheids" in str(consent)
 
 
 # --- the signature stays with its paragraph ------------------------------------------------------
