@@ -286,8 +286,9 @@ def resend_confirmation(email: str, *, request: HttpRequest, next_url: str = "")
 
 
 def _send_mail(name: str, *, to: str, context: dict[str, Any]) -> None:
-    """Render in the request's language; send on commit (see workflows.mail)."""
-    send_on_commit(name, to=[to], context={"site_name": "microgrants", **context})
+    """Render in the request's language, from the site's fund (workflows.senders); send on
+    commit (see workflows.mail)."""
+    send_on_commit(name, to=[to], context=context)
 
 
 def send_confirmation_email(user: Any, *, request: HttpRequest, next_url: str = "") -> None:

@@ -20,7 +20,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import EmailAuthenticationForm, ResendConfirmationForm, SignUpForm
+from accounts.forms import (
+    EmailAuthenticationForm,
+    NewPasswordForm,
+    ResendConfirmationForm,
+    SignUpForm,
+)
 
 # What the "check your inbox" page shows: the address typed, and whether it was a sign-up.
 INBOX_SESSION_KEY = "accounts_inbox"
@@ -144,7 +149,10 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's page, with the limits of every account mail (services.reserve_account_mail)."""
+    """Django's page, with the limits of every account mail (services.reserve_account_mail)
+    and the fund as the mail's sender (forms.NewPasswordForm)."""
+
+    form_class = NewPasswordForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:

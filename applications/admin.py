@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import (
@@ -221,8 +222,13 @@ class ReportAdmin(ReadOnlyAdmin):
 class DocumentAdmin(ReadOnlyAdmin):
     """Issued documents: rendered by the background tasks, never edited here."""
 
-    list_display = ("application", "kind", "language", "size", "created_at")
+    list_display = ("application", "document_title", "language", "size", "created_at")
     list_filter = ("kind", "language")
-    list_select_related = ("application",)
+    list_select_related = ("application__fund",)
     search_fields = ("application__reference", "application__title")
     exclude = ("file",)
+
+    @admin.display(description=_("document"), ordering="kind")
+    def document_title(self, document: Document) -> str:
+        """Named as the fund's letters name it (agreement or administrative notice)."""
+        return str(capfirst(document.title))

@@ -13,6 +13,13 @@ first, the other follows it on a new page, so that each version can be filed on 
 part is rendered under its own language (`{% language %}`), so amounts, dates and the page
 footer read as the reader of that part expects.
 
+Every letter (all kinds but the summary) comes from the fund as its identity describes it
+(`grants.Fund`): the sender block with the address and the contact, the signature, the legal
+basis, the clause its choice of decisions asks for (no legal entitlement, or the notice of the
+right of appeal) and the data-protection notice; documents are named after that choice
+(`applications.models.document_title`). A fund that lacks any of it (`Fund.letter_gaps`) issues
+no letter: `FundNotReady` says what is missing, before anything is rendered or stored.
+
 `issue_document` renders and stores a document once per cause (the audit row of the transition
 that made it, or the payment it advises); asked again, it returns the stored one.
 """
@@ -20,25 +27,30 @@ that made it, or the payment it advises); asked again, it returns the stored one
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from applications import reporting, selectors
+from applications.document_resources import (  # noqa: F401  (documents.X is their public name)
+    STYLESHEET,
+    DocumentError,
+    ResourceRefused,
+    allowed_static_path,
+    static_base_url,
+    static_files_fetcher,
+    static_roots,
+)
 from applications.models import (
     Application,
     BudgetLine,
@@ -47,98 +59,56 @@ from applications.models import (
     ExpenseCategory,
     IncomeCategory,
     Theme,
+    document_title,
 )
-from grants.models import Grant, Payment, PaymentKind, PaymentTrigger, RepaymentClaim
+from grants.models import (
+    LETTER_LANGUAGES,
+    Fund,
+    Grant,
+    Payment,
+    PaymentKind,
+    PaymentTrigger,
+    RepaymentClaim,
+)
 from grants.money import ZERO, cents, cents_down
 from grants.services import SENT_PAYMENT_STATES
 from workflows import clock
 from workflows.models import TransitionLog
 from workflows.storage import all_or_no_files, remove_file
 
-DOCUMENT_LANGUAGES = ("de", "fr")
+DOCUMENT_LANGUAGES = LETTER_LANGUAGES
 FALLBACK_LANGUAGE = "de"
-STYLESHEET = "css/print.css"  # relative to the static folder, as the templates name it
 # Kinds stored with their grant (a payment advice also with its payment).
 GRANT_KINDS = (DocumentKind.APPROVAL, DocumentKind.SETTLEMENT, DocumentKind.PAYMENT_ADVICE)
+# The letters: sent by the fund, signed, and so only issued by a fund whose identity is complete.
+LETTER_KINDS = (
+    DocumentKind.APPROVAL,
+    DocumentKind.REJECTION,
+    DocumentKind.PAYMENT_ADVICE,
+    DocumentKind.SETTLEMENT,
+)
 LABELS = dict(ExpenseCategory.choices + IncomeCategory.choices)
 
 
-class DocumentError(Exception):
-    """A document cannot be made for this cause (e.g. an approval without its grant)."""
+class FundNotReady(DocumentError):
+    """The fund lacks what its letters must carry (`Fund.letter_gaps`): no letter is issued."""
 
-
-class ResourceRefused(ValueError):
-    """A document asked for a resource outside the project's static files."""
-
-
-# --- where resources come from ----------------------------------------------------------------
-
-
-def static_roots() -> list[Path]:
-    """The folders a document may load files from: the static sources and the collected ones."""
-    roots = [Path(str(folder)) for folder in getattr(settings, "STATICFILES_DIRS", [])]
-    if getattr(settings, "STATIC_ROOT", None):
-        roots.append(Path(str(settings.STATIC_ROOT)))
-    return [root.resolve() for root in roots]
-
-
-def static_base_url() -> str:
-    """The base URL of the templates' relative links: the first static folder that holds the
-    stylesheet (the sources in development, the collected files where only those exist)."""
-    roots = static_roots()
-    if not roots:
-        raise DocumentError("No static folder is configured (STATICFILES_DIRS or STATIC_ROOT).")
-    chosen = next((root for root in roots if (root / STYLESHEET).is_file()), roots[0])
-    return chosen.as_uri() + "/"
-
-
-def allowed_static_path(url: str, roots: list[Path] | None = None) -> Path:
-    """The static file `url` names, or ResourceRefused saying why not.
-
-    Only file URLs, on no host, that resolve (after `..` and symbolic links) to an existing file
-    inside one of the static folders: no http(s), no data, no other file of the machine.
-    """
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "file":
-        raise ResourceRefused(
-            f"Documents may only load the project's static files, not {url[:200]!r}."
-        )
-    if parts.netloc not in ("", "localhost"):
-        raise ResourceRefused(f"Documents may not load files from another host: {url[:200]!r}.")
-    path = Path(unquote(parts.path)).resolve()
-    if not any(path.is_relative_to(root) for root in roots or static_roots()):
-        raise ResourceRefused(f"Documents may only load files from the static folders, not {path}.")
-    if not path.is_file():
-        raise ResourceRefused(f"The static file {path} does not exist.")
-    return path
-
-
-@cache
-def _fetcher_class() -> type[Any]:
-    # WeasyPrint takes ~0.4 s to import: only processes that render pay for it.
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticFilesFetcher(URLFetcher):  # type: ignore[misc]
-        """WeasyPrint's fetcher, limited to `allowed_static_path`. `fail_on_errors` turns a
-        refusal into an error that stops the rendering instead of a silently missing image."""
-
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
-            self._roots = static_roots()
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            path = allowed_static_path(url, self._roots)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+    def __init__(self, fund: Fund, gaps: list[str]) -> None:
+        self.fund, self.gaps = fund, gaps
+        super().__init__(
+            gettext(
+                "%(fund)s cannot issue letters yet. Missing: %(missing)s. Complete the fund's "
+                "identity in the admin; the letters waiting for it are issued then."
             )
+            % {"fund": fund.name, "missing": "; ".join(gaps)}
+        )
 
-    return StaticFilesFetcher
 
-
-def static_files_fetcher() -> Any:
-    """A URL fetcher for WeasyPrint that serves the static files and refuses everything else."""
-    return _fetcher_class()()
+def require_letters(fund: Fund) -> None:
+    """FundNotReady unless `fund` may issue letters."""
+    gaps = fund.letter_gaps()
+    if gaps:
+        raise FundNotReady(fund, gaps)
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -213,11 +183,14 @@ def _day(moment: Any) -> date:
 def _common(
     application: Application, kind: str, *, log: TransitionLog | None, language: str | None
 ) -> dict[str, Any]:
+    fund = application.fund
     return {
         "kind": kind,
+        "document_title": document_title(kind, fund.decision_form),
         "application": application,
         "organisation": application.organisation,
-        "fund": application.fund,
+        "fund": fund,
+        "notice": fund.issues_notices,
         "reference": application.reference or "",
         "issued_on": _day(log.created_at) if log is not None else clock.today(),
         "parts": [_part(code) for code in languages_for(application, language)],
@@ -251,13 +224,9 @@ class PlannedLine:
     eligible: bool
 
 
-def summary_context(
-    application: Application, *, log: TransitionLog | None = None, language: str | None = None
-) -> dict[str, Any]:
-    """The application as submitted: facts, texts, the budget plan with totals, the partners."""
-    from applications.services import snapshot_of
-
-    content = application.submitted_content or snapshot_of(application)
+def budget_plan(content: dict[str, Any]) -> dict[str, Any]:
+    """The budget plan of an application's content (as submitted): its lines by side and the
+    totals; the summary shows it, and the approval letter as its annex."""
     lines = []
     for raw in content.get("budget_lines", []):
         quantity, unit_cost = _amount(raw.get("quantity")), _amount(raw.get("unit_cost"))
@@ -274,23 +243,41 @@ def summary_context(
         )
     expenses = [line for line in lines if line.side == BudgetLine.Side.EXPENSE]
     income = [line for line in lines if line.side == BudgetLine.Side.INCOME]
-    themes = [Theme(code).label for code in content.get("themes", []) if code in Theme.values]
-    organisation = content.get("organisation") or {}
-    submitted = log.created_at if log is not None else application.submitted_at
     return {
-        **_common(application, DocumentKind.SUMMARY, log=log, language=language),
-        "content": content,
-        "organisation_name": organisation.get("name") or application.organisation.name,
-        "submitted_on": _day(submitted),
-        "start_date": _iso_day(content.get("start_date")),
-        "end_date": _iso_day(content.get("end_date")),
-        "themes": themes,
         "requested_amount": _amount(content.get("requested_amount")),
         "expenses": expenses,
         "income": income,
         "total_expenses": sum((line.amount for line in expenses), ZERO),
         "eligible_expenses": sum((line.amount for line in expenses if line.eligible), ZERO),
         "total_income": sum((line.amount for line in income), ZERO),
+    }
+
+
+def _content(application: Application) -> dict[str, Any]:
+    from applications.services import snapshot_of
+
+    return application.submitted_content or snapshot_of(application)
+
+
+def summary_context(
+    application: Application, *, log: TransitionLog | None = None, language: str | None = None
+) -> dict[str, Any]:
+    """The application as submitted: facts, texts, the budget plan with totals, the partners."""
+    content = _content(application)
+    themes = [Theme(code).label for code in content.get("themes", []) if code in Theme.values]
+    organisation = content.get("organisation") or {}
+    submitted = log.created_at if log is not None else application.submitted_at
+    plan = budget_plan(content)
+    return {
+        **_common(application, DocumentKind.SUMMARY, log=log, language=language),
+        "plan": plan,
+        "requested_amount": plan["requested_amount"],
+        "content": content,
+        "organisation_name": organisation.get("name") or application.organisation.name,
+        "submitted_on": _day(submitted),
+        "start_date": _iso_day(content.get("start_date")),
+        "end_date": _iso_day(content.get("end_date")),
+        "themes": themes,
         "partners": content.get("partners", []),
         "programme": application.programme,
     }
@@ -329,9 +316,12 @@ def approval_context(
             )
         )
     report_days = programme.report_days_after_end
-    summary = (application.submitted_content or {}).get("summary") or application.summary
+    content = _content(application)
+    summary = content.get("summary") or application.summary
     return {
         **_common(application, DocumentKind.APPROVAL, log=log, language=language),
+        # The annex: the budget plan the approval rests on, with the amount awarded.
+        "plan": budget_plan(content),
         "grant": grant,
         "programme": programme,
         "purpose_summary": summary,
@@ -481,7 +471,8 @@ def issue_document(
     one file. Asked again for the same cause it returns the stored one without rendering, unless
     `replace`, which renders it again into the same row (new file; the old one is deleted after
     the commit). StorageUnavailable if the file cannot be stored: no file and no row are kept,
-    and a task that raises it is tried again later."""
+    and a task that raises it is tried again later. FundNotReady, before anything is rendered,
+    for a letter of a fund whose identity is incomplete."""
     if kind not in DocumentKind.values:
         raise DocumentError(f"Unknown kind of document: {kind!r}.")
     if payment is not None:
@@ -491,6 +482,8 @@ def issue_document(
     existing = existing_document(application, kind=kind, log=log, payment=payment)
     if existing is not None and not replace:
         return existing
+    if kind in LETTER_KINDS:
+        require_letters(application.fund)
     context = context_for(
         application, kind=kind, log=log, grant=grant, payment=payment, language=language
     )
@@ -584,6 +577,12 @@ def document_for(user: Any, pk: int) -> Document | None:
 
 
 def download_name(document: Document) -> str:
-    """E.g. "BF-2026-00042-approval-de.pdf": reference, kind and first language."""
+    """E.g. "BF-2026-00042-zuwendungsbescheid-de.pdf": reference, the document's name (as the
+    fund's choice of decisions has it) in its first language, and that language."""
+    from grants.finance.sepa import sepa_text  # (the SEPA files' libraries: only when asked)
+
     reference = document.application.reference or f"application-{document.application_id}"
-    return f"{reference}-{document.kind}-{document.language}.pdf"
+    with translation.override(document.language or FALLBACK_LANGUAGE):
+        # Readable in ASCII: "Antragsübersicht" -> "antragsuebersicht" (the SEPA transliteration).
+        name = slugify(sepa_text(str(document.title), limit=120)) or document.kind
+    return f"{reference}-{name}-{document.language}.pdf"

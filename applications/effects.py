@@ -5,14 +5,19 @@ each as its own row: a document that fails to render (a full disk, a broken temp
 its row is tried again later with back-off, apart from the other effects of the same change (the
 reviewers' formal check, the e-mails), which never wait for a PDF. `issue_document` is
 idempotent per audit row (or per payment), so a task that runs twice stores one file.
+
+A letter of a fund whose identity is incomplete (`FundNotReady`) is postponed, not failed: its
+row waits, without using up its attempts, until the fund's identity is completed in the admin
+(`grants.services.resume_letters`), and the transition that caused it is never undone.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from applications.documents import issue_for_ids
+from applications.documents import FundNotReady, issue_for_ids
 from applications.models import DocumentKind
+from grants.identity import letters_key
 from grants.models import Grant, Payment
 from workflows import effects
 
@@ -28,7 +33,10 @@ def _issue(
     grant_id: int | None = None,
     payment_id: int | None = None,
 ) -> None:
-    issue_for_ids(application_id, kind, log_id, grant_id, payment_id)
+    try:
+        issue_for_ids(application_id, kind, log_id, grant_id, payment_id)
+    except FundNotReady as missing:
+        raise effects.Postponed(str(missing), key=letters_key(missing.fund)) from missing
 
 
 @effects.register(APPLICATION, "submit")

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application
+from applications.models import Application, DocumentKind, document_title
 from applications.selectors import TIMELINE_LABELS
 from grants.models import Grant, Payment, PaymentKind, RepaymentClaim
 from organisations.models import Membership, Organisation
@@ -36,9 +36,9 @@ from workflows.outbox import queue_mail
 
 # Where the links in the e-mails point (the portal as applicants reach it).
 SITE_URL = os.environ.get("MICROGRANTS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-SITE_NAME = "microgrants"
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "waitlist": "waitlisted"}
+DECISION_LETTERS = {"approve": DocumentKind.APPROVAL, "reject": DocumentKind.REJECTION}
 _DECISION_LABELS = {
     "approve": TIMELINE_LABELS["approve"],
     "reject": TIMELINE_LABELS["reject"],
@@ -100,12 +100,12 @@ def _queue(
             "reference": application.reference or "",
             "title": application.title,
             "link": application_link(application),
-            "site_name": SITE_NAME,
             **context,
         },
         language=application.language,
         key=key,
         log=log,
+        about=application.fund,
     )
 
 
@@ -177,10 +177,15 @@ def application_decided(application: Application, log: TransitionLog) -> OutboxM
     grant = (
         Grant.objects.filter(application=application).first() if decision == "approved" else None
     )
+    letter = DECISION_LETTERS.get(log.transition)
     context: dict[str, Any] = {
         "label": _DECISION_LABELS[log.transition],
         "decision": decision,
         "grant": grant,
+        # The letter that goes with the decision, named as the fund's letters name it.
+        "document_title": (
+            document_title(letter, application.fund.decision_form) if letter else ""
+        ),
     }
     if decision == "approved":
         context.update(

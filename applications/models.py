@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from applications import formal_check, rules
+from grants.models import DecisionForm
 from grants.money import ZERO, cents, format_eur, money_field, parse_amount
 from organisations.models import Organisation
 from workflows import clock
@@ -728,6 +729,23 @@ class DocumentKind(models.TextChoices):
     SETTLEMENT = "settlement", _("final settlement")
 
 
+# What a fund that decides by administrative notice (grants.DecisionForm.NOTICE) calls its
+# documents; a fund that makes agreements uses the kinds' own names. Letter titles, file names,
+# e-mails and pages all name a document by `document_title`.
+NOTICE_TITLES = {
+    DocumentKind.APPROVAL: _("grant decision"),
+    DocumentKind.REJECTION: _("notice of rejection"),
+    DocumentKind.SETTLEMENT: _("final settlement decision"),
+}
+
+
+def document_title(kind: str, decision_form: str) -> Any:
+    """The (lazy) name of a document of `kind` from a fund whose decisions take `decision_form`."""
+    if decision_form == DecisionForm.NOTICE and kind in NOTICE_TITLES:
+        return NOTICE_TITLES[DocumentKind(kind)]
+    return DocumentKind(kind).label
+
+
 def document_path(instance: Document, filename: str) -> str:
     import uuid
 
@@ -786,3 +804,8 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.application_id}"
+
+    @property
+    def title(self) -> Any:
+        """The document's name as the fund's choice of decisions has it (`document_title`)."""
+        return document_title(self.kind, self.application.fund.decision_form)

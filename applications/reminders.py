@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from applications.emails import SITE_NAME, absolute, application_link, recipients
+from applications.emails import absolute, application_link, recipients
 from applications.models import Application
 from workflows.models import OutboxMessage
 from workflows.outbox import queue_mail
@@ -38,8 +38,8 @@ def reply_reminder(application: Application, days_left: int) -> OutboxMessage | 
             "days_left": days_left,
             "link": application_link(application),
             "edit_link": absolute(reverse("applications:draft_edit", args=[application.pk])),
-            "site_name": SITE_NAME,
         },
         language=application.language,
         key=reply_reminder_key(application, days_left),
+        about=application.fund,
     )

@@ -207,8 +207,11 @@ def payments_of(grant: Grant, user: Any) -> list[Payment]:
 def issued_documents(application: Application) -> list[Document]:
     """The fund's documents of an application, oldest first. Each submission has its summary,
     so a kind (per payment) may come more than once: the latest is the current one, and the
-    earlier ones are marked `superseded` (with `versions` on every one of the kind)."""
+    earlier ones are marked `superseded` (with `versions` on every one of the kind). Each is
+    named after the fund's choice of decisions (`Document.title`)."""
     documents = list(application.documents.order_by("created_at", "id"))
+    for document in documents:
+        document.application = application  # (its title reads the fund: no query per row)
     keys = [(document.kind, document.payment_id) for document in documents]
     versions = Counter(keys)
     latest = dict(zip(keys, documents, strict=True))  # oldest first: the last one stays

@@ -255,7 +255,9 @@ if os.environ.get("DJANGO_EMAIL_FILE_PATH"):
 # silent fails the attempt (retried later) instead of holding a worker, which then also stops
 # within about twice this time (workflows.outbox).
 EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "20"))
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "microgrants <noreply@localhost>")
+# The address every e-mail is sent from; its display name is the fund's name in the recipient's
+# language, and replies go to the fund's contact e-mail (workflows.senders, grants.identity).
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # --- Background tasks (Django's Tasks API through the django-tasks backport) ----------------
 # immediate: run in the request (development, tests); database: a table that `manage.py db_worker`

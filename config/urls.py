@@ -9,7 +9,6 @@ _reset_mail = {
     "subject_template_name": "emails/account_password_reset.subject.txt",
     "email_template_name": "emails/account_password_reset.txt",
     "html_email_template_name": "emails/account_password_reset.html",
-    "extra_email_context": {"site_name": "microgrants"},
 }
 
 

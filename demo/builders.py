@@ -23,6 +23,7 @@ from grants.models import (
     ApiToken,
     BudgetAllocation,
     Call,
+    DecisionForm,
     Fund,
     Grant,
     GrantStatus,
@@ -74,6 +75,79 @@ FUND_NAMES = {
     "short_name_fr": "Fonds citoyen",
     "short_name_en": "Citizens' Fund",
 }
+# The demo fund's identity (the sender of its letters and e-mails), its texts in German, French
+# and English. The address is made up; the legal texts read like the real ones.
+FUND_IDENTITY = {
+    "office_de": "Geschäftsstelle",
+    "office_fr": "Secrétariat",
+    "office_en": "Secretariat",
+    "street": "Beispielstraße 12",
+    "postcode": "10117",
+    "city": "Berlin",
+    "country": "DE",
+    "contact_name_de": "Team Förderung",
+    "contact_name_fr": "Équipe subventions",
+    "contact_name_en": "Funding team",
+    "contact_email": "kontakt@buergerfonds.example",
+    "contact_phone": "+49 30 1234 5678",
+    "signatory_name": "Dr. Claire Martin-Schmidt",
+    "signatory_function_de": "Geschäftsführerin",
+    "signatory_function_fr": "Directrice",
+    "signatory_function_en": "Director",
+    "legal_basis_de": (
+        "Förderrichtlinie des Deutsch-Französischen Bürgerfonds vom 1. Januar 2026 in "
+        "Verbindung mit §§ 23 und 44 der Bundeshaushaltsordnung (BHO)"
+    ),
+    "legal_basis_fr": (
+        "Règlement d'attribution du Fonds citoyen franco-allemand du 1er janvier 2026, "
+        "pris en application des articles 23 et 44 du code budgétaire fédéral allemand (BHO)"
+    ),
+    "legal_basis_en": (
+        "Funding guidelines of the Franco-German Citizens' Fund of 1 January 2026, under "
+        "sections 23 and 44 of the German Federal Budget Code (BHO)"
+    ),
+    "data_protection_notice_de": (
+        "Wir verarbeiten die Angaben Ihres Antrags, um über ihn zu entscheiden, die Zuwendung "
+        "auszuzahlen und ihre Verwendung zu prüfen (Art. 6 Abs. 1 lit. c und e DSGVO). Die "
+        "Unterlagen werden nach Abschluss der Förderung zehn Jahre aufbewahrt. Sie haben das "
+        "Recht auf Auskunft, Berichtigung, Löschung und Einschränkung der Verarbeitung sowie auf "
+        "Beschwerde bei einer Aufsichtsbehörde. Datenschutz: datenschutz@buergerfonds.example."
+    ),
+    "data_protection_notice_fr": (
+        "Nous traitons les données de votre demande afin de statuer sur celle-ci, de verser la "
+        "subvention et d'en contrôler l'utilisation (art. 6, paragraphe 1, points c et e du "
+        "RGPD). Les dossiers sont conservés dix ans après la clôture de la subvention. Vous "
+        "disposez d'un droit d'accès, de rectification, d'effacement et de limitation du "
+        "traitement, ainsi que du droit d'introduire une réclamation auprès d'une autorité de "
+        "contrôle. Protection des données : datenschutz@buergerfonds.example."
+    ),
+    "data_protection_notice_en": (
+        "We process the details of your application to decide on it, pay the grant and check "
+        "its use (Art. 6(1)(c) and (e) GDPR). The files are kept for ten years after the grant "
+        "is closed. You have the right of access, rectification, erasure and restriction of "
+        "processing, and to lodge a complaint with a supervisory authority. Data protection: "
+        "datenschutz@buergerfonds.example."
+    ),
+    "decision_form": DecisionForm.AGREEMENT,
+    "appeal_clause_de": (
+        "Gegen diesen Bescheid kann innerhalb eines Monats nach seiner Bekanntgabe Widerspruch "
+        "erhoben werden. Der Widerspruch ist schriftlich oder zur Niederschrift beim "
+        "Deutsch-Französischen Bürgerfonds, Beispielstraße 12, 10117 Berlin, einzulegen."
+    ),
+    "appeal_clause_fr": (
+        "La présente décision peut faire l'objet d'un recours gracieux auprès du Fonds citoyen "
+        "franco-allemand ou d'un recours contentieux devant le tribunal administratif compétent "
+        "dans un délai de deux mois à compter de sa notification."
+    ),
+    "appeal_clause_en": (
+        "An objection to this decision may be lodged within one month of its notification, in "
+        "writing or on record, with the Franco-German Citizens' Fund, Beispielstraße 12, "
+        "10117 Berlin."
+    ),
+    "mail_sign_off_de": "Ihr Team des Deutsch-Französischen Bürgerfonds",
+    "mail_sign_off_fr": "L'équipe du Fonds citoyen franco-allemand",
+    "mail_sign_off_en": "Your team at the Franco-German Citizens' Fund",
+}
 PROGRAMME_CODES = [category[1] for category in CATEGORIES]
 
 
@@ -93,10 +167,12 @@ def setup_fund(
 
     Adds only what is missing, a few queries in all (the test suite sets up a fund for almost
     every test)."""
-    fund, _created = Fund.objects.get_or_create(
+    fund, created = Fund.objects.get_or_create(
         reference_prefix="BF",
-        defaults={**FUND_NAMES, "countries": ["DE", "FR"]},
+        defaults={**FUND_NAMES, **FUND_IDENTITY, "countries": ["DE", "FR"]},
     )
+    if not created:
+        complete_identity(fund)
     today = clock.today()
     years = years or (today.year - 1, today.year, today.year + 1)
     existing_codes = set(Programme.objects.filter(fund=fund).values_list("code", flat=True))
@@ -161,6 +237,20 @@ def setup_fund(
                 )
     Call.objects.bulk_create(new_calls)
     return fund
+
+
+def complete_identity(fund: Fund) -> None:
+    """Fill what the demo fund's identity lacks (a database seeded before funds had one), so
+    that its letters can be issued; what is already there stays."""
+    missing = {
+        name: value
+        for name, value in FUND_IDENTITY.items()
+        if name != "decision_form" and not getattr(fund, name, None)
+    }
+    if missing:
+        Fund.objects.filter(pk=fund.pk).update(**missing)
+        for name, value in missing.items():
+            setattr(fund, name, value)
 
 
 @dataclass

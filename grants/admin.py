@@ -19,12 +19,14 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
 from grants.api.tokens import issue_token, revoke_token
+from grants.identity import letters_waiting
 from grants.models import (
     ApiToken,
     BudgetAllocation,
@@ -40,6 +42,7 @@ from grants.models import (
     RepaymentClaim,
 )
 from grants.money import MAX_DIGITS, ZERO
+from grants.services import save_fund
 from grants.transitions import GRANT_TRANSITIONS
 from workflows import clock
 from workflows.admin import (
@@ -66,9 +69,92 @@ def in_every_language(*fields: str) -> tuple[str, ...]:
 
 @admin.register(Fund)
 class FundAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
+    """The fund and its identity. The panel on top says what its letters still miss (they are
+    not issued until nothing does) and how many wait for it; saving a complete identity issues
+    them (grants.services.save_fund)."""
+
     delete_roles = (Role.ADMINISTRATOR,)
-    list_display = ("name", "short_name", "reference_prefix", "countries")
+    list_display = ("name", "short_name", "reference_prefix", "countries", "ready_for_letters")
     search_fields = (*in_every_language("name", "short_name"), "reference_prefix")
+    readonly_fields = ("letter_readiness",)
+    fieldsets = (
+        (_("Letters"), {"fields": ("letter_readiness",)}),
+        (None, {"fields": ("name", "short_name", "reference_prefix", "countries")}),
+        (
+            _("Postal address"),
+            {"fields": ("office", "street", "postcode", "city", "country")},
+        ),
+        (_("Contact"), {"fields": ("contact_name", "contact_email", "contact_phone")}),
+        (_("Signature"), {"fields": ("signatory_name", "signatory_function")}),
+        (
+            _("Legal texts"),
+            {
+                "fields": (
+                    "decision_form",
+                    "legal_basis",
+                    "appeal_clause",
+                    "data_protection_notice",
+                )
+            },
+        ),
+        (_("E-mails"), {"fields": ("mail_sign_off",)}),
+    )
+
+    @admin.display(description=_("ready for letters"), boolean=True)
+    def ready_for_letters(self, fund: Fund) -> bool:
+        return fund.ready_for_letters
+
+    @admin.display(description=_("Can the fund issue letters?"))
+    def letter_readiness(self, fund: Fund | None) -> str:
+        if fund is None or fund.pk is None:
+            return str(_("Save the fund first; this panel then says what its letters miss."))
+        gaps = fund.letter_gaps()
+        waiting = letters_waiting(fund)
+        waiting_line = (
+            format_html(
+                "<p>{}</p>",
+                ngettext(
+                    "%(count)d letter waits for this and is issued once nothing is missing.",
+                    "%(count)d letters wait for this and are issued once nothing is missing.",
+                    waiting,
+                )
+                % {"count": waiting},
+            )
+            if waiting
+            else ""
+        )
+        if not gaps:
+            return format_html(
+                '<p class="letters-ready">{}</p>{}',
+                _("Yes: every letter carries the fund's complete identity."),
+                waiting_line,
+            )
+        return format_html(
+            '<div class="letters-missing"><p><strong>{}</strong></p><ul>{}</ul>{}</div>',
+            _("No letter is issued until this is filled in:"),
+            format_html_join("", "<li>{}</li>", ((gap,) for gap in gaps)),
+            waiting_line,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Fund, form: Any, change: bool) -> None:
+        resumed = save_fund(obj)
+        if resumed:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d letter that waited for the fund's identity is being issued now.",
+                    "%(count)d letters that waited for the fund's identity are being issued now.",
+                    resumed,
+                )
+                % {"count": resumed},
+            )
+        gaps = obj.letter_gaps()
+        if gaps:
+            messages.warning(
+                request,
+                _("The fund cannot issue letters yet. Missing: %(missing)s.")
+                % {"missing": "; ".join(gaps)},
+            )
 
 
 class CallInline(RolePermissions, TranslationTabularInline):  # type: ignore[misc]

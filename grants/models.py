@@ -18,14 +18,48 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from grants import rules
 from grants.money import ZERO, cents, cents_down, format_eur, money_field, parse_amount
+from organisations.choices import Country, country_name
 from workflows import clock
 from workflows.errors import WorkflowError
 from workflows.fields import CleanCharField, CleanTextField
 from workflows.guards import guard
 from workflows.text import NAME_TEXT, REASON_MISSING, clean_reply_date, clean_text
 
+# The languages of the letters (applications.documents): their texts must exist in both.
+LETTER_LANGUAGES = ("de", "fr")
+LETTER_LANGUAGE_NAMES = {"de": _("German"), "fr": _("French")}
+
+
+class DecisionForm(models.TextChoices):
+    """How the fund decides, and so what its letters are called and which clause they carry."""
+
+    AGREEMENT = (
+        "agreement",
+        _("agreement: approval letter and grant agreement, no legal entitlement"),
+    )
+    NOTICE = "notice", _("administrative notice: grant decision with notice of the right of appeal")
+
+
+# Digits with the usual separators, an optional leading "+": "+49 30 1234-567", "03 88 (0)12 34".
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()./-]*[0-9]$")
+PHONE_INVALID = _(
+    "Enter a telephone number of digits, spaces and the signs + ( ) / . - only, "
+    "e.g. +49 30 1234 5678."
+)
+
+
+def validate_phone(value: str) -> None:
+    """A telephone number as a letter prints it: 6 to 20 digits, the usual separators."""
+    digits = sum(character.isdigit() for character in value)
+    if not PHONE_PATTERN.match(value) or not 6 <= digits <= 20:
+        raise ValidationError(PHONE_INVALID, code="invalid_phone")
+
 
 class Fund(models.Model):  # type: ignore[django-manager-missing]  # (see `objects`)
+    """The fund and its identity: the sender of every letter and e-mail. The texts a reader
+    reads are kept per language (grants/translation.py); `letter_gaps()` says what a letter
+    would miss."""
+
     name = CleanCharField(_("name"), max_length=200)
     short_name = CleanCharField(_("short name"), max_length=50)
     reference_prefix = CleanCharField(
@@ -33,6 +67,76 @@ class Fund(models.Model):  # type: ignore[django-manager-missing]  # (see `objec
     )
     countries = models.JSONField(
         _("countries"), default=list, help_text=_("ISO codes of the countries the fund bridges")
+    )
+    # The postal address: the sender block of every letter.
+    office = CleanCharField(
+        _("office or department"),
+        max_length=200,
+        blank=True,
+        help_text=_("The line below the fund's name, e.g. the secretariat; optional."),
+    )
+    street = CleanCharField(_("street and number"), max_length=200, blank=True)
+    postcode = CleanCharField(_("postcode"), max_length=16, blank=True)
+    city = CleanCharField(_("city"), max_length=100, blank=True)
+    country = CleanCharField(_("country"), max_length=2, blank=True, choices=Country)
+    # Whom applicants reach: printed on letters, the Reply-To of every e-mail.
+    contact_name = CleanCharField(
+        _("contact person or team"),
+        max_length=200,
+        blank=True,
+        help_text=_("Named on letters as the contact, e.g. “Funding team”; optional."),
+    )
+    contact_email = models.EmailField(
+        _("contact e-mail"),
+        blank=True,
+        help_text=_("Printed on letters; replies to the fund's e-mails go to this address."),
+    )
+    contact_phone = CleanCharField(
+        _("contact telephone"), max_length=40, blank=True, validators=[validate_phone]
+    )
+    signatory_name = CleanCharField(
+        _("signatory"), max_length=200, blank=True, help_text=_("Who signs the letters.")
+    )
+    signatory_function = CleanCharField(
+        _("signatory's function"), max_length=200, blank=True, help_text=_("e.g. Director")
+    )
+    legal_basis = CleanTextField(
+        _("legal basis"),
+        blank=True,
+        help_text=_("The guidelines or law the fund awards its grants under; quoted in letters."),
+    )
+    data_protection_notice = CleanTextField(
+        _("data-protection notice"),
+        blank=True,
+        help_text=_("How the fund processes the applicants' data; printed at the end of letters."),
+    )
+    decision_form = models.CharField(
+        _("form of the decisions"),
+        max_length=16,
+        choices=DecisionForm,
+        default=DecisionForm.AGREEMENT,
+        help_text=_(
+            "Agreements state that there is no legal entitlement to a grant; administrative "
+            "notices carry the notice of the right of appeal below. The letters are named after "
+            "this choice."
+        ),
+    )
+    appeal_clause = CleanTextField(
+        _("notice of the right of appeal"),
+        blank=True,
+        help_text=_(
+            "Rechtsbehelfsbelehrung / voies et délais de recours: required for administrative "
+            "notices."
+        ),
+    )
+    mail_sign_off = CleanCharField(
+        _("e-mail sign-off"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Who signs the e-mails, e.g. “Your team at the Citizens' Fund”; "
+            "empty: “The team of” and the fund's name."
+        ),
     )
 
     # django-modeltranslation swaps in its multilingual manager class when the app registry is
@@ -46,6 +150,73 @@ class Fund(models.Model):  # type: ignore[django-manager-missing]  # (see `objec
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def issues_notices(self) -> bool:
+        return self.decision_form == DecisionForm.NOTICE
+
+    @property
+    def country_name(self) -> str:
+        """The fund's country by name, in the active language."""
+        return country_name(self.country)
+
+    def letter_gaps(self) -> list[str]:
+        """What a letter of this fund would miss, in the active language; empty when the fund
+        may issue letters. Texts count in German and French, the languages of the letters."""
+        gaps: list[str] = []
+        address = {
+            _("street and number"): self.street,
+            _("postcode"): self.postcode,
+            _("city"): self.city,
+            _("country"): self.country,
+        }
+        missing = [str(label) for label, value in address.items() if not (value or "").strip()]
+        if missing:
+            gaps.append(gettext("postal address: %(parts)s") % {"parts": ", ".join(missing)})
+        if not (self.signatory_name or "").strip():
+            gaps.append(gettext("signatory"))
+        if not (self.contact_email or "").strip():
+            gaps.append(gettext("contact e-mail"))
+        texts = [
+            ("signatory_function", _("signatory's function")),
+            ("legal_basis", _("legal basis")),
+            ("data_protection_notice", _("data-protection notice")),
+        ]
+        if self.issues_notices:
+            texts.append(("appeal_clause", _("notice of the right of appeal")))
+        for field, label in texts:
+            languages = [
+                str(LETTER_LANGUAGE_NAMES[code])
+                for code in LETTER_LANGUAGES
+                if not str(getattr(self, f"{field}_{code}", "") or "").strip()
+            ]
+            if languages:
+                gaps.append(
+                    gettext("%(text)s in %(languages)s")
+                    % {"text": label, "languages": ", ".join(languages)}
+                )
+        return gaps
+
+    @property
+    def ready_for_letters(self) -> bool:
+        return not self.letter_gaps()
+
+    def clean(self) -> None:
+        super().clean()
+        if self.issues_notices:
+            errors = {
+                f"appeal_clause_{code}": ValidationError(
+                    _(
+                        "Administrative notices need the notice of the right of appeal in %(language)s."
+                    )
+                    % {"language": LETTER_LANGUAGE_NAMES[code]},
+                    code="appeal_clause_missing",
+                )
+                for code in LETTER_LANGUAGES
+                if not str(getattr(self, f"appeal_clause_{code}", "") or "").strip()
+            }
+            if errors:
+                raise ValidationError(errors)
 
 
 def site_fund() -> Fund | None:
@@ -467,7 +638,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         )
         if consent is not True:
             raise WorkflowError(
-                _("Please confirm that you accept the terms of the grant agreement."),
+                _("Please confirm that you accept the terms of the grant."),
                 code="consent_missing",
             )
         self.accepted_name = name

@@ -1,4 +1,5 @@
-"""Writes on the funder side: references, budget bookings, grants and their transitions."""
+"""Writes on the funder side: the fund's identity, references, budget bookings, grants and their
+transitions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from grants import rules
+from grants.identity import letters_key
 from grants.models import (
     PAYABLE_PAYMENT_STATES,
     SENT_PAYMENT_STATES,
@@ -40,6 +42,22 @@ REPAYMENT_DAYS = 30
 
 class BudgetRefusal(RuleViolation):
     code = "budget_refused"
+
+
+@transaction.atomic
+def save_fund(fund: Fund) -> int:
+    """Save the fund (its identity as the admin edited it); if it may issue letters now, the
+    letters that waited for its identity are issued after the commit. Returns how many."""
+    fund.save()
+    return resume_letters(fund)
+
+
+def resume_letters(fund: Fund) -> int:
+    """The letters that waited for `fund`'s identity run again after the commit, once nothing
+    is missing (`Fund.letter_gaps`); returns how many (0 while something is still missing)."""
+    if not fund.ready_for_letters:
+        return 0
+    return effects.resume(letters_key(fund))
 
 
 def next_reference(fund: Fund, year: int) -> str:

@@ -29,7 +29,7 @@ class AcceptForm(forms.Form):
         error_messages={"required": NAME_MISSING},
     )
     consent = forms.BooleanField(
-        label=_("The grantee accepts the terms of the grant agreement"), required=False
+        label=_("The grantee accepts the terms of the grant"), required=False
     )
 
 

@@ -1,5 +1,5 @@
-"""Choices of an organisation that several apps read: legal forms and the regions (German Länder
-and French régions) the fund's statistics count by."""
+"""Choices of an organisation that several apps read: legal forms, the countries the portal names
+and the regions (German Länder and French régions) the fund's statistics count by."""
 
 from __future__ import annotations
 
@@ -17,6 +17,34 @@ class LegalForm(models.TextChoices):
     NONPROFIT_COMPANY = "nonprofit_company", _("non-profit company")
     INFORMAL_GROUP = "informal_group", _("informal group (at least 3 people)")
     OTHER = "other", _("other non-profit organisation")
+
+
+class Country(models.TextChoices):
+    """ISO 3166-1 codes of the countries the portal names: the fund's two first, then Europe's
+    others (partners may come from those)."""
+
+    FR = "FR", _("France")
+    DE = "DE", _("Germany")
+    AT = "AT", _("Austria")
+    BE = "BE", _("Belgium")
+    CH = "CH", _("Switzerland")
+    ES = "ES", _("Spain")
+    IT = "IT", _("Italy")
+    LU = "LU", _("Luxembourg")
+    NL = "NL", _("Netherlands")
+    PL = "PL", _("Poland")
+    CZ = "CZ", _("Czechia")
+    GB = "GB", _("United Kingdom")
+
+
+def country_name(code: str | None) -> str:
+    """The name of a country in the active language ("DE" -> "Deutschland" in German), or the
+    code itself for a country the portal does not name."""
+    code = (code or "").strip().upper()
+    try:
+        return str(Country(code).label)
+    except ValueError:
+        return code
 
 
 class Region(models.TextChoices):

@@ -15,7 +15,7 @@ from datetime import date
 
 from django.urls import reverse
 
-from applications.emails import SITE_NAME, absolute, recipients
+from applications.emails import absolute, recipients
 from partners.models import PartnerMessage, PartnerPost
 from workflows.models import OutboxMessage
 from workflows.outbox import queue_mail
@@ -34,10 +34,10 @@ def message_relayed(message: PartnerMessage) -> OutboxMessage | None:
             "body": message.body,
             "link": absolute(reverse("partners:message", args=[message.pk])),
             "organisation": post.organisation,
-            "site_name": SITE_NAME,
         },
         language=post.language,
         key=f"partner_message:{message.pk}",
+        about=post.fund,
     )
 
 
@@ -53,10 +53,10 @@ def reply_relayed(message: PartnerMessage) -> OutboxMessage | None:
             "reply": message.reply,
             "reply_address": replier.email if replier is not None else "",
             "link": absolute(reverse("partners:message", args=[message.pk])),
-            "site_name": SITE_NAME,
         },
         language=message.language,
         key=f"partner_reply:{message.pk}",
+        about=post.fund,
     )
 
 
@@ -77,8 +77,8 @@ def expiry_reminder(post: PartnerPost, *, days_left: int) -> OutboxMessage | Non
             "renew_link": absolute(reverse("partners:renew", args=[post.pk])),
             "link": absolute(post.get_absolute_url()),
             "organisation": post.organisation,
-            "site_name": SITE_NAME,
         },
         language=post.language,
         key=expiry_reminder_key(post),
+        about=post.fund,
     )

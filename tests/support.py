@@ -99,3 +99,21 @@ class Declaring(demo.StepHooks):
             return None
         draft = services.save_draft(obj, by=by, declarations=[*REQUIRED_DECLARATIONS, *self.extra])
         return run_application_transition(draft, "submit", by=by, **data)
+
+
+def admin_form_data(obj: models.Model, *, by: Any, **changes: Any) -> dict[str, Any]:
+    """The POST of `obj`'s admin change page as a browser sends it (what the form shows, for
+    `by`), with `changes`: a story changes one field and keeps the rest."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = by
+    fresh = type(obj)._default_manager.get(pk=obj.pk)
+    form = admin.site._registry[type(obj)].get_form(request, fresh)(instance=fresh)
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = field.prepare_value(form[name].value())
+        data[name] = "" if value is None else value
+    data.update(changes)
+    return data

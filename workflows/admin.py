@@ -471,6 +471,7 @@ class SideEffectAdmin(ReadOnlyAdmin):
         "status",
         "attempts",
         "next_attempt_at",
+        "waits_for",
         "latest_error",
     )
     list_filter = ("status", "handler")
@@ -509,6 +510,16 @@ class SideEffectAdmin(ReadOnlyAdmin):
                 request,
                 _("%(count)d side effect(s) failed again; see the last error of each.")
                 % {"count": failed},
+            )
+        postponed = outcomes.pop("postponed", 0)
+        if postponed:
+            messages.warning(
+                request,
+                _(
+                    "%(count)d side effect(s) still wait for what their last error names; they "
+                    "run as soon as it is there."
+                )
+                % {"count": postponed},
             )
         if outcomes:
             messages.info(

@@ -15,6 +15,11 @@ administrators; `manage.py retry_side_effects` runs them again). `sweep()` (a jo
 `run_deadlines`) runs the rows whose task never came: due retries, rows left waiting longer than
 `ENQUEUE_GRACE`, and rows left running longer than the claim timeout (their worker died).
 
+A handler that cannot do its work yet for a reason outside it (the fund lacks what its letters
+need) raises `Postponed` with a key: the row waits without using up its attempts, keeps the
+reason as its error, and runs again when `resume(key)` says the reason is gone (or, at the
+latest, every POSTPONED_RECHECK through the sweeper).
+
 Handlers take the log row (or the event's ids), must be idempotent (each keys what it writes on
 its cause) and never change a status: they may run twice, e.g. when a worker dies after the
 handler's work and before the row says done. The rows are delivery bookkeeping, like the
@@ -50,13 +55,25 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 # A row still waiting this long after it was written lost its task: the sweeper runs it.
 ENQUEUE_GRACE = timedelta(minutes=2)
+# A postponed row is tried again this often even if nobody calls `resume` for it.
+POSTPONED_RECHECK = timedelta(hours=1)
 # How much of a failure's traceback the row keeps.
 _ERROR_CHARS = 4000
+_WAITS_FOR_MAX = 100
 
 _suspended: ContextVar[bool] = ContextVar("microgrants_effects_suspended", default=False)
 _HANDLERS: dict[tuple[str, str], list[Handler]] = defaultdict(list)
 _EVENT_HANDLERS: dict[str, list[EventHandler]] = defaultdict(list)
 _BY_NAME: dict[str, Callable[..., None]] = {}
+
+
+class Postponed(Exception):
+    """Raised by a handler that cannot do its work until something outside it changes; `key`
+    names that something (e.g. "fund-letters:3"), `resume(key)` lets the row run again."""
+
+    def __init__(self, reason: str, *, key: str) -> None:
+        super().__init__(reason)
+        self.reason, self.key = reason, key
 
 
 def handler_name(handler: Callable[..., Any]) -> str:
@@ -212,8 +229,8 @@ def claim(effect_id: int, *, force: bool = False) -> bool:
 
 def run(effect_id: int, *, force: bool = False) -> str:
     """Run one row's handler if it is due (or, with `force`, if it is not done): "done",
-    "retrying", "failed", or why it did not run ("not_due", "busy", "already_done",
-    "missing")."""
+    "retrying", "failed", "postponed", or why it did not run ("not_due", "busy",
+    "already_done", "missing")."""
     from workflows.models import SideEffect, SideEffectStatus
 
     if not claim(effect_id, force=force):
@@ -228,10 +245,12 @@ def run(effect_id: int, *, force: bool = False) -> str:
     row = SideEffect.objects.select_related("log__content_type").get(pk=effect_id)
     try:
         call_handler(row)
+    except Postponed as wait:
+        return _postponed(row, wait)
     except Exception as exc:
         return _failed(row, exc)
     SideEffect.objects.filter(pk=row.pk, status=SideEffectStatus.RUNNING).update(
-        status=SideEffectStatus.DONE, finished_at=clock.now(), last_error=""
+        status=SideEffectStatus.DONE, finished_at=clock.now(), last_error="", waits_for=""
     )
     return "done"
 
@@ -267,6 +286,40 @@ def _failed(row: Any, exc: Exception) -> str:
         last_error=error[:_ERROR_CHARS],
     )
     return "failed" if last else "retrying"
+
+
+def _postponed(row: Any, wait: Postponed) -> str:
+    """The row waits for `wait.key`; the attempt it was claimed for is given back."""
+    from workflows.models import SideEffectStatus
+
+    logger.info("Side effect %s (%s) waits: %s", row.pk, row.handler, wait.reason)
+    type(row).objects.filter(pk=row.pk).update(
+        status=SideEffectStatus.PENDING,
+        attempts=max(row.attempts - 1, 0),
+        next_attempt_at=clock.now() + POSTPONED_RECHECK,
+        finished_at=None,
+        waits_for=wait.key[:_WAITS_FOR_MAX],
+        last_error=wait.reason[:_ERROR_CHARS],
+    )
+    return "postponed"
+
+
+def waiting_for(key: str) -> models.QuerySet[Any]:
+    """The rows postponed until `key` (see `Postponed`)."""
+    from workflows.models import SideEffect, SideEffectStatus
+
+    return SideEffect.objects.filter(waits_for=key, status=SideEffectStatus.PENDING)
+
+
+def resume(key: str) -> int:
+    """The rows postponed until `key` run again as soon as the current transaction commits;
+    returns how many."""
+    ids = list(waiting_for(key).values_list("pk", flat=True))
+    if ids:
+        waiting_for(key).filter(pk__in=ids).update(next_attempt_at=clock.now())
+        for pk in ids:
+            enqueue_with_change(run_side_effect, pk)
+    return len(ids)
 
 
 # --- the sweeper and the retry command -----------------------------------------------------------

@@ -202,6 +202,10 @@ class OutboxMessage(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     to = models.JSONField(default=list)
+    # Who it comes from (workflows.senders), fixed when it is queued like its text: the display
+    # name of From (empty: DEFAULT_FROM_EMAIL as it is) and the Reply-To addresses.
+    from_name = models.CharField(max_length=200, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, blank=True)
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
@@ -301,6 +305,12 @@ class SideEffect(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    waits_for = models.CharField(
+        _("waits for"),
+        max_length=100,
+        blank=True,
+        help_text=_("what the side effect waits for before it can run (see its last error)"),
+    )
 
     class Meta:
         verbose_name = _("side effect")
@@ -316,6 +326,12 @@ class SideEffect(models.Model):
         indexes = [
             # The sweeper's question: what is waiting or stuck, oldest first.
             models.Index(fields=["status", "next_attempt_at"], name="side_effect_due"),
+            # What waits for a condition (workflows.effects.Postponed), e.g. a fund's identity.
+            models.Index(
+                fields=["waits_for", "status"],
+                condition=~models.Q(waits_for=""),
+                name="side_effect_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """The e-mail outbox: every message is a row written with the change that caused it.
 
 `queue_mail()` renders the three templates of a message (`emails/<name>.subject.txt`, `.txt`,
-`.html`) in the recipient's language and writes an `OutboxMessage` in the current transaction,
+`.html`) in the recipient's language, with its sender (`workflows.senders`: the display name of
+From, the Reply-To, the sign-off), and writes an `OutboxMessage` in the current transaction,
 so a rolled-back change leaves no mail; its `key` makes the message unique, so a message that
 two runs (or two workers) decide to send is queued once. It then enqueues `send_outbox_message`
 with the change (`workflows.queue.enqueue_with_change`).
@@ -37,7 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from workflows import clock
+from workflows import clock, senders
 from workflows.effects import retry_delay
 from workflows.models import OutboxMessage, OutboxStatus, TransitionLog
 from workflows.queue import enqueue_with_change
@@ -50,6 +51,7 @@ _ERROR_LINE_CHARS = 500
 _ERROR_LINES_KEPT = MAX_ATTEMPTS + 5
 _KEY_MAX = OutboxMessage._meta.get_field("key").max_length or 200
 _SUBJECT_MAX = OutboxMessage._meta.get_field("subject").max_length or 300
+_FROM_NAME_MAX = OutboxMessage._meta.get_field("from_name").max_length or 200
 _DUE_STATES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
 # The template engine that escapes nothing (settings.TEMPLATES): subjects and text bodies.
 TEXT_TEMPLATES = "text"
@@ -73,16 +75,28 @@ class Outcome(StrEnum):
 # --- queueing ----------------------------------------------------------------------------------
 
 
-def render(name: str, *, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """Subject (one line), text and HTML of message `name`, rendered in `language`."""
+def render(
+    name: str, *, context: dict[str, Any], language: str, about: Any = None
+) -> tuple[str, str, str]:
+    """Subject (one line), text and HTML of message `name`, rendered in `language` with the
+    context of its sender (`senders.sender_for(about)`: the site's name, the sign-off)."""
+    _sender, subject, text, html = _render(name, context=context, language=language, about=about)
+    return subject, text, html
+
+
+def _render(
+    name: str, *, context: dict[str, Any], language: str, about: Any
+) -> tuple[senders.Sender, str, str, str]:
     with translation.override(language):
+        sender = senders.sender_for(about)
+        context = {**sender.context, **context}
         line = render_to_string(f"emails/{name}.subject.txt", context, using=TEXT_TEMPLATES)
         subject = " ".join(line.split())
         text = render_to_string(f"emails/{name}.txt", context, using=TEXT_TEMPLATES)
         html = render_to_string(f"emails/{name}.html", context)
     if len(subject) > _SUBJECT_MAX:
         subject = subject[: _SUBJECT_MAX - 1] + "…"
-    return subject, text, html
+    return sender, subject, text, html
 
 
 def _recipients(to: list[str]) -> list[str]:
@@ -111,9 +125,11 @@ def queue_mail(
     language: str,
     key: str,
     log: TransitionLog | None = None,
+    about: Any = None,
 ) -> OutboxMessage | None:
     """Queue message `name` for `to` once: the new row, or None if `key` was queued before (or
-    there is nobody to write to).
+    there is nobody to write to). `about` (e.g. the fund an application belongs to) tells
+    `workflows.senders` whose message it is; None: the site's.
 
     Call inside the transaction of the change the message reports: the row (and, with the
     database task backend, the send task) commits or rolls back with it.
@@ -127,7 +143,7 @@ def queue_mail(
     if OutboxMessage.objects.filter(key=key).exists():
         return None
     language = language or settings.LANGUAGE_CODE
-    subject, text, html = render(name, context=context, language=language)
+    sender, subject, text, html = _render(name, context=context, language=language, about=about)
     try:
         # A savepoint: a concurrent transaction that queued the same key first makes this
         # insert fail without breaking the caller's transaction.
@@ -135,6 +151,8 @@ def queue_mail(
             message = OutboxMessage.objects.create(
                 key=key,
                 to=recipients,
+                from_name=sender.name[:_FROM_NAME_MAX],
+                reply_to=list(sender.reply_to),
                 language=language,
                 subject=subject,
                 body_text=text,
@@ -156,8 +174,9 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         message.subject,
         message.body_text,
-        settings.DEFAULT_FROM_EMAIL,
+        senders.from_header(message.from_name),
         list(message.to),
+        reply_to=list(message.reply_to or []),
         headers={"Auto-Submitted": "auto-generated"},
     )
     if message.body_html:

@@ -23,22 +23,10 @@ from applications.models import (
     IncomeCategory,
     Theme,
 )
+from organisations.choices import Country
 
 # Partner countries offered: the two of the fund first, then Europe's others.
-PARTNER_COUNTRIES = [
-    ("FR", _("France")),
-    ("DE", _("Germany")),
-    ("AT", _("Austria")),
-    ("BE", _("Belgium")),
-    ("CH", _("Switzerland")),
-    ("ES", _("Spain")),
-    ("IT", _("Italy")),
-    ("LU", _("Luxembourg")),
-    ("NL", _("Netherlands")),
-    ("PL", _("Poland")),
-    ("CZ", _("Czechia")),
-    ("GB", _("United Kingdom")),
-]
+PARTNER_COUNTRIES = Country.choices
 # Participant counts by country; "ZZ" (unknown region) collects everyone from elsewhere, as in the final report.
 PARTICIPANT_COUNTRIES = [("DE", _("Germany")), ("FR", _("France")), ("ZZ", _("other countries"))]
 

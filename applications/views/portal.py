@@ -149,6 +149,14 @@ class AcceptForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, notice: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if notice:  # the fund decides by administrative notice: its terms are the decision's
+            self.fields["consent"].label = gettext_lazy(
+                "I accept the grant on behalf of the organisation under the terms and "
+                "conditions of the grant decision and am entitled to do so."
+            )
+
 
 class DeclineForm(forms.Form):
     reason = StepTextField(
@@ -173,7 +181,8 @@ def _grant_or_404(request: HttpRequest, pk: int) -> tuple[Application, Grant]:
 def grant(request: HttpRequest, pk: int) -> HttpResponse:
     """The offer: accept with a typed name and consent, or decline; payments planned and made."""
     application, found = _grant_or_404(request, pk)
-    accept_form, decline_form = AcceptForm(), DeclineForm()
+    notice = application.fund.issues_notices
+    accept_form, decline_form = AcceptForm(notice=notice), DeclineForm()
     if request.method == "POST":
         if not rules.is_applicant(application, request.user):
             raise PermissionDenied  # only the grantee's members accept or decline
@@ -182,7 +191,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
             if decline_form.is_valid():
                 return _decide(request, application, found, decline=decline_form.cleaned_data)
         else:
-            accept_form = AcceptForm(request.POST)
+            accept_form = AcceptForm(request.POST, notice=notice)
             if accept_form.is_valid():
                 return _decide(request, application, found, accept=accept_form.cleaned_data)
     return render(

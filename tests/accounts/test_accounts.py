@@ -748,3 +748,39 @@ def test_pages_messages_and_mails_follow_the_chosen_language(
     committed(client.post, reverse("accounts:signup"), sign_up_data())
     [mail] = mailoutbox
     assert f'<html lang="{language}">' in mail.alternatives[0][0]
+
+
+# --- Who the mails come from -------------------------------------------------------------------
+
+
+def sender_of(mail: Any) -> tuple[str, str, list[str]]:
+    """(display name of From, its address, the Reply-To addresses) as the server receives them."""
+    import email
+    import email.policy
+
+    parsed = email.message_from_bytes(mail.message().as_bytes(), policy=email.policy.default)
+    [sender] = parsed["From"].addresses
+    reply_to = [address.addr_spec for address in parsed["Reply-To"].addresses] if parsed["Reply-To"] else []  # fmt: skip
+    return sender.display_name, sender.addr_spec, reply_to
+
+
+def test_account_mails_come_from_the_fund_and_name_it_never_the_product(
+    client, committed, mailoutbox, fund, volunteer
+):
+    """The confirmation (through the outbox) and the new password (sent by Django's form) alike:
+    the fund's name in the visitor's language, replies to its contact, its sign-off; the
+    subject keeps an apostrophe as typed ("Citizens' Fund"), never "&#x27;"."""
+    english = demo.FUND_NAMES["name_en"]
+    assert "'" in english
+    committed(client.post, reverse("accounts:signup"), sign_up_data(email="new.volunteer@example.org"), HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+    client.post(reverse("password_reset"), {"email": EMAIL}, HTTP_ACCEPT_LANGUAGE="en")
+    confirmation, new_password = mailoutbox
+    for mail in (confirmation, new_password):
+        assert sender_of(mail) == (english, "noreply@localhost", [demo.FUND_IDENTITY["contact_email"]])  # fmt: skip
+        assert mail.subject.endswith(f"– {english}"), mail.subject
+        assert "&#x27;" not in mail.subject + mail.body
+        html = mail.alternatives[0][0]
+        assert "microgrants" not in (mail.subject + mail.body + html).lower()
+        assert demo.FUND_IDENTITY["mail_sign_off_en"] in mail.body
+        assert f"at {english}" in mail.body  # "you have created an account at ..."
+    assert RESET_LINK.search(new_password.body)

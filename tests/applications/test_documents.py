@@ -332,7 +332,10 @@ def test_members_and_staff_download_a_document_as_pdf(cast: demo.Cast, stored: D
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Security-Policy"] == "sandbox"
         assert "no-store" in response["Cache-Control"]
-        assert f"{stored.application.reference}-summary-de.pdf" in response["Content-Disposition"]
+        assert (
+            f"{stored.application.reference}-antragsuebersicht-de.pdf"
+            in response["Content-Disposition"]
+        )
         assert b"".join(response.streaming_content) == PDF_BYTES
 
 

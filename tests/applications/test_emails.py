@@ -3,6 +3,8 @@ application's language, to the organisation's active members, sent after the com
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +14,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from applications import emails, emails_effects, services
 from applications.models import Application
@@ -25,6 +28,8 @@ from workflows.models import OutboxMessage, TransitionLog
 from workflows.outbox import send_outbox_message
 
 APPLICANT = "applicant@example.org"
+FUND_NAMES = {language: demo.FUND_NAMES[f"name_{language}"] for language in ("de", "fr", "en")}
+SIGN_OFFS = {language: demo.FUND_IDENTITY[f"mail_sign_off_{language}"] for language in ("de", "fr", "en")}  # fmt: skip
 
 
 @pytest.fixture
@@ -123,7 +128,8 @@ def test_an_approval_tells_the_amount_and_the_acceptance_deadline(cast: Any, com
     grant = Grant.objects.get(application=application)
     [message] = mails("application_decided")
     assert message.key == f"application_decided:{log_of(application, 'approve').pk}"
-    assert message.subject.startswith("Bewilligt: ")
+    # The subject names the letter as the fund's letters name it (an agreement, in the demo).
+    assert message.subject.startswith("Bewilligt (Bewilligungsschreiben und Zuwendungsvertrag): ")
     assert "4.000,00 EUR" in message.body_text
     assert formatted(grant.offer_expires_on, "de") in message.body_text
     assert f"/applications/{application.pk}/grant/" in message.body_html
@@ -132,7 +138,7 @@ def test_an_approval_tells_the_amount_and_the_acceptance_deadline(cast: Any, com
 @pytest.mark.parametrize(
     ("state", "subject", "text"),
     [
-        ("rejected", "Abgelehnt: ", "Nicht förderfähig / non éligible."),
+        ("rejected", "Abgelehnt (Ablehnungsschreiben): ", "Nicht förderfähig / non éligible."),
         ("waitlisted", "Auf der Warteliste: ", "Warteliste"),
     ],
 )
@@ -246,3 +252,58 @@ def test_every_message_renders_its_three_templates_in_each_language(cast: Any, c
             assert part.strip() and not re.search(r"\{[{%]|[}%]\}|&lt;|&amp;quot;", part), (message.key, part)  # fmt: skip
         assert f'<html lang="{language}">' in message.body_html
         assert application.reference in message.subject
+        # From the fund, never from the product: the sign-off in the recipient's language.
+        assert "microgrants" not in (message.subject + message.body_text + message.body_html).lower()  # fmt: skip
+        assert message.from_name == FUND_NAMES[language], message.key
+        assert message.reply_to == [demo.FUND_IDENTITY["contact_email"]]
+        assert SIGN_OFFS[language] in message.body_text and escape(SIGN_OFFS[language]) in message.body_html  # fmt: skip
+
+
+# --- the sender: the fund ------------------------------------------------------------------------
+
+
+def headers_of(sent: Any) -> Any:
+    """The message as the mail server receives it, parsed back (encoded words decoded)."""
+    return email.message_from_bytes(sent.message().as_bytes(), policy=email.policy.default)
+
+
+def test_every_mail_comes_from_the_fund_in_the_recipients_language_and_replies_reach_people(cast: Any, draft: Any, other_organisation: Any, other_applicant: Any, committed: Any, mailoutbox: Any, settings: Any) -> None:  # fmt: skip
+    settings.DEFAULT_FROM_EMAIL = "noreply@buergerfonds.example"
+    french = french_draft(other_organisation, other_applicant, cast)
+    with committed():
+        services.submit_application(draft, by=cast.applicant)
+        services.submit_application(french, by=other_applicant)
+    german_mail, french_mail = mailoutbox
+    for sent, language in ((german_mail, "de"), (french_mail, "fr")):
+        parsed = headers_of(sent)
+        [sender] = parsed["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == (FUND_NAMES[language], "noreply@buergerfonds.example")  # fmt: skip
+        [reply_to] = parsed["Reply-To"].addresses
+        assert reply_to.addr_spec == demo.FUND_IDENTITY["contact_email"]
+        text = sent.body
+        assert text.index("Kind regards," if language == "en" else {"de": "Mit freundlichen Grüßen", "fr": "Cordialement,"}[language]) < text.index(SIGN_OFFS[language])  # fmt: skip
+        # The fund's address and how to reach it, under the sign-off.
+        assert "Beispielstraße 12" in text and demo.FUND_IDENTITY["contact_phone"] in text
+        assert {"de": "Deutschland", "fr": "Allemagne"}[language] in text
+        assert "microgrants" not in (sent.subject + text + sent.alternatives[0][0]).lower()
+
+
+def test_a_fund_without_its_own_sign_off_signs_as_its_team_and_without_contact_sends_no_reply_to(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    type(cast.fund).objects.filter(pk=cast.fund.pk).update(mail_sign_off_de="", mail_sign_off_fr="", mail_sign_off_en="", contact_email="")  # fmt: skip
+    with committed():
+        services.submit_application(draft, by=cast.applicant)
+    [sent] = mailoutbox
+    assert f"Ihr Team des Fonds „{FUND_NAMES['de']}“" in sent.body
+    assert sent.reply_to == [] and headers_of(sent)["Reply-To"] is None
+
+
+def test_quotes_and_line_breaks_in_the_funds_name_stay_inside_the_from_header(cast: Any, draft: Any, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
+    hostile = 'Fonds "Test", Köln\r\nBcc: someone@example.org'
+    type(cast.fund).objects.filter(pk=cast.fund.pk).update(name_de=hostile)
+    with committed():
+        services.submit_application(draft, by=cast.applicant)
+    [sent] = mailoutbox
+    parsed = headers_of(sent)
+    [sender] = parsed["From"].addresses
+    assert sender.display_name == 'Fonds "Test", Köln Bcc: someone@example.org'
+    assert parsed["Bcc"] is None and sent.recipients() == [APPLICANT]

@@ -5,6 +5,9 @@ rejections and accepted reports; the payments recorded as paid for payment advic
 the document the side effect would have issued. Use it after a failed task, for histories that
 were copied or loaded without side effects (the demo copier), or after a template changed.
 
+Letters (every kind but the summary) come only from a fund whose identity is complete: the
+command refuses, naming what is missing, while any selected application's fund lacks something.
+
 Idempotent: a cause that has its document keeps it, untouched. `--missing-only` leaves those
 causes out before counting (a shorter progress bar, no look-up per cause). `--replace` renders the
 document of every selected cause again *into the same row*: one row per cause is what the
@@ -24,12 +27,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 from tqdm import tqdm
 
-from applications.documents import existing_document, issue_for_ids
+from applications.documents import LETTER_KINDS, existing_document, issue_for_ids
 from applications.models import Application, ApplicationStatus, DocumentKind
-from grants.models import Grant, Payment, PaymentStatus
+from grants.models import Fund, Grant, Payment, PaymentStatus
 from workflows.models import TransitionLog
 
 # The transitions whose audit rows cause each kind (payment advices follow payments instead).
@@ -84,6 +87,19 @@ class Command(BaseCommand):
             applications = applications.filter(programme__code=options["programme"])
         if options["status"]:
             applications = applications.filter(status=options["status"])
+        if kind in LETTER_KINDS:
+            funds = Fund.objects.filter(pk__in=applications.values("fund")).order_by("pk")
+            with translation.override("en"):  # the command speaks English throughout
+                unready = [(fund, fund.letter_gaps()) for fund in funds]
+            unready = [(fund, gaps) for fund, gaps in unready if gaps]
+            if unready:
+                raise CommandError(
+                    " ".join(
+                        f"{fund.name} cannot issue letters yet; missing: {'; '.join(gaps)}."
+                        for fund, gaps in unready
+                    )
+                    + " Complete the fund's identity in the admin first."
+                )
         since = (
             timezone.make_aware(datetime.combine(options["since"], time.min))
             if options["since"]
