@@ -45,7 +45,7 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": MESSAGE_MISSING},
     )
-    files = FilesField(label=_("Files (optional)"))
+    attachments = FilesField(label=_("Files (optional)"))
     internal = forms.BooleanField(
         label=_("Internal note: only the fund's staff read it; the applicant is not told."),
         required=False,
@@ -64,9 +64,7 @@ class ChangeRequestForm(forms.Form):
         error_messages={"required": CHANGES_MESSAGE_MISSING},
         help_text=_("The applicant reads this text in the request, the e-mail and the history."),
     )
-    reply_by = ReplyDateField(
-        label=_("Reply by"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reply_by = ReplyDateField(label=_("Reply by"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class MailSettingsForm(forms.Form):

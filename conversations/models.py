@@ -70,9 +70,7 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Written for the fund (staff) or for the applying organisation (one of its members):
     # which side is told, and how the author is named to applicants.
     from_fund = models.BooleanField(_("from the fund"), default=False)

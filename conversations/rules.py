@@ -120,9 +120,7 @@ def conversation_condition(user: Any, prefix: str = "") -> Q | None:
     return condition if staff is None else condition | staff
 
 
-def conversations_visible_to(
-    queryset: QuerySet[Conversation], user: Any
-) -> QuerySet[Conversation]:
+def conversations_visible_to(queryset: QuerySet[Conversation], user: Any) -> QuerySet[Conversation]:
     condition = conversation_condition(user, "application__")
     return queryset.none() if condition is None else queryset.filter(condition)
 

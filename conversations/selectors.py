@@ -52,7 +52,7 @@ class ConversationPage:
 
     @property
     def unread(self) -> int:
-        return sum(1 for message in self.messages if message.unread)  # type: ignore[attr-defined]
+        return len([message for message in self.messages if getattr(message, "unread", False)])
 
     @property
     def newest_id(self) -> int:
@@ -69,7 +69,7 @@ def conversation_page(application: Application, user: Any) -> ConversationPage:
         return page
     # The reader's marker rides along with the messages (one query less on every page).
     marker = ReadMarker.objects.filter(user=user, conversation_id=OuterRef("conversation_id"))
-    messages = list(
+    messages: list[Message] = list(
         messages_of(application, user)
         .annotate(read_up_to=Subquery(marker.values("last_read_id")[:1]))
         .select_related("author", "change_request")

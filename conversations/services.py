@@ -72,7 +72,7 @@ def write_message(
     """Store a message (or, with `internal`, a note for the fund's staff) with its files; after
     the commit the other side is told by e-mail (notes tell nobody). Refused, with nothing
     stored: someone who may not write here (TransitionForbidden), empty or invalid text and
-    files the application's upload rules refuse (InvalidInput naming `body` or `files`), a
+    files the application's upload rules refuse (InvalidInput naming `body` or `attachments`), a
     storage that fails (StorageUnavailable)."""
     _check_may_write(application, by, internal=internal)
     text = clean_text(
@@ -119,9 +119,10 @@ def check_files(uploads: Iterable[UploadedFile]) -> list[CheckedFile]:
     uploads = [upload for upload in uploads if upload is not None]
     if len(uploads) > FILES_PER_MESSAGE:
         raise InvalidInput(
-            _("Please send at most %(count)d files with one message.") % {"count": FILES_PER_MESSAGE},
+            _("Please send at most %(count)d files with one message.")
+            % {"count": FILES_PER_MESSAGE},
             code="too_many_files",
-            field="files",
+            field="attachments",
         )
     checked = []
     for upload in uploads:
@@ -132,7 +133,7 @@ def check_files(uploads: Iterable[UploadedFile]) -> list[CheckedFile]:
                 _("“%(name)s”: %(reason)s")
                 % {"name": display_name(upload.name), "reason": " ".join(error.messages)},
                 code=error.code or "bad_file",
-                field="files",
+                field="attachments",
             ) from error
         checked.append(
             CheckedFile(upload, clean_file_name(upload.name, kind), kind.content_type, size, sha256)
@@ -154,7 +155,7 @@ def _check_room(application: Application, checked: list[CheckedFile]) -> None:
             )
             % {"limit": size_limit(limit)},
             code="files_total",
-            field="files",
+            field="attachments",
         )
 
 
@@ -281,7 +282,9 @@ def tell_the_other_side(message_id: int) -> None:
     a note to nobody. Idempotent: run twice, it queues each e-mail once."""
     message = (
         Message.objects.select_related(
-            "author", "conversation__application__organisation", "conversation__application__programme"
+            "author",
+            "conversation__application__organisation",
+            "conversation__application__programme",
         )
         .filter(pk=message_id)
         .first()

@@ -44,7 +44,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     body=form.cleaned_data["body"],
                     internal=form.cleaned_data.get("internal", False),
-                    uploads=form.cleaned_data["files"],
+                    uploads=form.cleaned_data["attachments"],
                 )
             except InvalidInput as error:
                 form.add_error(error.field if error.field in form.fields else None, str(error.message))  # fmt: skip

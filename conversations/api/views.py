@@ -15,7 +15,13 @@ from conversations.api.serializers import MessageSerializer
 from conversations.models import Message
 from grants.api.auth import HasApiAccess
 from grants.api.views import ApiReadViewSet
-from workflows.api.filters import BooleanFilter, IdFilter, OrderingFilter, QueryFilterSet, date_range
+from workflows.api.filters import (
+    BooleanFilter,
+    IdFilter,
+    OrderingFilter,
+    QueryFilterSet,
+    date_range,
+)
 from workflows.roles import STAFF_ROLES, has_role
 
 

@@ -65,7 +65,7 @@ def test_a_refused_text_is_said_and_nothing_is_stored(cast: Any, submitted: Appl
 
 def test_a_file_of_a_kind_not_accepted_is_named_the_text_stays(cast: Any, submitted: Application) -> None:  # fmt: skip
     program = SimpleUploadedFile("setup.exe", b"MZ\x90\x00" + b"\x00" * 200)
-    answer = post(cast.applicant, submitted, body=TYPED, files=[pdf(), program])
+    answer = post(cast.applicant, submitted, body=TYPED, attachments=[pdf(), program])
     assert answer.status_code == 400
     html = answer.content.decode()
     assert "“setup.exe”" in html and "This kind of file is not accepted" in html
@@ -75,10 +75,10 @@ def test_a_file_of_a_kind_not_accepted_is_named_the_text_stays(cast: Any, submit
 
 def test_an_empty_file_and_too_many_files_are_refused(cast: Any, submitted: Application) -> None:  # fmt: skip
     empty = SimpleUploadedFile("leer.pdf", b"")
-    answer = post(cast.applicant, submitted, body=TYPED, files=[empty])
+    answer = post(cast.applicant, submitted, body=TYPED, attachments=[empty])
     assert answer.status_code == 400 and "This file is empty" in answer.content.decode()
     many = [pdf(f"Plan{number}.pdf") for number in range(FILES_PER_MESSAGE + 1)]
-    answer = post(cast.applicant, submitted, body=TYPED, files=many)
+    answer = post(cast.applicant, submitted, body=TYPED, attachments=many)
     assert answer.status_code == 400 and "at most 5 files" in answer.content.decode()
     assert nothing_stored()
 
@@ -88,7 +88,7 @@ def test_the_files_of_a_conversation_stay_within_the_total_limit(cast: Any, subm
     services.write_message(submitted, by=cast.applicant, body="Erster Plan", uploads=[pdf()])
     with pytest.raises(InvalidInput) as refused:
         services.write_message(submitted, by=cast.applicant, body="Zweiter", uploads=[pdf(), pdf()])
-    assert refused.value.code == "files_total" and refused.value.field == "files"
+    assert refused.value.code == "files_total" and refused.value.field == "attachments"
     assert Message.objects.count() == 1 and MessageFile.objects.count() == 1
 
 
@@ -114,7 +114,7 @@ def test_a_storage_that_fails_keeps_the_text_and_stores_nothing(cast: Any, submi
         raise StorageUnavailable()
 
     monkeypatch.setattr("workflows.storage.FileWrites.save", full)
-    answer = post(cast.applicant, submitted, body=TYPED, files=[pdf()])
+    answer = post(cast.applicant, submitted, body=TYPED, attachments=[pdf()])
     assert answer.status_code == 400
     html = answer.content.decode()
     assert "could not be stored" in html and TYPED in html

@@ -61,7 +61,9 @@ def submitted(drive: Any) -> Application:
 def test_the_applicant_writes_with_a_file_and_the_reviewer_answers_on_the_application_page(cast: Any, submitted: Application, committed: Any, mailoutbox: Any) -> None:  # fmt: skip
     applicant = client_of(cast.applicant)
     with committed():
-        answer = write(applicant, submitted, body="Wir haben das Programm angehängt.", files=[pdf()])
+        answer = write(
+            applicant, submitted, body="Wir haben das Programm angehängt.", attachments=[pdf()]
+        )
     message = Message.objects.get()
     assert answer.status_code == 302
     assert answer["Location"] == f"/applications/{submitted.pk}/#message-{message.pk}"
@@ -99,7 +101,9 @@ def test_the_grant_page_shows_the_same_conversation_and_posts_come_back_to_it(ca
         {"body": "Das Projekt beginnt eine Woche später.", "next": grant_page},
     )
     assert answer["Location"].startswith(f"{grant_page}#message-")
-    assert "Das Projekt beginnt eine Woche später." in page(applicant, approved, "applications:grant")
+    assert "Das Projekt beginnt eine Woche später." in page(
+        applicant, approved, "applications:grant"
+    )
     assert "Das Projekt beginnt eine Woche später." in page(client_of(cast.manager), approved)
 
 
@@ -196,7 +200,9 @@ def test_a_reviewer_turns_a_message_into_the_formal_request_for_changes(cast: An
 def test_a_manager_who_may_not_check_formally_is_not_offered_the_change_request(cast: Any, submitted: Application) -> None:  # fmt: skip
     message = services.write_message(submitted, by=cast.applicant, body="Frage")
     manager = client_of(cast.manager)
-    assert reverse("conversations:request_changes", args=[message.pk]) not in page(manager, submitted)
+    assert reverse("conversations:request_changes", args=[message.pk]) not in page(
+        manager, submitted
+    )
     answer = manager.post(
         reverse("conversations:request_changes", args=[message.pk]),
         {"message": "Bitte ändern.", "reply_by": clock.today().isoformat()},

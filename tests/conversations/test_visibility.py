@@ -34,7 +34,9 @@ def submitted(drive: Any) -> Application:
 def conversation(cast: Any, submitted: Application) -> dict[str, Message]:
     return {
         "said": services.write_message(submitted, by=cast.applicant, body=f"{SAID} Frage"),
-        "note": services.write_message(submitted, by=cast.manager, body=f"{NOTE} intern", internal=True),  # fmt: skip
+        "note": services.write_message(
+            submitted, by=cast.manager, body=f"{NOTE} intern", internal=True
+        ),
     }
 
 

@@ -329,7 +329,7 @@ PAGES: dict[str, Row] = {
             "a_said",
             "a_note",
             "b_said",
-            data={"message": "Bitte ergänzen.", "reply_by": (date.today() + timedelta(days=20)).isoformat()},  # fmt: skip
+            data={"message": "Bitte ergänzen.", "reply_by": str(date.today() + timedelta(days=20))},
         ),
         act(
             spec.may_request_changes_from,

@@ -317,10 +317,17 @@ def _conversations(world: World) -> None:
         application = world.apps[f"{org}_submitted"]
         member = world.users[f"applicant_{org}"]
         world.messages[f"{org}_said"] = conversation_services.write_message(
-            application, by=member, body=message_text(f"{org}_said"), uploads=[pdf_upload("Frage.pdf")]  # fmt: skip
+            application,
+            by=member,
+            body=message_text(f"{org}_said"),
+            uploads=[pdf_upload("Frage.pdf")],
         )
         world.messages[f"{org}_note"] = conversation_services.write_message(
-            application, by=manager, body=message_text(f"{org}_note"), internal=True, uploads=[pdf_upload("Notiz.pdf")]  # fmt: skip
+            application,
+            by=manager,
+            body=message_text(f"{org}_note"),
+            internal=True,
+            uploads=[pdf_upload("Notiz.pdf")],
         )
     world.messages["a_offered"] = conversation_services.write_message(
         world.apps["a_offered"], by=manager, body=message_text("a_offered")
