@@ -15,7 +15,7 @@ from applications.models import Application
 from applications.selectors import TimelineEntry
 from conversations import services
 from conversations.forms import MessageForm
-from conversations.selectors import ConversationPage, conversation_page
+from conversations.selectors import ConversationPage, MessageView, conversation_page
 
 MESSAGE_TEMPLATE = "conversations/_message.html"
 LABELS = {
@@ -56,10 +56,10 @@ def conversation_section(
     return sections.Section("conversations/_conversation.html", context, history)
 
 
-def _kind(message: object) -> str:
-    if getattr(message, "internal", False):
+def _kind(message: MessageView) -> str:
+    if message.internal:
         return "note"
-    return "fund" if getattr(message, "from_fund", False) else "organisation"
+    return "fund" if message.from_fund else "organisation"
 
 
 def panel_context(

@@ -233,6 +233,11 @@ def request_changes_from(
     )
     if not rules.reads_as_staff(application, by):
         raise TransitionForbidden()
+    if not locked.from_fund:
+        raise InvalidInput(
+            _("Only the fund's own messages and notes can become a request for changes."),
+            code="not_the_funds",
+        )
     if locked.change_request_id is not None:
         raise InvalidInput(
             _("This message has already become a request for changes."),

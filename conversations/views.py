@@ -91,6 +91,9 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     if not rules.reads_as_staff(application, request.user):
         raise PermissionDenied
     detail = reverse("applications:detail", args=[application.pk])
+    if not (message.from_fund and rules.may_request_changes(application, request.user)):
+        messages.error(request, _("A request for changes is made from one of the fund's messages or notes, while the application waits for its formal check, by the reviewer who checks it."))  # fmt: skip
+        return redirect(f"{detail}#message-{message.pk}")
     form = ChangeRequestForm(request.POST or None, initial={"message": message.body})
     status = 200
     if request.method == "POST":
@@ -112,9 +115,6 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The applicant has been asked for the changes."))
                 return redirect(detail)
         status = 400
-    elif not rules.may_request_changes(application, request.user):
-        messages.error(request, _("Changes can only be requested while the application waits for its formal check, by the reviewer who checks it."))  # fmt: skip
-        return redirect(f"{detail}#message-{message.pk}")
     return render(
         request,
         "conversations/request_changes.html",

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -22,6 +23,7 @@ from demo import builders as demo
 from reviews import services as review_services
 from reviews.models import ReviewTask, TaskKind
 from workflows import clock
+from workflows.errors import InvalidInput
 from workflows.models import OutboxMessage, TransitionLog
 
 NOTE = "Interne Notiz: Zxnotizq die Finanzierung wirkt knapp."
@@ -198,16 +200,27 @@ def test_a_reviewer_turns_a_message_into_the_formal_request_for_changes(cast: An
 
 
 def test_a_manager_who_may_not_check_formally_is_not_offered_the_change_request(cast: Any, submitted: Application) -> None:  # fmt: skip
-    message = services.write_message(submitted, by=cast.applicant, body="Frage")
+    message = services.write_message(submitted, by=cast.manager, body="Bitte ändern.")
     manager = client_of(cast.manager)
-    assert reverse("conversations:request_changes", args=[message.pk]) not in page(
-        manager, submitted
-    )
-    answer = manager.post(
-        reverse("conversations:request_changes", args=[message.pk]),
-        {"message": "Bitte ändern.", "reply_by": clock.today().isoformat()},
-    )
-    assert answer.status_code in (400, 403)
+    offer = reverse("conversations:request_changes", args=[message.pk])
+    assert offer not in page(manager, submitted)
+    reply_by = (clock.today() + timedelta(days=9)).isoformat()
+    answer = manager.post(offer, {"message": "Bitte ändern.", "reply_by": reply_by})
+    assert answer.status_code == 302
+    [said] = get_messages(answer.wsgi_request)
+    assert "the reviewer who checks it" in str(said)
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+
+
+def test_an_applicants_message_does_not_become_a_request_for_changes(cast: Any, submitted: Application) -> None:  # fmt: skip
+    message = services.write_message(submitted, by=cast.applicant, body="Unsere Frage")
+    reviewer = client_of(cast.reviewer)
+    offer = reverse("conversations:request_changes", args=[message.pk])
+    assert offer not in page(reviewer, submitted)
+    reply_by = clock.today() + timedelta(days=9)
+    with pytest.raises(InvalidInput):
+        services.request_changes_from(message, by=cast.reviewer, text="x", reply_by=reply_by)
     submitted.refresh_from_db()
     assert submitted.status == "submitted"
 

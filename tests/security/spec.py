@@ -125,11 +125,12 @@ def sees_message(role: str, message: Any, world: World) -> bool:
 
 
 def may_request_changes_from(role: str, message: Any, world: World) -> bool:
-    """README: "a message becomes the formal request for changes through the application's
-    request_changes": whoever may check the application formally and reads the message."""
+    """README: "a message or note of the fund becomes the formal request for changes through the
+    application's request_changes": whoever may check the application formally."""
     application = world.fresh(message.conversation.application)
     return (
         sees_message(role, message, world)
+        and message.from_fund
         and application.status == "submitted"
         and may_check_formally(role, application, world)
     )
