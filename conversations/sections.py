@@ -35,7 +35,9 @@ def conversation_section(
     found = conversation_page(application, request.user)
     if not found.access.reads:
         return None
-    if found.newest_id > found.last_read_id and found.conversation_id is not None:
+    # Reading is a GET (a page that answers a POST like a GET records nothing).
+    unread = found.conversation_id is not None and found.newest_id > found.last_read_id
+    if unread and request.method == "GET" and found.conversation_id is not None:
         services.mark_read(
             found.conversation_id, by=request.user, up_to=found.newest_id, known=found.has_marker
         )

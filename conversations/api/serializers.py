@@ -30,10 +30,8 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
     internal = serializers.BooleanField(
         read_only=True, help_text="an internal note: the applicant never reads it"
     )
-    change_request = serializers.BooleanField(
-        source="change_request_id",
-        read_only=True,
-        help_text="the message became the formal request for changes",
+    change_request = serializers.SerializerMethodField(
+        help_text="the message became the formal request for changes"
     )
     files = MessageFileSerializer(many=True, read_only=True)
 
@@ -55,3 +53,6 @@ class MessageSerializer(serializers.ModelSerializer[Message]):
 
     def get_author(self, message: Message) -> str:
         return message.author.get_full_name() or message.author.get_username()
+
+    def get_change_request(self, message: Message) -> bool:
+        return message.change_request_id is not None

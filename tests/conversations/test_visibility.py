@@ -154,3 +154,18 @@ def _pdf() -> Any:
 
     content = b"%PDF-1.4\n1 0 obj <<>> endobj\n" + b"%" * 100 + b"\ntrailer <<>>\n%%EOF\n"
     return SimpleUploadedFile("Anhang.pdf", content, content_type="application/pdf")
+
+
+def test_the_messages_api_answers_what_its_schema_says(cast: Any, submitted: Application, conversation: dict[str, Message]) -> None:  # fmt: skip
+    from tests.api.test_answers_match_the_schema import assert_matches_schema
+
+    services.write_message(submitted, by=cast.applicant, body="Mit Datei", uploads=[_pdf()])
+    client = APIClient()
+    client.force_login(cast.admin)
+    assert_matches_schema(client.get("/api/v1/messages/"), "/api/v1/messages/")
+    note = conversation["note"].pk
+    assert_matches_schema(client.get(f"/api/v1/messages/{note}/"), "/api/v1/messages/{id}/")
+    listed = client.get("/api/v1/messages/", {"internal": "false"}).json()["results"]
+    assert [row["internal"] for row in listed] == [False, False]
+    assert listed[1]["files"][0]["name"] == "Anhang.pdf"
+    assert client.get("/api/v1/messages/", {"internal": "maybe"}).status_code == 400
