@@ -123,11 +123,16 @@ def is_conflicted(application: Any, user: Any) -> bool:
 
 
 def reviewer_programmes(user: Any) -> frozenset[int]:
-    """The programmes a reviewer works for; empty for every programme (or no profile)."""
+    """The programmes a reviewer works for; empty for every programme (or no profile). Cached on
+    the user object for the length of a request, as its roles are (a page asks it many times)."""
     if not is_active_user(user):
         return frozenset()
-    programmes = Programme.objects.filter(reviewers__user=user)
-    return frozenset(programmes.values_list("pk", flat=True))
+    cached: frozenset[int] | None = getattr(user, "_microgrants_reviewer_programmes", None)
+    if cached is None:
+        programmes = Programme.objects.filter(reviewers__user=user)
+        cached = frozenset(programmes.values_list("pk", flat=True))
+        user._microgrants_reviewer_programmes = cached
+    return cached
 
 
 def in_reviewer_scope(user: Any, programme_id: int | None) -> bool:
@@ -300,9 +305,13 @@ def may_read_report(application: Any, user: Any) -> bool:
 
 
 def sees_behind(application: Any, user: Any) -> bool:
-    """Staff (not funders) who may see the application."""
+    """Staff (not funders) who may see the application. Remembered on the application object
+    for the user, so that the parts of one page (files, conversation) ask the database once."""
     if not has_role(user, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR):
         return False
-    model = type(application)
-    rows = _behind_application(model._default_manager.filter(pk=application.pk), user, "")
-    return rows.exists()
+    known: dict[int, bool] = application.__dict__.setdefault("_microgrants_sees_behind", {})
+    if user.pk not in known:
+        model = type(application)
+        rows = _behind_application(model._default_manager.filter(pk=application.pk), user, "")
+        known[user.pk] = rows.exists()
+    return known[user.pk]

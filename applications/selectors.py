@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 from applications import rules
 from applications.models import Application, ApplicationStatus, Document
 from grants.models import Grant, GrantStatus, Payment
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation
 from workflows.models import TransitionLog
 
 
@@ -31,8 +31,11 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 
 
 def application_for(user: Any, pk: int) -> Application | None:
-    """One application if `user` may see it, else None (the caller answers 404, never 403)."""
-    return applications_visible_to(user).filter(pk=pk).first()
+    """One application if `user` may see it, else None (the caller answers 404, never 403),
+    with its organisation and fund (every page names them; the letters' titles read the fund)."""
+    return (
+        applications_visible_to(user).select_related("organisation", "fund").filter(pk=pk).first()
+    )
 
 
 def application_opened_to(user: Any, pk: int) -> Application | None:
@@ -112,25 +115,35 @@ class TimelineEntry:
     label: str
     by_applicant: bool
     note: str
+    # An entry another app adds (applications.sections) may be drawn by a template of its own,
+    # which gets `item`.
+    template: str = ""
+    item: Any = None
+
+
+def merged_timeline(*parts: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Entries of several sources in one history, oldest first (stable for equal times)."""
+    return sorted((entry for part in parts for entry in part), key=lambda entry: entry.at)
 
 
 def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
     """The application's and its grant's history, oldest first, in words; staff stay anonymous."""
     grant = getattr(application, "grant", None) if application.status == "approved" else None
-    rows = list(TransitionLog.objects.for_object(application).order_by("id"))
-    if grant is not None:
-        rows += list(TransitionLog.objects.for_object(grant).order_by("id"))
-    members = (
-        set(application.organisation.memberships.values_list("user_id", flat=True))
-        if rows
-        else set()
+    # Whether a member of the organisation took the step, read with the rows (no query of its own).
+    member = Exists(
+        Membership.objects.filter(
+            organisation_id=application.organisation_id, user_id=OuterRef("actor_id")
+        )
     )
+    rows = list(TransitionLog.objects.for_object(application).annotate(by_member=member).order_by("id"))  # fmt: skip
+    if grant is not None:
+        rows += list(TransitionLog.objects.for_object(grant).annotate(by_member=member).order_by("id"))  # fmt: skip
     rows.sort(key=lambda row: (row.created_at, row.pk))
     return [
         TimelineEntry(
             at=row.created_at,
             label=str(TIMELINE_LABELS.get(row.transition, row.transition)),
-            by_applicant=row.actor_id in members,
+            by_applicant=bool(row.by_member),  # type: ignore[attr-defined]
             note=_visible_note(row),
         )
         for row in rows

@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from applications.api.statistics import StatisticsView
 from applications.api.views import ApplicationViewSet
+from conversations.api.views import MessageViewSet
 from grants.api.views import (
     CallViewSet,
     GrantViewSet,
@@ -27,6 +28,7 @@ router.register("calls", CallViewSet, basename="call")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("grants", GrantViewSet, basename="grant")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("messages", MessageViewSet, basename="message")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

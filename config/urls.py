@@ -50,5 +50,6 @@ urlpatterns = [
     path("finance/", include("grants.urls")),
     path("partners/", include("partners.urls")),
     path("", include("public.urls")),
+    path("", include("conversations.urls")),
     path("", include("applications.urls")),
 ]

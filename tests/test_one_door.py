@@ -15,6 +15,7 @@ APPS = (
     "accounts",
     "organisations",
     "applications",
+    "conversations",
     "grants",
     "reviews",
     "partners",

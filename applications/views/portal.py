@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications import rules, selectors, services
+from applications import rules, sections, selectors, services
 from applications.models import WITHDRAWABLE, Application, ApplicationStatus
 from applications.services import EDITABLE_STATES
 from applications.views.common import visible_application_or_404
@@ -78,6 +78,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_applicant = rules.is_applicant(application, request.user)
     # Files and letters: the organisation's members and the staff who see it, never funders.
     opened = rules.may_read_attachments(application, request.user)
+    added = sections.sections_for(request, application, sections.DETAIL)
+    timeline = selectors.merged_timeline(
+        selectors.timeline_for_applicant(application), *(section.history for section in added)
+    )
     return render(
         request,
         "applications/detail.html",
@@ -85,7 +89,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "grant": grant,
             "payments": selectors.payments_of(grant, request.user) if grant else [],
-            "timeline": selectors.timeline_for_applicant(application),
+            "timeline": timeline,
+            "sections": added,
             "next_step": selectors.next_step(application),
             "is_applicant": is_applicant,
             "can_edit": is_applicant and application.status in EDITABLE_STATES,
@@ -205,6 +210,7 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
             "decline_form": decline_form,
             "form": accept_form if accept_form.is_bound else decline_form,
             "is_applicant": rules.is_applicant(application, request.user),
+            "sections": sections.sections_for(request, application, sections.GRANT),
             "offered": found.status == GrantStatus.OFFERED,
             "bank_ok": application.organisation.has_valid_bank_account(),
         },

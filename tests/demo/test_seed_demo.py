@@ -150,6 +150,24 @@ class TestFortySeededApplications:
         page = client.get("/partners/", HTTP_ACCEPT_LANGUAGE="en").text
         assert all(post.title in page for post in live)
 
+    def test_conversations_with_files_and_internal_notes_are_shown_to_their_readers(self, seeded, client):  # fmt: skip
+        from conversations.models import Message, MessageFile
+
+        talked = Message.objects.values("conversation").distinct().count()
+        assert talked >= 4
+        assert Message.objects.filter(internal=True).count() == talked
+        assert MessageFile.objects.count() == talked
+        note = Message.objects.filter(internal=True, conversation__application__organisation=demo.create_cast().organisation).first()  # fmt: skip
+        assert note is not None
+        application = note.conversation.application
+        client.force_login(demo.create_cast().applicant)
+        page = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+        assert "Messages with the fund" in page and note.body not in page
+        assert 'class="badge"' in page  # the fund's last answer is still unread
+        client.force_login(demo.create_cast().manager)
+        page = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+        assert note.body in page
+
     def test_logins_only_prints_the_logins_without_adding_applications(self, seeded):
         out = StringIO()
         call_command("seed_demo", logins_only=True, stdout=out)

@@ -307,6 +307,80 @@ def org_action(ok: Expect) -> Rule:
     return rule
 
 
+def conversation_sees(role: str, application: Any, world: World) -> bool:
+    return spec.sees_conversation(role, application, world)
+
+
+def message_sees(role: str, message: Any, world: World) -> bool:
+    return spec.sees_message(role, message, world)
+
+
+def staff_reader(role: str, message: Any, world: World) -> bool:
+    """Reads the message on the fund's side (staff who see behind the application)."""
+    return role in spec.STAFF_ROLES and message_sees(role, message, world)
+
+
+def message_member(role: str, message: Any, world: World) -> bool:
+    """A member of the organisation who reads the message (not a note): refused, not 404."""
+    application = world.fresh(message.conversation.application)
+    return spec.is_member(role, application, world) and message_sees(role, message, world)
+
+
+def messages(*keys: str, data: dict[str, Any] | None = None) -> Callable[[World], list[Target]]:
+    def targets(world: World) -> list[Target]:
+        return [
+            Target(
+                key,
+                {"pk": world.messages[key].pk},
+                world.messages[key],
+                B_ROLES if key.startswith("b_") else None,
+                data,
+            )
+            for key in keys
+        ]
+
+    return targets
+
+
+def message_files(*keys: str) -> Callable[[World], list[Target]]:
+    def targets(world: World) -> list[Target]:
+        return [
+            Target(
+                f"file of {key}",
+                {"pk": world.messages[key].files.get().pk},
+                world.messages[key],
+                B_ROLES if key.startswith("b_") else None,
+            )
+            for key in keys
+        ]
+
+    return targets
+
+
+def staff_page(ok: Expect) -> Rule:
+    """A page for the fund's staff (their e-mail settings); anybody else is refused."""
+    return signed_in(lambda role: ok if role in spec.STAFF_ROLES else E(FORBIDDEN))
+
+
+def message_api_reader(role: str, target: Target, world: World) -> Expect:
+    """ "readable by staff through the API": funders' tokens are refused."""
+    return E(OK) if role in spec.STAFF_ROLES else E(FORBIDDEN)
+
+
+def message_api_sees(role: str, target: Target, world: World) -> Expect:
+    if role not in spec.STAFF_ROLES:
+        return E(FORBIDDEN)
+    return E(OK) if message_sees(role, target.record, world) else E(HIDDEN)
+
+
+def lists_messages_it_sees(role: str, target: Target, world: World, answer: Any) -> list[str]:
+    expected = {m.pk for m in world.messages.values() if message_sees(role, m, world)}
+    got = listed_ids(answer)
+    problems = [f"lists message {pk}, which it may not read" for pk in sorted(got - expected)]
+    problems += [f"does not list message {pk}, which it reads" for pk in sorted(expected - got)]
+    return problems
+
+
 def task_sees(role: str, task: Any, world: World) -> bool:
     return spec.sees_task(role, task, world)
 

@@ -3,8 +3,9 @@
 Every answer of the matrix with a body (pages, files, API, admin) is searched for these strings:
 titles of applications the role may not see (each title of the world is a word nobody else
 uses), internal review comments it may not read, the EndToEndIds of payments it may not see,
-invitations of organisations whose members it may not see, and the bank account of an
-organisation it may not see (funders never read bank data).
+invitations of organisations whose members it may not see, the bank account of an
+organisation it may not see (funders never read bank data), and the messages and internal notes
+of conversations it may not read.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def secrets_for(role: str, world: World) -> list[Secret]:
         if not spec.sees_review(role, review, world):
             text = internal_comment(review.application)
             found.append(Secret(_literal(text), f"the internal comment of review {key}", "review"))
+    for key, message in world.messages.items():
+        if not spec.sees_message(role, message, world):
+            kind = "note" if message.internal else "message"
+            found.append(Secret(_literal(message.body), f"the {kind} {key}", kind))
     for payment in _payments(world):
         # A payment's reference is also on its ledger booking, which the ledger's readers see.
         if not spec.sees_payment(role, payment, world) and not spec.sees_ledger(role):

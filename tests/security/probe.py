@@ -59,6 +59,7 @@ BOOKKEEPING_TABLES = frozenset(
         "axes_accessfailurelog",
         "grants_apitoken",  # last use of the token
         "django_cache",
+        "conversations_readmarker",  # how far the reader has read a conversation
     }
 )
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)"?', re.I)

@@ -110,6 +110,32 @@ def sees_files(role: str, application: Any, world: World) -> bool:
     )
 
 
+def sees_conversation(role: str, application: Any, world: World) -> bool:
+    """README: "conversation (messages and their files): the organisation's members and the staff
+    who see the application, from its submission; never funders"."""
+    return application.status != "draft" and sees_files(role, application, world)
+
+
+def sees_message(role: str, message: Any, world: World) -> bool:
+    """README: "... internal notes: those staff only, never a member of the organisation"."""
+    application = world.fresh(message.conversation.application)
+    if not sees_conversation(role, application, world):
+        return False
+    return not message.internal or (role in STAFF_ROLES and not is_member(role, application, world))
+
+
+def may_request_changes_from(role: str, message: Any, world: World) -> bool:
+    """README: "a message or note of the fund becomes the formal request for changes through the
+    application's request_changes": whoever may check the application formally."""
+    application = world.fresh(message.conversation.application)
+    return (
+        sees_message(role, message, world)
+        and message.from_fund
+        and application.status == "submitted"
+        and may_check_formally(role, application, world)
+    )
+
+
 def sees_task(role: str, task: Any, world: World) -> bool:
     """README: "review task: administrators; managers without a conflict; reviewers those of their
     programmes without a conflict"."""

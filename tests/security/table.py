@@ -11,7 +11,7 @@ of them names. The rules are read in `expect.py`; the README's predicates are in
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from tests.security import spec
@@ -40,6 +40,7 @@ from tests.security.expect import (
     assessment_body,
     call_in_scope,
     claim_next_rule,
+    conversation_sees,
     counts_what_it_sees,
     decision_access,
     declare_rule,
@@ -57,8 +58,15 @@ from tests.security.expect import (
     grant_sees_api,
     grantee_only,
     in_token_programmes,
+    lists_messages_it_sees,
     lists_what_it_sees,
     member,
+    message_api_reader,
+    message_api_sees,
+    message_files,
+    message_member,
+    message_sees,
+    messages,
     no_target,
     of_a_and_b,
     offers_what_it_may,
@@ -82,6 +90,8 @@ from tests.security.expect import (
     showcase_photo,
     signed_in,
     staff_only,
+    staff_page,
+    staff_reader,
     start_a_draft,
     task_sees,
     tasks,
@@ -294,6 +304,43 @@ PAGES: dict[str, Row] = {
         apps("a_report_due", "a_report_submitted", "b_report_submitted"),
         act(report_writer, files_sees, ok=E(OK), refused=E(FORBIDDEN), owner=member),
         act(report_writer, files_sees, owner=member),
+    ),
+    # --- the conversations (README: "conversation (messages and their files)") ---
+    "conversations:conversation": Row(
+        apps("a_draft", "a_submitted", "a_offered", "b_submitted", data={"body": "Eine Frage"}),
+        see(conversation_sees),
+        see(conversation_sees, DONE),
+        post_writes=True,
+    ),
+    "conversations:inbox": Row(no_target, signed_in(E(OK)), wrong_method(signed_in(E(OK)))),
+    "conversations:settings": Row(
+        lambda w: [Target("-", data={"delivery": "hourly", "language": "fr"})],
+        staff_page(E(OK)),
+        staff_page(DONE),
+        post_writes=True,
+    ),
+    "conversations:file": Row(
+        message_files("a_said", "a_note", "b_said"),
+        see(message_sees),
+        wrong_method(see(message_sees)),
+    ),
+    "conversations:request_changes": Row(
+        messages(
+            "a_said",
+            "a_note",
+            "b_said",
+            data={"message": "Bitte ergänzen.", "reply_by": str(date.today() + timedelta(days=20))},
+        ),
+        act(
+            spec.may_request_changes_from,
+            staff_reader,
+            ok=E(OK),
+            refused=E(REFUSED, FORBIDDEN),
+            owner=message_member,
+            unseen=E(HIDDEN),
+        ),
+        act(spec.may_request_changes_from, message_sees, owner=message_member),
+        post_writes=True,
     ),
     # --- the review workspace ---
     "reviews:overview": Row(
@@ -822,6 +869,17 @@ API: dict[str, Row] = {
         lambda w: [Target(key, {"pk": p.pk}, p) for key, p in w.payments.items() if p is not None],
         api(payment_reader),
         read_only(api(payment_reader)),
+    ),
+    "api:message-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(message_api_reader),
+        read_only(api(message_api_reader)),
+        check=lists_messages_it_sees,
+    ),
+    "api:message-detail": Row(
+        messages("a_said", "a_note", "a_offered", "b_said", "b_note"),
+        api(message_api_sees),
+        read_only(api(message_api_sees)),
     ),
     "api:stats": Row(no_target, api(api_read), read_only(api(api_read)), check=counts_what_it_sees),
     # Published grants are public: their titles and references are the export's content.

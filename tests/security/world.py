@@ -142,6 +142,10 @@ class World:
     # B's message to A's live post ("b_to_a").
     partner_posts: dict[str, Any] = field(default_factory=dict)
     partner_messages: dict[str, Any] = field(default_factory=dict)
+    # Conversations: by key "<org>_said" (a member's message with a file, on the submitted
+    # application), "<org>_note" (a manager's internal note with a file), "a_offered" (a
+    # message on A's offered grant); each text holds a word nobody else uses.
+    messages: dict[str, Any] = field(default_factory=dict)
     last_log_pk: int = 0
     token_secret: str = ""
     media_root: str = ""
@@ -226,6 +230,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _retried_api_call(world)
     _public_pages()
     _partner_exchange(world)
+    _conversations(world)
     _showcase(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
@@ -296,6 +301,37 @@ def _partner_exchange(world: World) -> None:
         organisation=world.organisations["B"],
     )
     partner_services.report_abuse(post=world.partner_posts["b_live"], by=None, reason="spam")
+
+
+def message_text(key: str) -> str:
+    return f"Nachricht Zx{key.replace('_', '')}msgq"
+
+
+def _conversations(world: World) -> None:
+    """A member's message with a file and a manager's internal note with a file on each
+    submitted application; the fund's message on A's offered grant."""
+    from conversations import services as conversation_services
+
+    manager = world.cast.manager
+    for org in ("a", "b"):
+        application = world.apps[f"{org}_submitted"]
+        member = world.users[f"applicant_{org}"]
+        world.messages[f"{org}_said"] = conversation_services.write_message(
+            application,
+            by=member,
+            body=message_text(f"{org}_said"),
+            uploads=[pdf_upload("Frage.pdf")],
+        )
+        world.messages[f"{org}_note"] = conversation_services.write_message(
+            application,
+            by=manager,
+            body=message_text(f"{org}_note"),
+            internal=True,
+            uploads=[pdf_upload("Notiz.pdf")],
+        )
+    world.messages["a_offered"] = conversation_services.write_message(
+        world.apps["a_offered"], by=manager, body=message_text("a_offered")
+    )
 
 
 def _title(key: str) -> str:

@@ -36,6 +36,7 @@ from applications.emails import SITE_URL
 from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
+from demo.conversations import seed_conversations
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
@@ -439,6 +440,11 @@ class Command(BaseCommand):
         showcased = seed_showcase(cast, {org.pk: user for org, user in applicants})
         if showcased:
             self.stdout.write(f"Published {showcased} projects in the showcase (/projects/).")
+        talked = seed_conversations(cast, {org.pk: user for org, user in applicants})
+        if talked:
+            self.stdout.write(
+                f"Wrote the conversations of {talked} applications (/conversations/)."
+            )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
 
