@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -48,7 +49,15 @@ from applications.models import (
     IncomeCategory,
     Theme,
 )
-from grants.models import Grant, Payment, PaymentKind, PaymentTrigger, RepaymentClaim
+from grants.models import (
+    Grant,
+    Payment,
+    PaymentKind,
+    PaymentTrigger,
+    RepaymentCause,
+    RepaymentClaim,
+    claimed_by_amendments,
+)
 from grants.money import ZERO, cents, cents_down
 from grants.services import SENT_PAYMENT_STATES
 from workflows import clock
@@ -59,8 +68,26 @@ DOCUMENT_LANGUAGES = ("de", "fr")
 FALLBACK_LANGUAGE = "de"
 STYLESHEET = "css/print.css"  # relative to the static folder, as the templates name it
 # Kinds stored with their grant (a payment advice also with its payment).
-GRANT_KINDS = (DocumentKind.APPROVAL, DocumentKind.SETTLEMENT, DocumentKind.PAYMENT_ADVICE)
+GRANT_KINDS = (
+    DocumentKind.APPROVAL,
+    DocumentKind.SETTLEMENT,
+    DocumentKind.PAYMENT_ADVICE,
+    DocumentKind.AMENDMENT,
+)
 LABELS = dict(ExpenseCategory.choices + IncomeCategory.choices)
+
+
+# Kinds whose context a higher app builds (the amendment letter: amendments.documents), from
+# the application, the cause's audit row, the grant and the language asked for.
+ContextBuilder = Callable[..., dict[str, Any]]
+_CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
+
+
+def add_context_builder(kind: str, builder: ContextBuilder) -> None:
+    """Let a higher app build the context of its kind of document (registered when it is ready)."""
+    if kind not in DocumentKind.values:
+        raise ValueError(f"Unknown kind of document: {kind!r}.")
+    _CONTEXT_BUILDERS[kind] = builder
 
 
 class DocumentError(Exception):
@@ -210,9 +237,11 @@ def _day(moment: Any) -> date:
     return timezone.localdate(moment)
 
 
-def _common(
+def common_context(
     application: Application, kind: str, *, log: TransitionLog | None, language: str | None
 ) -> dict[str, Any]:
+    """What every document shows: the application, its organisation, the fund, the reference,
+    the day of issue (the cause's) and the language parts."""
     return {
         "kind": kind,
         "application": application,
@@ -278,7 +307,7 @@ def summary_context(
     organisation = content.get("organisation") or {}
     submitted = log.created_at if log is not None else application.submitted_at
     return {
-        **_common(application, DocumentKind.SUMMARY, log=log, language=language),
+        **common_context(application, DocumentKind.SUMMARY, log=log, language=language),
         "content": content,
         "organisation_name": organisation.get("name") or application.organisation.name,
         "submitted_on": _day(submitted),
@@ -331,7 +360,7 @@ def approval_context(
     report_days = programme.report_days_after_end
     summary = (application.submitted_content or {}).get("summary") or application.summary
     return {
-        **_common(application, DocumentKind.APPROVAL, log=log, language=language),
+        **common_context(application, DocumentKind.APPROVAL, log=log, language=language),
         "grant": grant,
         "programme": programme,
         "purpose_summary": summary,
@@ -349,7 +378,7 @@ def rejection_context(
     """The rejection letter: the project and the reasons as the decision recorded them."""
     reasons = (log.payload or {}).get("reasons", "") if log is not None else ""
     return {
-        **_common(application, DocumentKind.REJECTION, log=log, language=language),
+        **common_context(application, DocumentKind.REJECTION, log=log, language=language),
         "reasons": reasons or application.decision_note,
     }
 
@@ -378,7 +407,7 @@ def payment_advice_context(
     """One payment: amount, kind, due date, the account (masked) and the EndToEndId."""
     organisation = application.organisation
     return {
-        **_common(application, DocumentKind.PAYMENT_ADVICE, log=None, language=language),
+        **common_context(application, DocumentKind.PAYMENT_ADVICE, log=None, language=language),
         "grant": payment.grant,
         "payment": payment,
         "account_holder": organisation.bank_account_holder or organisation.name,
@@ -403,12 +432,18 @@ def settlement_context(
     other = grant.actual_other_income or ZERO
     entitlement = grant.final_amount if grant.final_amount is not None else grant.entitlement()
     # What had left the fund's account when the grant was settled: the balance payment that
-    # the settlement scheduled is its outcome, not part of it.
+    # the settlement scheduled is its outcome, not part of it; what an amendment claimed back
+    # is not the grantee's.
     paid_before = _sent_total(grant, exclude_kinds=(PaymentKind.BALANCE,))
+    paid_before -= claimed_by_amendments(grant)
     balance_payment = grant.payments.filter(kind=PaymentKind.BALANCE).order_by("sequence").first()
-    claim = RepaymentClaim.objects.filter(grant=grant).order_by("id").first()
+    claim = (
+        RepaymentClaim.objects.filter(grant=grant, cause=RepaymentCause.SETTLEMENT)
+        .order_by("id")
+        .first()
+    )
     return {
-        **_common(application, DocumentKind.SETTLEMENT, log=log, language=language),
+        **common_context(application, DocumentKind.SETTLEMENT, log=log, language=language),
         "grant": grant,
         "expense_rows": [row for row in rows if row.side == BudgetLine.Side.EXPENSE],
         "income_rows": [row for row in rows if row.side == BudgetLine.Side.INCOME],
@@ -450,6 +485,9 @@ def context_for(
         return approval_context(application, grant=grant, log=log, language=language)
     if kind == DocumentKind.SETTLEMENT:
         return settlement_context(application, grant=grant, log=log, language=language)
+    builder = _CONTEXT_BUILDERS.get(kind)
+    if builder is not None:
+        return builder(application, grant=grant, log=log, language=language)
     raise DocumentError(f"Unknown kind of document: {kind!r}.")
 
 

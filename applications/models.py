@@ -244,6 +244,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def manageable_by(self, user: Any) -> bool:
         return rules.may_manage(self, user)
 
+    def decidable_by(self, user: Any) -> bool:
+        return rules.can_decide(self, user)
+
     def claimed_by_other(self, user: Any, kind: str) -> bool:
         return rules.claimed_by_other(self, user, kind)
 
@@ -726,6 +729,7 @@ class DocumentKind(models.TextChoices):
     REJECTION = "rejection", _("rejection letter")
     PAYMENT_ADVICE = "payment_advice", _("payment advice")
     SETTLEMENT = "settlement", _("final settlement")
+    AMENDMENT = "amendment", _("amendment of the grant")
 
 
 def document_path(instance: Document, filename: str) -> str:

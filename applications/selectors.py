@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from applications import rules
-from applications.models import Application, ApplicationStatus, Document
+from applications.models import Application, ApplicationStatus, Document, DocumentKind
 from grants.models import Grant, GrantStatus, Payment
 from organisations.models import Organisation
 from workflows.models import TransitionLog
@@ -114,26 +115,45 @@ class TimelineEntry:
     note: str
 
 
+# Histories a higher app adds to a grant's timeline (the amendments): given the grant, its
+# audit rows with the words of each, as (row, label) pairs.
+TimelineSource = Callable[[Grant], list[tuple[TransitionLog, Any]]]
+_TIMELINE_SOURCES: list[TimelineSource] = []
+
+
+def add_timeline_source(source: TimelineSource) -> None:
+    if source not in _TIMELINE_SOURCES:
+        _TIMELINE_SOURCES.append(source)
+
+
 def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
     """The application's and its grant's history, oldest first, in words; staff stay anonymous."""
     grant = getattr(application, "grant", None) if application.status == "approved" else None
-    rows = list(TransitionLog.objects.for_object(application).order_by("id"))
+    rows: list[tuple[TransitionLog, Any]] = [
+        (row, TIMELINE_LABELS.get(row.transition, row.transition))
+        for row in TransitionLog.objects.for_object(application).order_by("id")
+    ]
     if grant is not None:
-        rows += list(TransitionLog.objects.for_object(grant).order_by("id"))
+        rows += [
+            (row, TIMELINE_LABELS.get(row.transition, row.transition))
+            for row in TransitionLog.objects.for_object(grant).order_by("id")
+        ]
+        for source in _TIMELINE_SOURCES:
+            rows += source(grant)
     members = (
         set(application.organisation.memberships.values_list("user_id", flat=True))
         if rows
         else set()
     )
-    rows.sort(key=lambda row: (row.created_at, row.pk))
+    rows.sort(key=lambda pair: (pair[0].created_at, pair[0].pk))
     return [
         TimelineEntry(
             at=row.created_at,
-            label=str(TIMELINE_LABELS.get(row.transition, row.transition)),
+            label=str(label),
             by_applicant=row.actor_id in members,
             note=_visible_note(row),
         )
-        for row in rows
+        for row, label in rows
     ]
 
 
@@ -206,10 +226,18 @@ def payments_of(grant: Grant, user: Any) -> list[Payment]:
 
 def issued_documents(application: Application) -> list[Document]:
     """The fund's documents of an application, oldest first. Each submission has its summary,
-    so a kind (per payment) may come more than once: the latest is the current one, and the
+    so a kind (per payment, per amendment) may come more than once: the latest is the current one, and the
     earlier ones are marked `superseded` (with `versions` on every one of the kind)."""
     documents = list(application.documents.order_by("created_at", "id"))
-    keys = [(document.kind, document.payment_id) for document in documents]
+    # Each payment has its advice and each amendment its letter (keyed on the decision's row).
+    keys = [
+        (
+            document.kind,
+            document.payment_id,
+            document.log_id if document.kind == DocumentKind.AMENDMENT else None,
+        )
+        for document in documents
+    ]
     versions = Counter(keys)
     latest = dict(zip(keys, documents, strict=True))  # oldest first: the last one stays
     for key, document in zip(keys, documents, strict=True):

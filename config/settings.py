@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "organisations",
     "grants",
     "applications",
+    "amendments",
     "reviews",
     "partners",
     "public",

@@ -15,6 +15,7 @@ APPS = (
     "accounts",
     "organisations",
     "applications",
+    "amendments",
     "grants",
     "reviews",
     "partners",

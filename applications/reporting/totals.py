@@ -27,7 +27,7 @@ from applications.models import (
 )
 from grants import rules as grant_rules
 from grants import services as grant_services
-from grants.models import Grant, GrantStatus
+from grants.models import Grant, GrantStatus, claimed_by_amendments
 from grants.money import ZERO, format_eur
 from workflows.errors import TransitionForbidden, WorkflowError
 
@@ -227,11 +227,12 @@ class ReportFigures:
 
 
 def paid_so_far(grant: Grant) -> Decimal:
-    """Payments that have left the fund's account (exported or paid)."""
+    """Payments that have left the fund's account (exported or paid), less what an amendment
+    that lowered the amount below them claims back (the settlement does not count it twice)."""
     total: Decimal = grant.payments.filter(status__in=grant_services.SENT_PAYMENT_STATES).aggregate(
         total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
     )["total"]
-    return total
+    return total - claimed_by_amendments(grant)
 
 
 def figures(
