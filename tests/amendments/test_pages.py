@@ -34,7 +34,12 @@ def client_of(user: Any) -> Client:
 
 
 def form_data(
-    grant: Grant, *, end: date | None = None, amount: str = "4400.00", send: bool = False, reason: str = "Eine Nacht mehr in Lyon."  # fmt: skip
+    grant: Grant,
+    *,
+    end: date | None = None,
+    amount: str = "4400.00",
+    send: bool = False,
+    reason: str = "Eine Nacht mehr in Lyon.",
 ) -> dict[str, str]:
     """The request form as the grantee fills it: the period, the amount, travel and a stay,
     own funds, the partner."""
@@ -158,7 +163,9 @@ def test_a_rejection_needs_reasons_and_a_reviewer_may_not_open_the_queue(cast, g
     assert client_of(cast.applicant).get(reverse("amendments:queue")).status_code == 403
 
 
-def test_staff_do_not_see_a_draft_and_another_organisation_sees_nothing(cast, grant, other_applicant):
+def test_staff_do_not_see_a_draft_and_another_organisation_sees_nothing(
+    cast, grant, other_applicant
+):
     draft = request_change(grant, by=cast.applicant, amount=Decimal("4400.00"), send=False)
     url = reverse("amendments:detail", args=[draft.pk])
 
