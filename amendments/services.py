@@ -59,7 +59,11 @@ def start_amendment(grant: Grant, *, by: Any) -> Amendment:
     the grant's plan as it stands (period, amount, budget lines, partners)."""
     if not rules.may_ask(grant, by):
         raise TransitionForbidden()
-    locked = Grant.objects.select_for_update().select_related("application").get(pk=grant.pk)
+    locked = (
+        Grant.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("application")
+        .get(pk=grant.pk)
+    )
     existing = locked.amendments.filter(status__in=["draft", "submitted"]).first()
     if existing is not None:
         return existing
@@ -232,7 +236,10 @@ def approve_amendment(
 
     Locks in the order the other writers take them: the grant, its payments, then (through
     perform) the request and the audit chain, then the budget."""
-    grant = Grant.objects.select_for_update().get(pk=amendment.grant_id)
+    # FOR NO KEY UPDATE: rows that point at the grant (finance booking a payment in the ledger
+    # while it waits for our lock on its payment) may still be written; FOR UPDATE would make
+    # the two wait for each other.
+    grant = Grant.objects.select_for_update(no_key=True).get(pk=amendment.grant_id)
     grant_services.lock_payments(grant)
     current = _fresh(amendment)
     check_decider(current, by)
