@@ -93,9 +93,8 @@ class StaffAmendmentSerializer(AmendmentSerializer):
 
 
 class AmendmentFilter(QueryFilterSet):
-    status = status_filter(
-        [(value, label) for value, label in AmendmentStatus.choices if value != "draft"]
-    )
+    # (a draft is never listed: the queryset leaves drafts out)
+    status = status_filter(AmendmentStatus.choices)
     grant = IdFilter(field_name="grant", label=_("Grant"))
     programme = IdFilter(field_name="grant__programme", label=_("Programme"))
     submitted_from, submitted_to = date_range("submitted_at__date", _("Sent"))

@@ -16,5 +16,7 @@ class AmendmentsConfig(AppConfig):
         from applications import documents as application_documents
         from applications import selectors as application_selectors
 
-        application_documents.add_context_builder("amendment", documents.amendment_context)
+        application_documents.add_context_builder(
+            "amendment", documents.amendment_context, causes=documents.letter_causes
+        )
         application_selectors.add_timeline_source(selectors.timeline_rows)

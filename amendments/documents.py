@@ -13,6 +13,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField
+from django.db.models.functions import Cast
+
 from amendments import plan
 from amendments.models import Amendment
 from applications.documents import DocumentError, common_context
@@ -49,6 +53,31 @@ def payment_plan(grant: Grant) -> tuple[list[PlannedPayment], Decimal, Decimal]:
         status = payment.get_status_display() if payment.status not in SENT_PAYMENT_STATES else None
         rows.append(PlannedPayment(payment.get_kind_display(), payment.amount, status))
     return rows, total, max(ZERO, grant.amount_awarded - total)
+
+
+def letter_causes(
+    applications: Any, *, since: Any = None, missing_only: bool = False
+) -> list[tuple[int, int, int]]:
+    """The approvals of amendments of `applications`' grants, oldest first, as (application id,
+    audit row id, grant id): the causes of amendment letters (`generate_documents`)."""
+    amendments = Amendment.objects.filter(grant__application__in=applications)
+    logs = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Amendment),
+        transition="approve",
+        object_id__in=amendments.annotate(text_id=Cast("pk", CharField())).values("text_id"),
+    )
+    if since is not None:
+        logs = logs.filter(created_at__gte=since)
+    if missing_only:
+        logs = logs.exclude(documents__kind=DocumentKind.AMENDMENT)
+    rows = list(logs.order_by("id").values_list("pk", "object_id"))
+    owners = dict(
+        amendments.filter(pk__in=[int(o) for _pk, o in rows]).values_list(
+            "pk", "grant__application_id"
+        )
+    )
+    grants = dict(amendments.values_list("pk", "grant_id"))
+    return [(owners[int(o)], pk, grants[int(o)]) for pk, o in rows]
 
 
 def amendment_context(

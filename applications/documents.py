@@ -83,11 +83,27 @@ ContextBuilder = Callable[..., dict[str, Any]]
 _CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
 
 
-def add_context_builder(kind: str, builder: ContextBuilder) -> None:
-    """Let a higher app build the context of its kind of document (registered when it is ready)."""
+# Where such a kind's causes are: for the documents in bulk (`generate_documents`), the
+# (application id, audit row id, grant id) of each cause among the given applications.
+CauseFinder = Callable[..., list[tuple[int, int, int]]]
+_CAUSE_FINDERS: dict[str, CauseFinder] = {}
+
+
+def add_context_builder(
+    kind: str, builder: ContextBuilder, *, causes: CauseFinder | None = None
+) -> None:
+    """Let a higher app build the context of its kind of document (registered when it is
+    ready), and name where its causes are."""
     if kind not in DocumentKind.values:
         raise ValueError(f"Unknown kind of document: {kind!r}.")
     _CONTEXT_BUILDERS[kind] = builder
+    if causes is not None:
+        _CAUSE_FINDERS[kind] = causes
+
+
+def cause_finder(kind: str) -> CauseFinder | None:
+    """The causes of a kind a higher app issues (see add_context_builder), if any."""
+    return _CAUSE_FINDERS.get(kind)
 
 
 class DocumentError(Exception):

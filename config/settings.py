@@ -331,6 +331,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+        "AmendmentStatusEnum": "amendments.models.AmendmentStatus",
         "GrantStatusEnum": "grants.models.GrantStatus",
         "PaymentStatusEnum": "grants.models.PaymentStatus",
         "ThemeEnum": "applications.models.Theme",

@@ -991,6 +991,37 @@ def claimed_by_amendments(grant: Grant) -> Decimal:
     return cents(total)
 
 
+def kept_of_sent(grant: Grant) -> Decimal:
+    """Money sent to the grantee (exported or paid) less what amendments claimed back of it:
+    what the settlement counts as paid. One query."""
+    money = models.DecimalField(max_digits=14, decimal_places=2)
+    sent = (
+        Payment.objects.filter(grant=OuterRef("pk"), status__in=SENT_PAYMENT_STATES)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    claimed = (
+        RepaymentClaim.objects.filter(grant=OuterRef("pk"), cause=RepaymentCause.AMENDMENT)
+        .exclude(status=RepaymentStatus.WAIVED)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    kept = (
+        Grant.objects.filter(pk=grant.pk)
+        .annotate(
+            sent=Coalesce(Subquery(sent, output_field=money), ZERO, output_field=money),
+            claimed=Coalesce(Subquery(claimed, output_field=money), ZERO, output_field=money),
+        )
+        .values_list("sent", "claimed")
+        .get()
+    )
+    return cents(kept[0] - kept[1])
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> models.QuerySet[ApiToken]:
         """Neither revoked nor expired (at the clock's now)."""
