@@ -4,7 +4,7 @@ benchmarks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -80,3 +80,53 @@ def request_change(
         reason=reason,
     )
     return services.submit_amendment(amendment, by=by) if send else amendment
+
+
+def seed_amendments(cast: Any, members: dict[int, Any]) -> list[Amendment]:
+    """For `make run`: one running grant of the demo applicant's organisation (else of another)
+    amended (a week later, 300 EUR moved to a stay, 200 EUR more, approved by the manager) and
+    one request waiting in the managers' queue. Without side effects, like the rest of the
+    demo (`generate_documents --kind amendment` issues the letters). Returns the requests made;
+    none are added twice."""
+    from django.db import transaction
+
+    from grants.models import GrantStatus
+    from workflows.errors import WorkflowError
+
+    if Amendment.objects.exists():
+        return []
+    running = list(
+        Grant.objects.filter(
+            status=GrantStatus.ACCEPTED, application__organisation_id__in=list(members)
+        )
+        .select_related("application", "programme")
+        .order_by("-pk")
+    )
+    running.sort(key=lambda g: g.application.organisation_id != cast.organisation.pk)
+    made: list[Amendment] = []
+    for grant in running:
+        member = members[grant.application.organisation_id]
+        approve = not made
+        higher = grant.amount_awarded + Decimal("200.00")
+        amount = higher if grant.programme.max_amount is None or higher <= grant.programme.max_amount else None  # fmt: skip
+        try:
+            with transaction.atomic():
+                amendment = request_change(
+                    grant,
+                    by=member,
+                    amount=amount if approve else None,
+                    end=grant.project_end + timedelta(days=7),
+                    shift=Decimal("300.00") if approve else None,
+                )
+                if approve:
+                    amendment = services.approve_amendment(
+                        amendment,
+                        by=cast.manager,
+                        conditions="Bitte die Rechnung der Herberge aufbewahren.",
+                    )
+        except WorkflowError:
+            continue  # this project's plan does not allow it (e.g. its end has passed)
+        made.append(amendment)
+        if len(made) == 2:
+            break
+    return made
