@@ -52,6 +52,7 @@ __all__ = [
     "RuleCode",
     "Violation",
     "balance",
+    "check_amendment",
     "check_money",
     "check_plan",
     "check_programme",
@@ -103,6 +104,8 @@ class RuleCode(StrEnum):
     INVALID_AMOUNT = "invalid_amount"
     FIELD_MISSING = "field_missing"
     DECLARATION_MISSING = "declaration_missing"
+    START_BEFORE_AWARD = "start_before_award"
+    END_IN_PAST = "end_in_past"
 
 
 @dataclass(frozen=True)
@@ -512,4 +515,88 @@ def check_plan(
         *_check_call(policy, on, call),
         *_check_partners(plan, policy),
         *_check_group(plan),
+    ]
+
+
+def _check_amended_dates(plan: Plan, *, awarded_on: date, on: date) -> list[Violation]:
+    if plan.start is None or plan.end is None:
+        return [
+            Violation(
+                RuleCode.DATES_MISSING,
+                "start_date",
+                _("Please enter both the start and the end date of the project."),
+            )
+        ]
+    found: list[Violation] = []
+    if plan.end < plan.start:
+        found.append(
+            Violation(
+                RuleCode.END_BEFORE_START,
+                "end_date",
+                format_lazy(
+                    _("The project cannot end ({end}) before it starts ({start})."),
+                    end=format_day(plan.end),
+                    start=format_day(plan.start),
+                ),
+            )
+        )
+    if plan.start < awarded_on:
+        found.append(
+            Violation(
+                RuleCode.START_BEFORE_AWARD,
+                "start_date",
+                format_lazy(
+                    _(
+                        "The project cannot start ({start}) before the grant was awarded "
+                        "({awarded}): costs from before the award cannot be funded."
+                    ),
+                    start=format_day(plan.start),
+                    awarded=format_day(awarded_on),
+                ),
+            )
+        )
+    if plan.end < on:
+        found.append(
+            Violation(
+                RuleCode.END_IN_PAST,
+                "end_date",
+                format_lazy(
+                    _("The new end ({end}) has already passed; please choose today or later."),
+                    end=format_day(plan.end),
+                ),
+            )
+        )
+    return found
+
+
+def check_amendment(
+    plan: Plan,
+    policy: Policy,
+    *,
+    awarded_on: date,
+    on: date,
+    budget: bool = True,
+    dates: bool = True,
+    partners: bool = True,
+) -> list[Violation]:
+    """Run the rules a funded project's amended plan must meet when it is asked for on ``on``.
+
+    ``plan.requested`` is the new amount of the grant. Only the parts that change are judged
+    again: the budget rules (balance, share, the programme's range) when the budget plan or the
+    amount changes (``budget``); the dates (in order, no start before the award
+    ``awarded_on``, no end in the past) when they change (``dates``); the programme's partner
+    rule when the partners change (``partners``). No lead time and no call: the project is
+    funded already. Same order and same invalid-money rule as :func:`check_plan`.
+    """
+    invalid = [
+        *check_money(plan.requested, field="requested_amount"),
+        *check_money(plan.eligible_expenses, field="budget"),
+        *check_money(plan.other_income, field="budget"),
+    ]
+    if invalid:
+        return invalid
+    return [
+        *(_check_budget(plan, policy) if budget else []),
+        *(_check_amended_dates(plan, awarded_on=awarded_on, on=on) if dates else []),
+        *(_check_partners(plan, policy) if partners else []),
     ]

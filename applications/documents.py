@@ -27,6 +27,7 @@ that made it, or the payment it advises); asked again, it returns the stored one
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -68,7 +69,9 @@ from grants.models import (
     Payment,
     PaymentKind,
     PaymentTrigger,
+    RepaymentCause,
     RepaymentClaim,
+    claimed_by_amendments,
 )
 from grants.money import ZERO, cents, cents_down
 from grants.services import SENT_PAYMENT_STATES
@@ -79,15 +82,50 @@ from workflows.storage import all_or_no_files, remove_file
 DOCUMENT_LANGUAGES = LETTER_LANGUAGES
 FALLBACK_LANGUAGE = "de"
 # Kinds stored with their grant (a payment advice also with its payment).
-GRANT_KINDS = (DocumentKind.APPROVAL, DocumentKind.SETTLEMENT, DocumentKind.PAYMENT_ADVICE)
+GRANT_KINDS = (
+    DocumentKind.APPROVAL,
+    DocumentKind.SETTLEMENT,
+    DocumentKind.PAYMENT_ADVICE,
+    DocumentKind.AMENDMENT,
+)
 # The letters: sent by the fund, signed, and so only issued by a fund whose identity is complete.
 LETTER_KINDS = (
     DocumentKind.APPROVAL,
     DocumentKind.REJECTION,
     DocumentKind.PAYMENT_ADVICE,
     DocumentKind.SETTLEMENT,
+    DocumentKind.AMENDMENT,
 )
 LABELS = dict(ExpenseCategory.choices + IncomeCategory.choices)
+
+
+# Kinds whose context a higher app builds (the amendment letter: amendments.documents), from
+# the application, the cause's audit row, the grant and the language asked for.
+ContextBuilder = Callable[..., dict[str, Any]]
+_CONTEXT_BUILDERS: dict[str, ContextBuilder] = {}
+
+
+# Where such a kind's causes are: for the documents in bulk (`generate_documents`), the
+# (application id, audit row id, grant id) of each cause among the given applications.
+CauseFinder = Callable[..., list[tuple[int, int, int]]]
+_CAUSE_FINDERS: dict[str, CauseFinder] = {}
+
+
+def add_context_builder(
+    kind: str, builder: ContextBuilder, *, causes: CauseFinder | None = None
+) -> None:
+    """Let a higher app build the context of its kind of document (registered when it is
+    ready), and name where its causes are."""
+    if kind not in DocumentKind.values:
+        raise ValueError(f"Unknown kind of document: {kind!r}.")
+    _CONTEXT_BUILDERS[kind] = builder
+    if causes is not None:
+        _CAUSE_FINDERS[kind] = causes
+
+
+def cause_finder(kind: str) -> CauseFinder | None:
+    """The causes of a kind a higher app issues (see add_context_builder), if any."""
+    return _CAUSE_FINDERS.get(kind)
 
 
 class FundNotReady(DocumentError):
@@ -180,9 +218,11 @@ def _day(moment: Any) -> date:
     return timezone.localdate(moment)
 
 
-def _common(
+def common_context(
     application: Application, kind: str, *, log: TransitionLog | None, language: str | None
 ) -> dict[str, Any]:
+    """What every document shows: the application, its organisation, the fund, the reference,
+    the day of issue (the cause's) and the language parts."""
     fund = application.fund
     return {
         "kind": kind,
@@ -269,7 +309,7 @@ def summary_context(
     submitted = log.created_at if log is not None else application.submitted_at
     plan = budget_plan(content)
     return {
-        **_common(application, DocumentKind.SUMMARY, log=log, language=language),
+        **common_context(application, DocumentKind.SUMMARY, log=log, language=language),
         "plan": plan,
         "requested_amount": plan["requested_amount"],
         "content": content,
@@ -319,7 +359,7 @@ def approval_context(
     content = _content(application)
     summary = content.get("summary") or application.summary
     return {
-        **_common(application, DocumentKind.APPROVAL, log=log, language=language),
+        **common_context(application, DocumentKind.APPROVAL, log=log, language=language),
         # The annex: the budget plan the approval rests on, with the amount awarded.
         "plan": budget_plan(content),
         "grant": grant,
@@ -339,7 +379,7 @@ def rejection_context(
     """The rejection letter: the project and the reasons as the decision recorded them."""
     reasons = (log.payload or {}).get("reasons", "") if log is not None else ""
     return {
-        **_common(application, DocumentKind.REJECTION, log=log, language=language),
+        **common_context(application, DocumentKind.REJECTION, log=log, language=language),
         "reasons": reasons or application.decision_note,
     }
 
@@ -368,7 +408,7 @@ def payment_advice_context(
     """One payment: amount, kind, due date, the account (masked) and the EndToEndId."""
     organisation = application.organisation
     return {
-        **_common(application, DocumentKind.PAYMENT_ADVICE, log=None, language=language),
+        **common_context(application, DocumentKind.PAYMENT_ADVICE, log=None, language=language),
         "grant": payment.grant,
         "payment": payment,
         "account_holder": organisation.bank_account_holder or organisation.name,
@@ -393,12 +433,18 @@ def settlement_context(
     other = grant.actual_other_income or ZERO
     entitlement = grant.final_amount if grant.final_amount is not None else grant.entitlement()
     # What had left the fund's account when the grant was settled: the balance payment that
-    # the settlement scheduled is its outcome, not part of it.
+    # the settlement scheduled is its outcome, not part of it; what an amendment claimed back
+    # is not the grantee's.
     paid_before = _sent_total(grant, exclude_kinds=(PaymentKind.BALANCE,))
+    paid_before -= claimed_by_amendments(grant)
     balance_payment = grant.payments.filter(kind=PaymentKind.BALANCE).order_by("sequence").first()
-    claim = RepaymentClaim.objects.filter(grant=grant).order_by("id").first()
+    claim = (
+        RepaymentClaim.objects.filter(grant=grant, cause=RepaymentCause.SETTLEMENT)
+        .order_by("id")
+        .first()
+    )
     return {
-        **_common(application, DocumentKind.SETTLEMENT, log=log, language=language),
+        **common_context(application, DocumentKind.SETTLEMENT, log=log, language=language),
         "grant": grant,
         "expense_rows": [row for row in rows if row.side == BudgetLine.Side.EXPENSE],
         "income_rows": [row for row in rows if row.side == BudgetLine.Side.INCOME],
@@ -440,6 +486,9 @@ def context_for(
         return approval_context(application, grant=grant, log=log, language=language)
     if kind == DocumentKind.SETTLEMENT:
         return settlement_context(application, grant=grant, log=log, language=language)
+    builder = _CONTEXT_BUILDERS.get(kind)
+    if builder is not None:
+        return builder(application, grant=grant, log=log, language=language)
     raise DocumentError(f"Unknown kind of document: {kind!r}.")
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, DocumentKind, document_title
 from applications.selectors import TIMELINE_LABELS
-from grants.models import Grant, Payment, PaymentKind, RepaymentClaim
+from grants.models import Grant, Payment, PaymentKind, RepaymentCause, RepaymentClaim
 from organisations.models import Membership, Organisation
 from workflows.models import OutboxMessage, TransitionLog
 from workflows.outbox import queue_mail
@@ -288,7 +288,11 @@ def report_accepted(grant: Grant, *, log: TransitionLog | None = None) -> Outbox
     """The final report is accepted: the final entitlement and the balance (a final payment,
     money to pay back, or nothing)."""
     final_payment = grant.payments.filter(kind=PaymentKind.BALANCE).order_by("-sequence").first()
-    repayment = RepaymentClaim.objects.filter(grant=grant).order_by("-pk").first()
+    repayment = (
+        RepaymentClaim.objects.filter(grant=grant, cause=RepaymentCause.SETTLEMENT)
+        .order_by("-pk")
+        .first()
+    )
     entitlement = grant.final_amount if grant.final_amount is not None else grant.entitlement()
     return _queue(
         "report_accepted",

@@ -245,6 +245,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def manageable_by(self, user: Any) -> bool:
         return rules.may_manage(self, user)
 
+    def decidable_by(self, user: Any) -> bool:
+        return rules.can_decide(self, user)
+
     def claimed_by_other(self, user: Any, kind: str) -> bool:
         return rules.claimed_by_other(self, user, kind)
 
@@ -727,6 +730,7 @@ class DocumentKind(models.TextChoices):
     REJECTION = "rejection", _("rejection letter")
     PAYMENT_ADVICE = "payment_advice", _("payment advice")
     SETTLEMENT = "settlement", _("final settlement")
+    AMENDMENT = "amendment", _("amendment of the grant")
 
 
 # What a fund that decides by administrative notice (grants.DecisionForm.NOTICE) calls its
@@ -736,6 +740,7 @@ NOTICE_TITLES = {
     DocumentKind.APPROVAL: _("grant decision"),
     DocumentKind.REJECTION: _("notice of rejection"),
     DocumentKind.SETTLEMENT: _("final settlement decision"),
+    DocumentKind.AMENDMENT: _("amending decision"),
 }
 
 

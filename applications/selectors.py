@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from applications import rules
-from applications.models import Application, ApplicationStatus, Document
+from applications.models import Application, ApplicationStatus, Document, DocumentKind
 from grants.models import Grant, GrantStatus, Payment
 from organisations.models import Membership, Organisation
 from workflows.models import TransitionLog
@@ -126,6 +127,17 @@ def merged_timeline(*parts: list[TimelineEntry]) -> list[TimelineEntry]:
     return sorted((entry for part in parts for entry in part), key=lambda entry: entry.at)
 
 
+# Histories a higher app adds to a grant's timeline (the amendments): given the grant, its
+# audit rows with the words of each, as (row, label) pairs.
+TimelineSource = Callable[[Grant], list[tuple[TransitionLog, Any]]]
+_TIMELINE_SOURCES: list[TimelineSource] = []
+
+
+def add_timeline_source(source: TimelineSource) -> None:
+    if source not in _TIMELINE_SOURCES:
+        _TIMELINE_SOURCES.append(source)
+
+
 def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
     """The application's and its grant's history, oldest first, in words; staff stay anonymous."""
     grant = getattr(application, "grant", None) if application.status == "approved" else None
@@ -135,18 +147,38 @@ def timeline_for_applicant(application: Application) -> list[TimelineEntry]:
             organisation_id=application.organisation_id, user_id=OuterRef("actor_id")
         )
     )
-    rows = list(TransitionLog.objects.for_object(application).annotate(by_member=member).order_by("id"))  # fmt: skip
+    rows: list[tuple[TransitionLog, Any]] = [
+        (row, TIMELINE_LABELS.get(row.transition, row.transition))
+        for row in TransitionLog.objects.for_object(application)
+        .annotate(by_member=member)
+        .order_by("id")
+    ]
     if grant is not None:
-        rows += list(TransitionLog.objects.for_object(grant).annotate(by_member=member).order_by("id"))  # fmt: skip
-    rows.sort(key=lambda row: (row.created_at, row.pk))
+        rows += [
+            (row, TIMELINE_LABELS.get(row.transition, row.transition))
+            for row in TransitionLog.objects.for_object(grant)
+            .annotate(by_member=member)
+            .order_by("id")
+        ]
+        for source in _TIMELINE_SOURCES:
+            rows += source(grant)
+    # The rows of other sources (amendments) do not say it: one query, only when there are some.
+    members: set[int] | None = None
+    if any(not hasattr(row, "by_member") for row, _label in rows):
+        members = set(application.organisation.memberships.values_list("user_id", flat=True))
+    rows.sort(key=lambda pair: (pair[0].created_at, pair[0].pk))
     return [
         TimelineEntry(
             at=row.created_at,
-            label=str(TIMELINE_LABELS.get(row.transition, row.transition)),
-            by_applicant=bool(row.by_member),  # type: ignore[attr-defined]
+            label=str(label),
+            by_applicant=(
+                bool(row.by_member)  # type: ignore[attr-defined]
+                if hasattr(row, "by_member")
+                else members is not None and row.actor_id in members
+            ),
             note=_visible_note(row),
         )
-        for row in rows
+        for row, label in rows
     ]
 
 
@@ -219,13 +251,21 @@ def payments_of(grant: Grant, user: Any) -> list[Payment]:
 
 def issued_documents(application: Application) -> list[Document]:
     """The fund's documents of an application, oldest first. Each submission has its summary,
-    so a kind (per payment) may come more than once: the latest is the current one, and the
-    earlier ones are marked `superseded` (with `versions` on every one of the kind). Each is
-    named after the fund's choice of decisions (`Document.title`)."""
+    so a kind (per payment, per amendment) may come more than once: the latest is the current
+    one, and the earlier ones are marked `superseded` (with `versions` on every one of the
+    kind). Each is named after the fund's choice of decisions (`Document.title`)."""
     documents = list(application.documents.order_by("created_at", "id"))
     for document in documents:
         document.application = application  # (its title reads the fund: no query per row)
-    keys = [(document.kind, document.payment_id) for document in documents]
+    # Each payment has its advice and each amendment its letter (keyed on the decision's row).
+    keys = [
+        (
+            document.kind,
+            document.payment_id,
+            document.log_id if document.kind == DocumentKind.AMENDMENT else None,
+        )
+        for document in documents
+    ]
     versions = Counter(keys)
     latest = dict(zip(keys, documents, strict=True))  # oldest first: the last one stays
     for key, document in zip(keys, documents, strict=True):

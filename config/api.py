@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from amendments.api import AmendmentViewSet
 from applications.api.statistics import StatisticsView
 from applications.api.views import ApplicationViewSet
 from conversations.api.views import MessageViewSet
@@ -29,6 +30,7 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("grants", GrantViewSet, basename="grant")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("messages", MessageViewSet, basename="message")
+router.register("amendments", AmendmentViewSet, basename="amendment")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "conversations",
+    "amendments",
     "reviews",
     "partners",
     "public",
@@ -334,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+        "AmendmentStatusEnum": "amendments.models.AmendmentStatus",
         "GrantStatusEnum": "grants.models.GrantStatus",
         "PaymentStatusEnum": "grants.models.PaymentStatus",
         "ThemeEnum": "applications.models.Theme",

@@ -424,6 +424,14 @@ def grant_ledger_total(kind: str) -> Coalesce:
 
 # What the services wrote into ledger notes before they wrote values ("release after lapsed").
 _LEGACY_LEDGER_NOTE = re.compile(r"^(?:release after|repayment claim) (\w+)$")
+# The note of a booking an approved amendment made: "amendment:<its number for the grant>".
+AMENDMENT_NOTE = "amendment:"
+
+
+def amendment_note(number: int) -> str:
+    """The ledger note of a booking made by amendment `number` of the grant (a value, rendered in
+    the reader's language by `LedgerEntry.description`)."""
+    return f"{AMENDMENT_NOTE}{number}"
 
 
 class LedgerEntry(models.Model):
@@ -453,9 +461,15 @@ class LedgerEntry(models.Model):
     def description(self) -> str:
         """The note for a reader, in the active language. The services write values, not
         sentences: the grant's status for a release, the claim's number for a repayment, the
-        EndToEndId for a payment; a person's note stays as typed. (Older entries hold English
+        EndToEndId for a payment, the amendment's number for what an amendment committed or
+        released; a person's note stays as typed. (Older entries hold English
         sentences, which are read as the same values: the ledger is never rewritten.)"""
         note = _LEGACY_LEDGER_NOTE.sub(r"\1", self.note)
+        amendment = note.removeprefix(AMENDMENT_NOTE)
+        if amendment != note and amendment.isdigit():
+            if self.kind == LedgerKind.RELEASE:
+                return gettext("released (amendment no. %(number)s)") % {"number": amendment}
+            return gettext("amendment no. %(number)s") % {"number": amendment}
         if self.kind == LedgerKind.RELEASE and note in GrantStatus.values:
             return gettext("released (grant %(status)s)") % {"status": GrantStatus(note).label}
         if self.kind == LedgerKind.REPAY and note.isdigit():
@@ -501,6 +515,9 @@ class GrantStatus(models.TextChoices):
     CLOSED = "closed", _("closed")
 
 
+# The status of an amendment (amendments.Amendment) that waits for a manager's decision.
+AMENDMENT_WAITING = "submitted"
+
 # Grants whose commitment still stands at the awarded amount.
 LIVE_GRANT_STATES = (
     GrantStatus.OFFERED,
@@ -523,6 +540,17 @@ def _offer_expired(grant: Grant) -> bool:
 @guard("project_not_ended", _("The project has not ended yet."))
 def _project_ended(grant: Grant) -> bool:
     return grant.project_end is not None and grant.project_end < clock.today()
+
+
+@guard(
+    "amendment_waiting",
+    _("A requested change of this grant waits for a decision; the project ends after it."),
+)
+def _no_amendment_waiting(grant: Grant) -> bool:
+    # Amendments (the app above) are reached through their relation: while one waits for its
+    # decision, the grant stays accepted, so that a new end date can still take effect.
+    waiting = getattr(grant, "amendments", None)
+    return waiting is None or not waiting.filter(status=AMENDMENT_WAITING).exists()
 
 
 @guard("report_not_overdue", _("The report is not overdue yet."))
@@ -612,13 +640,17 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         return max(ZERO, min(self.amount_awarded, share_cap, expenses - other))
 
     def commitment_target(self, planned: Decimal) -> Decimal:
-        """What the budget must keep committed for this grant, given the money planned or paid."""
-        if self.status in LIVE_GRANT_STATES:
-            return self.amount_awarded
+        """What the budget must keep committed for this grant, given the money planned or paid:
+        what the grantee may keep (the amount awarded while the grant lives, the final amount
+        once it ended), or more while money beyond that is out and not yet paid back (after an
+        amendment lowered the amount below what was paid, or a settlement below it)."""
         if self.status in (GrantStatus.DECLINED, GrantStatus.LAPSED):
             return ZERO
-        kept = self.final_amount if self.final_amount is not None else ZERO
-        return min(self.amount_awarded, max(kept, planned))
+        if self.status in LIVE_GRANT_STATES:
+            kept = self.amount_awarded
+        else:
+            kept = self.final_amount if self.final_amount is not None else ZERO
+        return max(kept, planned)
 
     # --- transitions: stamp own fields only; services do the bookings ------------------------
     @transition(
@@ -669,7 +701,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         source=GrantStatus.ACCEPTED,
         target=GrantStatus.REPORT_DUE,
         permission=rules.is_system,
-        conditions=[_project_ended],
+        conditions=[_project_ended, _no_amendment_waiting],
     )
     def end_project(self, *, by: Any) -> None:
         self.report_due_on = self.project_end + timedelta(days=self.programme.report_days_after_end)
@@ -784,6 +816,8 @@ FAILURE_REASON_MISSING = _("Please give the reason the bank gave.")
 # is marked paid); what the bank has received or executed counts as sent at settlement.
 PAYABLE_PAYMENT_STATES = (PaymentStatus.SCHEDULED, PaymentStatus.APPROVED, PaymentStatus.EXPORTED)
 SENT_PAYMENT_STATES = (PaymentStatus.EXPORTED, PaymentStatus.PAID)
+# Payments an amended plan replaces: not sent, or sent back by the bank.
+REPLANNABLE_PAYMENT_STATES = (PaymentStatus.SCHEDULED, PaymentStatus.APPROVED, PaymentStatus.FAILED)
 # Grants whose settlement cancels the payments not sent yet.
 SETTLED_GRANT_STATES = (GrantStatus.SETTLED, GrantStatus.REVOKED, GrantStatus.CANCELLED)
 
@@ -926,6 +960,16 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def cancel(self, *, by: Any) -> None:
         """Not sent before the grant was settled, revoked or cancelled: it will not be."""
 
+    @transition(
+        field=status,
+        source=REPLANNABLE_PAYMENT_STATES,
+        target=PaymentStatus.CANCELLED,
+        permission=rules.may_replan_payments,
+    )
+    def supersede(self, *, by: Any, amendment: int) -> None:
+        """Not sent when an amendment changed the grant's amount: the payment plan is computed
+        again, and a payment of the new amount replaces this one (`amendment` is its number)."""
+
 
 class BatchStatus(models.TextChoices):
     DRAFT = "draft", _("being put together")
@@ -1019,6 +1063,11 @@ class RepaymentStatus(models.TextChoices):
     WAIVED = "waived", _("waived")
 
 
+class RepaymentCause(models.TextChoices):
+    SETTLEMENT = "settlement", _("settlement of the grant")
+    AMENDMENT = "amendment", _("amendment lowering the amount")
+
+
 class RepaymentClaimQuerySet(models.QuerySet["RepaymentClaim"]):
     def visible_to(self, user: Any) -> models.QuerySet[RepaymentClaim]:
         return rules.repayment_claims_visible_to(self, user)
@@ -1035,6 +1084,11 @@ class RepaymentClaim(ConcurrentTransitionMixin, models.Model):
     # holds what a person typed.
     entitlement = money_field(verbose_name=_("final entitlement"), null=True, blank=True)
     paid = money_field(verbose_name=_("paid"), null=True, blank=True)
+    # Why it arose: the settlement (`entitlement` is the final entitlement) or an amendment
+    # that lowered the amount below what was paid (`entitlement` is the new amount).
+    cause = models.CharField(
+        _("cause"), max_length=16, choices=RepaymentCause, default=RepaymentCause.SETTLEMENT
+    )
     reason = CleanTextField(_("reason"), blank=True)
     status = FSMField(
         _("status"),
@@ -1075,6 +1129,11 @@ class RepaymentClaim(ConcurrentTransitionMixin, models.Model):
         entitlement, paid = self.entitlement, self.paid
         if entitlement is None or paid is None:
             return self.reason
+        if self.cause == RepaymentCause.AMENDMENT:
+            return gettext("amount lowered by an amendment to %(amount)s, paid %(paid)s") % {
+                "amount": format_eur(entitlement),
+                "paid": format_eur(paid),
+            }
         return gettext("final entitlement %(entitlement)s, paid %(paid)s") % {
             "entitlement": format_eur(entitlement),
             "paid": format_eur(paid),
@@ -1090,6 +1149,48 @@ def planned_amount(grant: Grant) -> Decimal:
         total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
     )["total"]
     return cents(total - repaid)
+
+
+def claimed_by_amendments(grant: Grant) -> Decimal:
+    """What amendments that lowered the amount below the money sent have claimed back (open or
+    received): the settlement counts it as returned, so it is never claimed twice."""
+    total: Decimal = (
+        grant.repayment_claims.filter(cause=RepaymentCause.AMENDMENT)
+        .exclude(status=RepaymentStatus.WAIVED)
+        .aggregate(total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField()))["total"]
+    )
+    return cents(total)
+
+
+def kept_of_sent(grant: Grant) -> Decimal:
+    """Money sent to the grantee (exported or paid) less what amendments claimed back of it:
+    what the settlement counts as paid. One query."""
+    money = models.DecimalField(max_digits=14, decimal_places=2)
+    sent = (
+        Payment.objects.filter(grant=OuterRef("pk"), status__in=SENT_PAYMENT_STATES)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    claimed = (
+        RepaymentClaim.objects.filter(grant=OuterRef("pk"), cause=RepaymentCause.AMENDMENT)
+        .exclude(status=RepaymentStatus.WAIVED)
+        .order_by()
+        .values("grant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    kept = (
+        Grant.objects.filter(pk=grant.pk)
+        .annotate(
+            sent=Coalesce(Subquery(sent, output_field=money), ZERO, output_field=money),
+            claimed=Coalesce(Subquery(claimed, output_field=money), ZERO, output_field=money),
+        )
+        .values_list("sent", "claimed")
+        .get()
+    )
+    return cents(kept[0] - kept[1])
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

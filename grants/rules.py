@@ -175,6 +175,12 @@ def may_cancel_payment(payment: Any, user: Any) -> bool:
     return can_cancel_grant(grant, user) or can_check_report(grant, user)
 
 
+def may_replan_payments(payment: Any, user: Any) -> bool:
+    """An amendment changed the grant's amount: who decided it (a programme manager who may
+    decide the application: no conflict, not a reviewer of it) replaces the unsent payments."""
+    return user is None or payment.grant.application.decidable_by(user)
+
+
 def _money_visible_to(queryset: QuerySet[Any], user: Any, grant_path: str) -> QuerySet[Any]:
     """Money rows of a grant (bank details, amounts, dates): finance officers and administrators
     see them all (within the request's programmes), the grantee's members their own; other

@@ -3,6 +3,7 @@ transitions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from grants import rules
 from grants.identity import letters_key
 from grants.models import (
     PAYABLE_PAYMENT_STATES,
+    REPLANNABLE_PAYMENT_STATES,
     SENT_PAYMENT_STATES,
     BudgetAllocation,
     Fund,
@@ -28,8 +30,11 @@ from grants.models import (
     PaymentTrigger,
     Programme,
     ReferenceCounter,
+    RepaymentCause,
     RepaymentClaim,
     RepaymentStatus,
+    amendment_note,
+    claimed_by_amendments,
     planned_amount,
 )
 from grants.money import ZERO, cents, format_eur
@@ -85,9 +90,16 @@ def allocation_for(programme: Programme, year: int) -> BudgetAllocation | None:
 
 
 def commit_budget(
-    allocation: BudgetAllocation, *, grant: Grant, amount: Decimal, by: Any
+    allocation: BudgetAllocation,
+    *,
+    grant: Grant,
+    amount: Decimal,
+    by: Any,
+    amendment: int | None = None,
 ) -> LedgerEntry:
-    """Book a commitment under a row lock; refused when the released budget does not cover it."""
+    """Book a commitment under a row lock; refused when the released budget does not cover it.
+
+    `amendment` is the number of the grant's amendment that commits more (its note, its words)."""
     locked = BudgetAllocation.objects.select_for_update(no_key=True).get(pk=allocation.pk)
     if not locked.released:
         raise BudgetRefusal(
@@ -100,12 +112,10 @@ def commit_budget(
         )
     remaining = locked.balances()["remaining"]
     if amount > remaining:
+        refusal = budget_refusal_words(amendment)
         raise BudgetRefusal(
             [],
-            _(
-                "This approval needs %(amount)s but only %(remaining)s are left in the "
-                "%(year)s budget of “%(programme)s”."
-            )
+            refusal
             % {
                 "amount": format_eur(amount),
                 "remaining": format_eur(remaining),
@@ -114,7 +124,26 @@ def commit_budget(
             },
         )
     return LedgerEntry.objects.create(
-        allocation=locked, grant=grant, kind=LedgerKind.COMMIT, amount=amount, created_by=by
+        allocation=locked,
+        grant=grant,
+        kind=LedgerKind.COMMIT,
+        amount=amount,
+        created_by=by,
+        note=amendment_note(amendment) if amendment is not None else "",
+    )
+
+
+def budget_refusal_words(amendment: int | None = None) -> Any:
+    """The sentence that refuses a commitment the budget cannot bear (%(amount)s, %(remaining)s,
+    %(year)s, %(programme)s): an approval's, or an amendment's that raises the amount."""
+    if amendment is None:
+        return _(
+            "This approval needs %(amount)s but only %(remaining)s are left in the "
+            "%(year)s budget of “%(programme)s”."
+        )
+    return _(
+        "This change raises the grant by %(amount)s but only %(remaining)s are left in the "
+        "%(year)s budget of “%(programme)s”."
     )
 
 
@@ -211,6 +240,8 @@ def _settle_money(grant: Grant, *, by: Any, due_on: date) -> None:
     sent = grant.payments.filter(status__in=SENT_PAYMENT_STATES).aggregate(
         total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
     )["total"]
+    # What an amendment already claimed back is not the grantee's to keep, nor claimed twice.
+    sent -= claimed_by_amendments(grant)
     balance = (grant.final_amount or ZERO) - sent
     if balance > 0:
         sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
@@ -376,3 +407,176 @@ def record_payment_paid(payment: Payment, *, by: Any) -> Payment:
     # The payment advice and the e-mail to the grantee (registered by the applications app).
     effects.emit("grants.payment_paid", payment_id=locked.pk)
     return locked
+
+
+# --- amendments: the grant's amount and period changed after the award ------------------------
+# The amendments app (above) decides a grantee's request; what it means for the money is here.
+
+
+class PaymentInFlight(RuleViolation):
+    code = "payment_in_flight"
+
+
+@dataclass(frozen=True)
+class MoneyPlan:
+    """What an amendment's new amount means for a grant's money, computed before anything is
+    written (and kept in the decision's audit row): the unsent payments of the old plan that a
+    payment of the new one replaces, that payment, the money sent beyond the new amount that is
+    claimed back, and the commitment to book (positive) or release (negative)."""
+
+    amount: Decimal
+    supersede: tuple[int, ...] = ()
+    new_payment: Decimal = ZERO
+    repayment: Decimal = ZERO
+    kept: Decimal = ZERO  # what the grantee keeps of the money sent (the claim's "paid")
+    commitment: Decimal = ZERO
+
+    def as_record(self) -> dict[str, Any]:
+        """For the audit row: amounts as text, the superseded payments by id."""
+        return {
+            "amount": str(self.amount),
+            "superseded_payments": list(self.supersede),
+            "new_payment": str(self.new_payment),
+            "repayment": str(self.repayment),
+            "commitment": str(self.commitment),
+        }
+
+
+@dataclass(frozen=True)
+class AmendedMoney:
+    """What an approved amendment did to the money: the payments replaced and scheduled, the
+    repayment claim."""
+
+    superseded: list[Payment]
+    scheduled: list[Payment]
+    repayment: RepaymentClaim | None
+
+
+def lock_payments(grant: Grant) -> list[Payment]:
+    """The grant's payments, locked, in a fixed order. Taken before the audit chain's lock (as
+    finance does when it records a payment), so that the two never wait for each other."""
+    return list(Payment.objects.select_for_update().filter(grant=grant).order_by("pk"))
+
+
+def check_money_can_change(grant: Grant) -> None:
+    """Refuse to change the amount while a payment is at the bank: whether it arrives or comes
+    back decides what the new plan must still pay."""
+    exported = grant.payments.filter(status=PaymentStatus.EXPORTED).order_by("sequence").first()
+    if exported is not None:
+        raise PaymentInFlight(
+            [],
+            _(
+                "A payment of this grant (%(reference)s) is with the bank. The amount can change "
+                "once finance has recorded it as paid or returned."
+            )
+            % {"reference": exported.end_to_end_id},
+        )
+
+
+def budget_left(grant: Grant) -> Decimal:
+    """What the grant's budget has left now (read without a lock: for a message before the
+    decision; the booking itself checks again under the lock)."""
+    return grant.allocation.balances()["remaining"]
+
+
+def plan_amended_money(grant: Grant, amount: Decimal) -> MoneyPlan:
+    """The payment plan for `amount`, without taking back what was paid: the acceptance
+    tranches of the programme's plan less what the grantee keeps of the money sent; what was
+    sent beyond the new amount is claimed back. Writes nothing; an unchanged amount moves
+    nothing. PaymentInFlight while a payment is at the bank."""
+    if amount == grant.amount_awarded:
+        return MoneyPlan(amount=amount)
+    check_money_can_change(grant)
+    payments = list(grant.payments.order_by("sequence"))
+    sent = sum((p.amount for p in payments if p.status in SENT_PAYMENT_STATES), ZERO)
+    kept = sent - claimed_by_amendments(grant)
+    tranches = grant.programme.tranches(PaymentTrigger.ACCEPTANCE)
+    advance = sum((cents(amount * percent / 100) for percent in tranches), ZERO)
+    wanted = max(ZERO, min(advance, amount) - kept)
+    unsent = [p for p in payments if p.status in REPLANNABLE_PAYMENT_STATES]
+    replaced: list[Payment] = []
+    if sum((p.amount for p in unsent), ZERO) != wanted or any(
+        p.status == PaymentStatus.FAILED for p in unsent
+    ):
+        replaced = unsent
+    else:
+        wanted = ZERO  # the unsent payments are the new plan already
+    planned = planned_amount(grant)
+    planned -= sum((p.amount for p in replaced if p.status != PaymentStatus.FAILED), ZERO)
+    planned += wanted
+    target = max(amount, planned)  # a live grant's commitment target (Grant.commitment_target)
+    return MoneyPlan(
+        amount=amount,
+        supersede=tuple(p.pk for p in replaced),
+        new_payment=wanted,
+        repayment=max(ZERO, kept - amount),
+        kept=kept,
+        commitment=target - grant_commitment(grant),
+    )
+
+
+def amend_grant(
+    grant: Grant,
+    *,
+    by: Any,
+    number: int,
+    money: MoneyPlan,
+    project_start: date,
+    project_end: date,
+) -> AmendedMoney:
+    """Give an accepted grant, locked by the caller with its payments (`lock_payments`), the
+    amount and period of its approved amendment `number`, and carry out its `money` plan
+    (`plan_amended_money`): unsent payments superseded (audit rows) by one of the new plan, a
+    repayment claim for money sent beyond the new amount, and the commitment following the
+    amount under the allocation's lock: a rise the budget cannot bear is refused
+    (BudgetRefusal), a reduction releases money. Raise inside the caller's transaction."""
+    grant.amount_awarded = money.amount
+    grant.project_start, grant.project_end = project_start, project_end
+    grant.save(update_fields=["amount_awarded", "project_start", "project_end"])
+    superseded = [
+        perform(payment, "supersede", by=by, amendment=number)
+        for payment in Payment.objects.filter(pk__in=money.supersede).order_by("pk")
+    ]
+    scheduled = []
+    if money.new_payment > 0:
+        sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
+        scheduled.append(
+            Payment.objects.create(
+                grant=grant,
+                kind=PaymentKind.ADVANCE,
+                trigger=PaymentTrigger.ACCEPTANCE,
+                sequence=sequence,
+                amount=money.new_payment,
+                due_on=clock.today(),
+            )
+        )
+    repayment = None
+    if money.repayment > 0:
+        repayment = RepaymentClaim.objects.create(
+            grant=grant,
+            amount=money.repayment,
+            due_on=clock.today() + timedelta(days=REPAYMENT_DAYS),
+            entitlement=money.amount,
+            paid=money.kept,
+            cause=RepaymentCause.AMENDMENT,
+        )
+    _follow_commitment(grant, by=by, number=number)
+    return AmendedMoney(superseded, scheduled, repayment)
+
+
+def _follow_commitment(grant: Grant, *, by: Any, number: int) -> Decimal:
+    """Commit (under the allocation's lock) or release the difference between what the grant
+    must keep committed now and what it has committed."""
+    difference = grant.commitment_target(planned_amount(grant)) - grant_commitment(grant)
+    if difference > 0:
+        commit_budget(grant.allocation, grant=grant, amount=difference, by=by, amendment=number)
+    elif difference < 0:
+        LedgerEntry.objects.create(
+            allocation_id=grant.allocation_id,
+            grant=grant,
+            kind=LedgerKind.RELEASE,
+            amount=-difference,
+            created_by=by,
+            note=amendment_note(number),
+        )
+    return difference

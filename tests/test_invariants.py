@@ -6,7 +6,9 @@ A hypothesis `RuleBasedStateMachine` seeds a few applications (some with grants)
 generic services, by the applicant of the organisation, the applicant of another organisation,
 reviewers, two managers (one of them also a reviewer, for the four-eyes rule), finance, a funder,
 the system and an anonymous visitor; the clock moves forward, budgets are squeezed or held back
-and payments are recorded. Two more reviewers may never act on anything of the walk: one in
+and payments are recorded. Running grants are amended: the grantee asks for a higher or lower
+amount (sometimes below what was paid), a budget shift or a later end, and anyone decides it
+(or the grantee withdraws it), on a budget that may not bear a rise. Two more reviewers may never act on anything of the walk: one in
 conflict with every application (with A's by e-mail domain, with B's by a declared conflict) and
 one whose programmes are others; they try every step and every claim, and each is refused with a
 WorkflowError that changes nothing. Whatever happens, the ledger, the audit log and the reference
@@ -43,11 +45,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from amendments import services as amendment_services
+from amendments.models import Amendment, AmendmentStatus
+from amendments.transitions import run_amendment_transition
 from applications.formal_check import CHECKLIST_CODES
-from applications.models import Application, ApplicationStatus
+from applications.models import Application, ApplicationStatus, BudgetLine
 from applications.transitions import run_application_transition
 from demo import builders as demo
+from demo.amendments import request_change
 from grants.models import (
+    LIVE_GRANT_STATES,
     BudgetAllocation,
     Fund,
     Grant,
@@ -58,12 +65,14 @@ from grants.models import (
     PaymentStatus,
     Programme,
     ReferenceCounter,
+    RepaymentCause,
     RepaymentClaim,
     RepaymentStatus,
     planned_amount,
 )
 from grants.services import (
     grant_commitment,
+    plan_amended_money,
     record_payment_paid,
     record_repayment_received,
 )
@@ -185,6 +194,9 @@ FORWARD = {
     "settled": "close",
 }
 REVIEWING = ("pass_formal_check", "request_changes", "complete_review")
+# What a grantee asks to change, and who might try to decide it.
+CHANGES = ["raise", "lower", "below_paid", "shift", "later_end"]
+DECIDERS = ["manager", "manager2", "own_applicant", "reviewer", "finance", "admin", "system"]
 DECIDING = ("approve", "waitlist")
 
 # Where the seeded applications start (application state, grant state).
@@ -378,6 +390,10 @@ class Walk(RuleBasedStateMachine):
             ),
             "references": list(
                 ReferenceCounter.objects.order_by("pk").values_list("year", "last_number")
+            ),
+            "amendments": list(Amendment.objects.order_by("pk").values()),
+            "lines": list(
+                BudgetLine.objects.order_by("pk").values_list("pk", "category", "unit_cost")
             ),
         }
 
@@ -708,6 +724,104 @@ class Walk(RuleBasedStateMachine):
             )
         self.track_application(draft, org)
 
+    # --- amendments ---------------------------------------------------------------------------
+    def running_grants(self) -> list[Tracked]:
+        return [t for t in self.objects if t.kind == "grant" and t.status == GrantStatus.ACCEPTED]
+
+    @precondition(lambda self: self.running_grants())
+    @rule(index=st.integers(0, 11), rounds=st.integers(1, 3), data=st.data())
+    def change_a_grant(self, index: int, rounds: int, data: st.DataObject) -> None:
+        """The grantee asks for a change of a running grant (or finds one waiting), then someone
+        decides it: only a manager who did not review the application succeeds, and only as
+        far as the budget bears a rise; every refusal changes nothing. A few rounds in a row."""
+        running = self.running_grants()
+        tracked = running[index % len(running)]
+        applicant = self.people.applicants[tracked.org]
+        for _round in range(rounds):
+            change = data.draw(st.sampled_from(CHANGES), label="change")
+            outcome = data.draw(st.sampled_from(["approve", "approve", "reject", "withdraw", "wait"]), label="outcome")  # fmt: skip
+            anyone = data.draw(st.integers(0, 2), label="anyone") == 0
+            decider = data.draw(st.sampled_from(DECIDERS if anyone else ["manager", "manager2"]), label="decider")  # fmt: skip
+            slack = data.draw(st.sampled_from([None, None, "-0.01", "0", "0.01"]), label="slack")
+            grant = Grant.objects.select_related("application", "programme").get(pk=tracked.pk)
+            with clock.travel_to(self.today()):
+                amendment = grant.amendments.filter(status=AmendmentStatus.SUBMITTED).first()
+                if amendment is None:
+                    amendment = self.ask_for_a_change(grant, applicant, change)
+                if amendment is None or outcome == "wait":
+                    continue
+                if outcome == "withdraw":
+                    amendment_services.withdraw_amendment(amendment, by=applicant)
+                    continue
+                self.decide_the_change(tracked, grant, amendment, outcome, decider, slack)
+
+    def ask_for_a_change(self, grant: Grant, applicant: Any, change: str) -> Amendment | None:
+        """A request as a grantee writes it; one the rules refuse leaves nothing behind."""
+        amount = grant.amount_awarded
+        kwargs: dict[str, Any] = {
+            "raise": {
+                "amount": min(amount + Decimal("500.00"), grant.programme.max_amount or amount)
+            },
+            "lower": {"amount": (amount * Decimal("0.8")).quantize(Decimal("0.01"))},
+            "below_paid": {"amount": (amount * Decimal("0.5")).quantize(Decimal("0.01"))},
+            "shift": {"shift": Decimal("100.00")},
+            "later_end": {"end": grant.project_end + timedelta(days=10)},
+        }[change]
+        if change == "below_paid":  # the advance has gone out: the cut goes below it
+            for payment in grant.payments.filter(status=PaymentStatus.SCHEDULED):
+                record_payment_paid(payment, by=self.people.users["finance"])
+        before = self.world()
+        try:
+            with transaction.atomic():
+                return request_change(grant, by=applicant, **kwargs)
+        except WorkflowError as refusal:
+            assert str(refusal).strip(), "a request refused without a message"
+            assert self.world() == before, "a refused request left something behind"
+            return None
+
+    def decide_the_change(
+        self,
+        tracked: Tracked,
+        grant: Grant,
+        amendment: Amendment,
+        outcome: str,
+        decider: str,
+        slack: str | None,
+    ) -> None:
+        actor = self.actor(decider, tracked)
+        money = plan_amended_money(grant, amendment.amount)
+        if outcome == "approve" and slack is not None and money.commitment > 0:
+            leave = max(money.commitment + Decimal(slack), Decimal(0))
+            committed = grant.allocation.balances()["committed"]
+            BudgetAllocation.objects.filter(pk=grant.allocation_id).update(amount=committed + leave)
+        before = self.world()
+        log_rows = TransitionLog.objects.count()
+        data = {"reasons": "Nicht begründet"} if outcome == "reject" else {}
+        try:
+            run_amendment_transition(amendment, outcome, by=actor, **data)
+        except WorkflowError as refusal:
+            assert str(refusal).strip(), f"{outcome} by {decider}: refusal without a message"
+            assert self.world() == before, f"refused {outcome} by {decider} changed something"
+            assert TransitionLog.objects.count() == log_rows
+            return
+        allowed = MANAGERS - self.reviewers_of(Tracked("application", grant.application_id, tracked.org, "approved", 0))  # fmt: skip
+        assert decider in allowed, f"{decider} decided a change of grant {grant.pk}"
+        amendment.refresh_from_db()
+        assert amendment.status == ("approved" if outcome == "approve" else "rejected")
+        last = TransitionLog.objects.for_object(amendment).order_by("pk").last()
+        assert last is not None and (last.transition, last.actor_id) == (outcome, actor.pk)
+        grant.refresh_from_db()
+        if outcome == "reject":
+            assert Grant.objects.filter(pk=grant.pk).values().get() == next(
+                g for g in before["grants"] if g["id"] == grant.pk
+            )
+            return
+        assert (grant.amount_awarded, grant.project_end) == (amendment.amount, amendment.end_date)
+        assert money.commitment <= 0 or slack is None or Decimal(slack) >= 0
+        claims = RepaymentClaim.objects.filter(grant=grant, cause=RepaymentCause.AMENDMENT)
+        assert (amendment.repayment_claim_id is not None) == (money.repayment > 0)
+        assert sum(c.amount for c in claims) >= money.repayment
+
     # --- invariants --------------------------------------------------------------------------
     # One invariant reads the whole (small) database once; they run after every step.
     @invariant()
@@ -735,6 +849,14 @@ class Walk(RuleBasedStateMachine):
             assert committed == target, (
                 f"grant {grant.pk} ({grant.status}): committed {committed}, target {target}"
             )
+            if grant.status in LIVE_GRANT_STATES and not grant.repayment_claims.filter(
+                cause=RepaymentCause.AMENDMENT, status=RepaymentStatus.OPEN
+            ):
+                # A live grant's commitment is its (amended) amount, unless an amendment lowered
+                # it below what was paid and that money is not back yet.
+                assert committed == grant.amount_awarded, (
+                    f"grant {grant.pk}: committed {committed}, awarded {grant.amount_awarded}"
+                )
             net_paid = own[LedgerKind.PAY] - own[LedgerKind.REPAY]
             assert net_paid <= committed, f"grant {grant.pk} paid {net_paid} beyond {committed}"
             grant_totals[grant.allocation_id] += committed

@@ -16,6 +16,7 @@ APPS = (
     "organisations",
     "applications",
     "conversations",
+    "amendments",
     "grants",
     "reviews",
     "partners",

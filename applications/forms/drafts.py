@@ -198,6 +198,28 @@ ExpenseFormSet = forms.formset_factory(ExpenseForm, formset=RowFormSet, extra=0,
 IncomeFormSet = forms.formset_factory(IncomeForm, formset=RowFormSet, extra=0, can_delete=True, max_num=50, absolute_max=50)  # fmt: skip
 
 
+def rows_formset(factory: Any, prefix: str, data: Any, rows: list[dict[str, Any]], add_row: bool) -> RowFormSet:  # fmt: skip
+    """Bound to what was posted (no initial rows: any filled row counts), or filled from `rows`.
+
+    `add_row` is the "add a row" button without JavaScript: what was posted, plus an empty row.
+    """
+    if data is not None and not add_row:
+        return factory(data, prefix=prefix)
+    if data is not None:
+        posted = factory(data, prefix=prefix)
+        rows = [raw_row(form) for form in posted.rows()]
+    if add_row:
+        factory = forms.formset_factory(
+            factory.form, formset=factory, extra=1, can_delete=True,
+            max_num=factory.max_num, absolute_max=factory.absolute_max,
+        )  # fmt: skip
+    return factory(prefix=prefix, initial=rows)
+
+
+def raw_row(form: forms.Form) -> dict[str, Any]:
+    return {name: form[name].value() for name in form.fields if name != "DELETE"}
+
+
 class BudgetForm(forms.Form):
     requested_amount = AmountField(
         label=_("Requested grant (EUR)"),

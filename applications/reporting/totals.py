@@ -11,8 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +24,7 @@ from applications.models import (
     Report,
 )
 from grants import rules as grant_rules
-from grants import services as grant_services
-from grants.models import Grant, GrantStatus
+from grants.models import Grant, GrantStatus, kept_of_sent
 from grants.money import ZERO, format_eur
 from workflows.errors import TransitionForbidden, WorkflowError
 
@@ -227,11 +224,9 @@ class ReportFigures:
 
 
 def paid_so_far(grant: Grant) -> Decimal:
-    """Payments that have left the fund's account (exported or paid)."""
-    total: Decimal = grant.payments.filter(status__in=grant_services.SENT_PAYMENT_STATES).aggregate(
-        total=Coalesce(Sum("amount"), ZERO, output_field=models.DecimalField())
-    )["total"]
-    return total
+    """Payments that have left the fund's account (exported or paid), less what an amendment
+    that lowered the amount below them claims back (the settlement does not count it twice)."""
+    return kept_of_sent(grant)
 
 
 def figures(

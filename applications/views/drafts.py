@@ -140,7 +140,7 @@ def build_section(
         return SectionForms(main=section_forms.DeclarationsForm(data, initial=initial) if bound else section_forms.DeclarationsForm(initial=initial))  # fmt: skip
     if section == "partners":
         rows = section_forms.partner_rows(application)
-        partners = _formset(section_forms.PartnerFormSet, "partners", data, rows, extra_rows == "partners" or (not bound and not rows))  # fmt: skip
+        partners = section_forms.rows_formset(section_forms.PartnerFormSet, "partners", data, rows, extra_rows == "partners" or (not bound and not rows))  # fmt: skip
         return SectionForms(formsets={"partners": partners})
     if section == "budget":
         expense_rows, income_rows = section_forms.budget_rows(application)
@@ -149,14 +149,14 @@ def build_section(
         return SectionForms(
             main=main,
             formsets={
-                "expenses": _formset(
+                "expenses": section_forms.rows_formset(
                     section_forms.ExpenseFormSet,
                     "expenses",
                     data,
                     expense_rows,
                     extra_rows == "expenses" or (not bound and not expense_rows),
                 ),
-                "incomes": _formset(
+                "incomes": section_forms.rows_formset(
                     section_forms.IncomeFormSet,
                     "incomes",
                     data,
@@ -166,28 +166,6 @@ def build_section(
             },
         )
     return SectionForms()
-
-
-def _formset(factory: Any, prefix: str, data: Any, rows: list[dict[str, Any]], add_row: bool) -> forms.BaseFormSet:  # fmt: skip
-    """Bound to what was posted (no initial rows: any filled row counts), or filled from `rows`.
-
-    `add_row` is the "add a row" button without JavaScript: what was posted, plus an empty row.
-    """
-    if data is not None and not add_row:
-        return factory(data, prefix=prefix)
-    if data is not None:
-        posted = factory(data, prefix=prefix)
-        rows = [_raw_row(form) for form in posted.rows()]
-    if add_row:
-        factory = forms.formset_factory(
-            factory.form, formset=factory, extra=1, can_delete=True,
-            max_num=factory.max_num, absolute_max=factory.absolute_max,
-        )  # fmt: skip
-    return factory(prefix=prefix, initial=rows)
-
-
-def _raw_row(form: forms.Form) -> dict[str, Any]:
-    return {name: form[name].value() for name in form.fields if name != "DELETE"}
 
 
 # --- pages ---------------------------------------------------------------------------------------

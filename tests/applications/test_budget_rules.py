@@ -126,7 +126,9 @@ def test_rule_codes_are_stable_strings() -> None:
     assert RuleCode.INVALID_AMOUNT == "invalid_amount"
     assert RuleCode.FIELD_MISSING == "field_missing"
     assert RuleCode.DECLARATION_MISSING == "declaration_missing"
-    assert len(set(RuleCode)) == 16
+    assert RuleCode.START_BEFORE_AWARD == "start_before_award"
+    assert RuleCode.END_IN_PAST == "end_in_past"
+    assert len(set(RuleCode)) == 18
 
 
 # --- check_money ---------------------------------------------------------------------------------

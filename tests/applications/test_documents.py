@@ -458,6 +458,7 @@ def test_generate_documents_finds_the_causes_of_every_kind(cast: demo.Cast) -> N
         "rejection": [Cause(rejected.pk, log(rejected, "reject"))],
         "payment_advice": [Cause(settled.pk, None, grant.pk, advance.pk)],  # the balance is unpaid
         "settlement": [Cause(settled.pk, log(grant, "accept_report"), grant.pk)],
+        "amendment": [],  # (amendments.documents finds them: tests/amendments)
     }
     only_rejected = Application.objects.filter(status="rejected")
     assert causes_of("summary", only_rejected, since=None, missing_only=False) == [

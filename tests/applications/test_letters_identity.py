@@ -12,6 +12,7 @@ The PDFs are rendered for real and read back with pypdf.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,10 +23,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
+from amendments import services as amendment_services
 from applications import documents
 from applications.documents import FundNotReady, issue_document
 from applications.models import Application, Document, DocumentKind
 from demo import builders as demo
+from demo.amendments import request_change
 from grants.identity import letters_key
 from grants.models import DecisionForm, Fund, Grant
 from tests.support import admin_form_data
@@ -43,12 +46,14 @@ TITLES = {  # kind -> (agreement, notice) names, per language
         DocumentKind.REJECTION: ("Ablehnungsschreiben", "Ablehnungsbescheid"),
         DocumentKind.SETTLEMENT: ("Schlussabrechnung", "Schlussbescheid"),
         DocumentKind.PAYMENT_ADVICE: ("Zahlungsavis", "Zahlungsavis"),
+        DocumentKind.AMENDMENT: ("Änderungsvereinbarung", "Änderungsbescheid"),
     },
     "fr": {
         DocumentKind.APPROVAL: ("Lettre d'attribution et convention de subvention", "Décision attributive de subvention"),
         DocumentKind.REJECTION: ("Lettre de refus", "Décision de rejet"),
         DocumentKind.SETTLEMENT: ("Décompte final", "Décision de solde"),
         DocumentKind.PAYMENT_ADVICE: ("Avis de paiement", "Avis de paiement"),
+        DocumentKind.AMENDMENT: ("Avenant à la convention", "Décision modificative"),
     },
 }  # fmt: skip
 LANGUAGE_TAGS = {"Deutsch": "de", "Français": "fr"}
@@ -146,16 +151,20 @@ def test_every_letter_carries_the_funds_identity_in_german_and_french(
     with committed():
         settled = demo.drive(cast, "approved", "settled", steps=InLanguage(first))
         demo.drive(cast, "rejected", steps=InLanguage(first), title="Abgelehnt")
+        # A change after the award, approved: the amendment letter.
+        running = Grant.objects.get(application=demo.drive(cast, "approved", "accepted", steps=InLanguage(first), title="Geändert"))  # fmt: skip
+        change = request_change(running, by=cast.applicant, end=running.project_end + timedelta(days=7))  # fmt: skip
+        amendment_services.approve_amendment(change, by=cast.manager)
     letters = Document.objects.exclude(kind=DocumentKind.SUMMARY).select_related("application")
     assert {d.kind for d in letters} == set(documents.LETTER_KINDS)
-    assert len(letters) == len(documents.LETTER_KINDS)
+    assert len(letters) == len(documents.LETTER_KINDS) + 1  # the amended grant's approval too
     for document in letters:
         parts = parts_of(file_bytes(document))
         assert list(parts) == [first, "fr" if first == "de" else "de"], document.kind
         for language in LANGUAGES:
             assert_identity(parts[language], language, document.kind, form)
     # The approval's annex is the approved budget plan, with the amount awarded.
-    approval = Document.objects.get(kind=DocumentKind.APPROVAL)
+    approval = Document.objects.get(kind=DocumentKind.APPROVAL, application=settled)
     grant = Grant.objects.get(application=settled)
     annex = {"de": "Anlage: bewilligter Finanzierungsplan", "fr": "Annexe : plan de financement approuvé"}  # fmt: skip
     awarded = {"de": "Bewilligter Betrag 4.000,00 EUR", "fr": "Montant attribué 4 000,00 EUR"}

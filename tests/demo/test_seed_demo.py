@@ -86,11 +86,27 @@ class TestFortySeededApplications:
         assert submitted.filter(reference__isnull=True).count() == 0
         logged = set(TransitionLog.objects.values_list("object_id", flat=True))
         assert {str(pk) for pk in submitted.values_list("pk", flat=True)} <= logged
-        assert LedgerEntry.objects.filter(kind="commit").count() == Grant.objects.count()
+        # One commitment per grant at its approval (an amended grant has its rise's too).
+        approvals = LedgerEntry.objects.filter(kind="commit").exclude(note__startswith="amendment:")
+        assert approvals.count() == Grant.objects.count()
         assert LedgerEntry.objects.filter(kind="pay").exists()
         for allocation in BudgetAllocation.objects.all():
             assert allocation.balances()["remaining"] >= 0, allocation
         assert_references_gapless()
+
+    def test_a_grant_is_amended_and_a_request_waits_for_the_manager(self, seeded, client):
+        from amendments.models import Amendment, AmendmentStatus
+
+        approved = Amendment.objects.get(status=AmendmentStatus.APPROVED)
+        waiting = Amendment.objects.get(status=AmendmentStatus.SUBMITTED)
+        grant = approved.grant
+        assert grant.project_end == approved.end_date
+        assert grant.amount_awarded == approved.amount
+        assert approved.grant.application.organisation.memberships.exists()
+        client.force_login(demo.create_cast().manager)
+        queue = client.get("/review/amendments/")
+        assert queue.status_code == 200
+        assert waiting.grant.application.reference.encode() in queue.content
 
     def test_the_queues_hold_only_work_that_is_still_to_do(self, seeded):
         from reviews.models import ReviewTask
@@ -192,7 +208,8 @@ def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
     assert_references_gapless()
     approved = Application.objects.filter(status="approved")
     assert Grant.objects.count() == approved.count()
-    assert LedgerEntry.objects.filter(kind="commit").count() == Grant.objects.count()
+    approvals = LedgerEntry.objects.filter(kind="commit").exclude(note__startswith="amendment:")
+    assert approvals.count() == Grant.objects.count()
     for allocation in BudgetAllocation.objects.all():
         balances = allocation.balances()
         assert balances["remaining"] >= 0, allocation

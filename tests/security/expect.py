@@ -685,6 +685,13 @@ def world_records(kind: str, role: str, world: World) -> set[int]:
         return {
             g.pk for g in grants if spec.sees_application(role, world.fresh(g.application), world)
         }
+    if kind == "amendment":
+        # The API lists what was sent (never a draft, not even to its organisation).
+        return {
+            a.pk
+            for a in world.amendments.values()
+            if a.status != "draft" and spec.sees_amendment(role, a, world)
+        }
     payments = Payment.objects.select_related("grant__application")
     return {p.pk for p in payments if spec.sees_payment(role, p, world)}
 

@@ -347,6 +347,50 @@ def may_transition(role: str, record: Any, name: str, world: World) -> bool:
     return False
 
 
+# --- requests for change after the award (amendments) ---------------------------------------------
+
+
+def sees_amendment(role: str, amendment: Any, world: World) -> bool:
+    """README: "amendment: whoever sees its grant; a draft only its organisation's members"."""
+    application = amendment.grant.application
+    if amendment.status == "draft":
+        return is_member(role, application, world)
+    return sees_grant(role, amendment.grant, world)
+
+
+def asks_for_amendment(role: str, amendment: Any, world: World) -> bool:
+    """README: "ask for a change, write, send or withdraw it: members of the grantee
+    organisation"."""
+    return is_member(role, amendment.grant.application, world)
+
+
+def edits_amendment(role: str, amendment: Any, world: World) -> bool:
+    """Only a draft is changed, by the grantee's members."""
+    return amendment.status == "draft" and asks_for_amendment(role, amendment, world)
+
+
+def may_decide_amendment(role: str, amendment: Any, world: World) -> bool:
+    """README: "approve or reject a change: a manager without a conflict who did not review the
+    application nor ask for the change" (the world's manager never reviews nor asks), while it
+    waits for a decision."""
+    return amendment.status == "submitted" and may_decide(role, amendment.grant.application, world)
+
+
+AMENDMENT_STEPS_BY_MEMBERS = frozenset({"submit", "withdraw"})
+AMENDMENT_STEPS_BY_DECIDERS = frozenset({"approve", "reject"})
+
+
+def may_step_amendment(role: str, model: Any, pk: int, transition: str, world: World) -> bool:
+    """A step of a request for change, by the README's action table (`source` is the status
+    the step started from)."""
+    row = model._default_manager.select_related("grant__application").get(pk=pk)
+    if transition in AMENDMENT_STEPS_BY_MEMBERS:
+        return asks_for_amendment(role, row, world)
+    if transition in AMENDMENT_STEPS_BY_DECIDERS:
+        return may_decide(role, row.grant.application, world)
+    return False
+
+
 # --- the partner exchange -----------------------------------------------------------------------
 
 

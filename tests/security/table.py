@@ -643,6 +643,65 @@ PAGES.update(
 )
 
 
+# --- requests for change after the award: the grantee asks and writes; managers decide ----------
+
+
+def amendments(*keys: str, data: dict[str, str] | None = None) -> Any:
+    def targets(world: World) -> list[Target]:
+        return [
+            Target(
+                key,
+                {"pk": world.amendments[key].pk},
+                world.amendments[key],
+                B_ROLES if key.startswith("b_") else None,
+                data,
+            )
+            for key in keys
+        ]
+
+    return targets
+
+
+def sees_amendment(role: str, amendment: Any, world: World) -> bool:
+    return spec.sees_amendment(role, amendment, world)
+
+
+PAGES.update(
+    {
+        # Every grant of the world that runs has its request open already: the grantee is
+        # sent to it (nothing written); whoever else sees the grant is refused.
+        "amendments:start": Row(
+            apps("a_accepted", "b_accepted"),
+            wrong_method(act(member, grant_sees)),
+            act(member, grant_sees),
+        ),
+        "amendments:detail": Row(
+            amendments("a_submitted", "a_draft", "b_submitted"),
+            see(sees_amendment),
+            # An empty form: the draft's editor is told what is missing (400), nothing written.
+            act(spec.edits_amendment, sees_amendment, owner=spec.asks_for_amendment),
+        ),
+        "amendments:withdraw": Row(
+            amendments("a_submitted", "a_draft", "b_submitted", data={"reason": "Doch nicht"}),
+            act(spec.asks_for_amendment, sees_amendment, ok=E(OK), refused=E(FORBIDDEN)),
+            act(spec.asks_for_amendment, sees_amendment),
+            post_writes=True,
+        ),
+        "amendments:queue": Row(
+            no_target,
+            workspace(decision_access, signed_in(E(OK))),
+            workspace(decision_access, signed_in(E(READ, METHOD))),
+        ),
+        "amendments:decision": Row(
+            amendments("a_submitted", "a_draft", "b_submitted", data={"decision": "approve"}),
+            workspace(decision_access, see(sees_amendment)),
+            workspace(decision_access, act(spec.may_decide_amendment, sees_amendment)),
+            post_writes=True,
+        ),
+    }
+)
+
+
 # --- the partner exchange: live posts are public; posters change their own; contact signed in ---
 
 
@@ -881,6 +940,20 @@ API: dict[str, Row] = {
         api(message_api_sees),
         read_only(api(message_api_sees)),
     ),
+    "api:amendment-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(api_read),
+        read_only(api(api_read)),
+        check=lists_what_it_sees("amendment"),
+    ),
+    "api:amendment-detail": Row(
+        amendments("a_submitted", "a_draft", "b_submitted"),
+        # The API shows what was sent; a draft exists for nobody there.
+        api_see(lambda role, a, w: a.status != "draft" and spec.sees_amendment(role, a, w)),
+        read_only(
+            api_see(lambda role, a, w: a.status != "draft" and spec.sees_amendment(role, a, w))
+        ),
+    ),
     "api:stats": Row(no_target, api(api_read), read_only(api(api_read)), check=counts_what_it_sees),
     # Published grants are public: their titles and references are the export's content.
     "api:360giving-json": Row(
@@ -1033,6 +1106,16 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "grants.paymentbatch": AdminModel(
         one(lambda w: w.batches["exported"]),
         lambda role, obj, world: spec.sees_batch(role),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    # Requests for change: programme managers and administrators read those they see (never a
+    # draft); written by the grantee, decided through the buttons, never added or deleted here.
+    "amendments.amendment": AdminModel(
+        of_a_and_b("a_submitted", "b_submitted", lambda w, k: w.amendments[k]),
+        lambda role, obj, world: (
+            role in ("manager", "admin") and spec.sees_amendment(role, obj, world)
+        ),
         added_by=NOBODY,
         deleted_by=NOBODY,
     ),

@@ -257,6 +257,17 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
             if not spec.may_step_partner(role, model, int(row.object_id), row.transition, world):
                 problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
             continue
+        elif model._meta.app_label == "amendments":
+            # Requests for change: the grantee's members send and withdraw; managers decide.
+            if not spec.may_step_amendment(role, model, int(row.object_id), row.transition, world):
+                problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
+            continue
+        elif row.transition == "supersede":
+            # An approved change replaces the grant's unsent payments (by whoever decided it).
+            payment = model._default_manager.select_related("grant__application").get(pk=int(row.object_id))  # fmt: skip
+            if not spec.may_decide(role, payment.grant.application, world):
+                problems.append(f"{role} superseded payment {row.object_id}")
+            continue
         elif model._meta.app_label == "public":
             # The showcase: the grantee's members consent, write, submit and withdraw; the
             # moderators publish, ask for changes and hide.

@@ -141,6 +141,8 @@ class World:
     # The partner exchange: posts by key ("a_live", "b_live", "a_hidden", "a_expired") and
     # B's message to A's live post ("b_to_a").
     partner_posts: dict[str, Any] = field(default_factory=dict)
+    # Requests for change: A's and B's sent ("a_submitted", "b_submitted"), A's draft.
+    amendments: dict[str, Any] = field(default_factory=dict)
     partner_messages: dict[str, Any] = field(default_factory=dict)
     # Conversations: by key "<org>_said" (a member's message with a file, on the submitted
     # application), "<org>_note" (a manager's internal note with a file), "a_offered" (a
@@ -232,6 +234,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _partner_exchange(world)
     _conversations(world)
     _showcase(world)
+    _amendments(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -259,6 +262,34 @@ def _showcase(world: World) -> None:
         "pending": pending,
         "withdrawn": withdrawn.photos.get(),
     }
+
+
+def _amendments(world: World) -> None:
+    """A's accepted grant: a request sent (a week later, 500 EUR from travel to a stay); B's: a
+    request sent (a week later; B's advance is at the bank, so the amount stays); A's second
+    running grant: a draft (its organisation's alone). Each names its project in its reason."""
+    from datetime import timedelta
+
+    from demo.amendments import request_change
+
+    for key, shift in (("a_accepted", Decimal("500.00")), ("b_accepted", None)):
+        grant = world.grant(key)
+        org = key[0]
+        world.amendments[f"{org}_submitted"] = request_change(
+            grant,
+            by=world.users[f"applicant_{org}"],
+            end=grant.project_end + timedelta(days=7),
+            shift=shift,
+            reason=f"Verschoben: {_title(key)}",
+        )
+    running = world.grant("a_running")
+    world.amendments["a_draft"] = request_change(
+        running,
+        by=world.users["applicant_a"],
+        shift=Decimal("300.00"),
+        reason="Entwurf",
+        send=False,
+    )
 
 
 def _public_pages() -> None:
@@ -395,6 +426,7 @@ def _applications(world: World, other_applicant: Any) -> None:
     drive("b_offered", "approved", "offered")
     drive("a_accepted", "approved", "accepted")
     drive("b_accepted", "approved", "accepted")
+    drive("a_running", "approved", "accepted")
     drive("a_report_due", "approved", "report_due")
     drive("a_report_submitted", "approved", "report_submitted")
     drive("b_report_submitted", "approved", "report_submitted")

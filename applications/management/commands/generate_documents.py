@@ -1,7 +1,8 @@
 """`manage.py generate_documents --kind KIND [...]`: issue the fund's documents in bulk.
 
 For every cause of a document of KIND (the audit rows of submissions for summaries, of approvals,
-rejections and accepted reports; the payments recorded as paid for payment advices) it issues
+rejections and accepted reports, of approved amendments; the payments recorded as paid for payment
+advices) it issues
 the document the side effect would have issued. Use it after a failed task, for histories that
 were copied or loaded without side effects (the demo copier), or after a template changed.
 
@@ -30,7 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from tqdm import tqdm
 
-from applications.documents import LETTER_KINDS, existing_document, issue_for_ids
+from applications.documents import LETTER_KINDS, cause_finder, existing_document, issue_for_ids
 from applications.models import Application, ApplicationStatus, DocumentKind
 from grants.models import Fund, Grant, Payment, PaymentStatus
 from workflows.models import TransitionLog
@@ -173,6 +174,14 @@ def causes_of(
             Cause(application_id=app_id, grant_id=grant_id, payment_id=pk)
             for pk, grant_id, app_id in payments.order_by("id").values_list(
                 "pk", "grant_id", "grant__application_id"
+            )
+        ]
+    finder = cause_finder(kind)
+    if finder is not None:  # a kind a higher app issues (the amendment letter)
+        return [
+            Cause(application_id=app_id, log_id=log_id, grant_id=grant_id)
+            for app_id, log_id, grant_id in finder(
+                applications, since=since, missing_only=missing_only
             )
         ]
     model, transitions = CAUSES[DocumentKind(kind)]

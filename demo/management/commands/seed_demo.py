@@ -36,6 +36,7 @@ from applications.emails import SITE_URL
 from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
+from demo.amendments import seed_amendments
 from demo.conversations import seed_conversations
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
@@ -444,6 +445,17 @@ class Command(BaseCommand):
         if talked:
             self.stdout.write(
                 f"Wrote the conversations of {talked} applications (/conversations/)."
+            )
+        with effects.suspended():
+            amended = seed_amendments(cast, {org.pk: user for org, user in applicants})
+        for amendment in amended:
+            application = amendment.grant.application
+            member = application.organisation.memberships.order_by("pk").first()
+            self.stdout.write(
+                f"Change no. {amendment.number} of {application.reference} "
+                f"({amendment.status}): /amendments/{amendment.pk}/ "
+                f"(login {member.user.get_username() if member else '-'}; managers: "
+                "/review/amendments/)."
             )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))

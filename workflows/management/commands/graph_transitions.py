@@ -27,6 +27,7 @@ DEFAULT_MODELS = [
     "grants.Payment",
     "grants.PaymentBatch",
     "grants.RepaymentClaim",
+    "amendments.Amendment",
     "reviews.ReviewTask",
     "public.ProjectShowcase",
     "public.ShowcasePhoto",
