@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
@@ -177,18 +177,21 @@ _PLACEHOLDER = 987_654_321_987
 
 
 class _When:
-    """A message's date and time in the reader's language: the day as the language writes
-    dates (formatted once per day), the time as hours and minutes."""
+    """A message's date and time as the reader's language writes them, each day and each minute
+    of the day formatted once (a conversation repeats them)."""
 
     def __init__(self) -> None:
         self.days: dict[Any, str] = {}
+        self.times: dict[tuple[int, int], str] = {}
 
     def __call__(self, moment: datetime) -> str:
         local = localtime(moment)
-        day = local.date()
+        day, minute = local.date(), (local.hour, local.minute)
         if day not in self.days:
             self.days[day] = date_format(day, "DATE_FORMAT")
-        return f"{self.days[day]}, {local:%H:%M}"
+        if minute not in self.times:
+            self.times[minute] = time_format(local.time(), "TIME_FORMAT")
+        return f"{self.days[day]}, {self.times[minute]}"
 
 
 def _css(row: dict[str, Any], unread: bool) -> str:
