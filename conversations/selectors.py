@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
+from django.utils.formats import date_format, time_format
+from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -177,18 +177,22 @@ _PLACEHOLDER = 987_654_321_987
 
 
 class _When:
-    """A message's date and time in the reader's language: the day as the language writes
-    dates (formatted once per day), the time as hours and minutes."""
+    """A message's date and time as the reader's language writes them, each day and each minute
+    of the day formatted once (a conversation repeats them)."""
 
     def __init__(self) -> None:
+        self.zone = get_current_timezone()
         self.days: dict[Any, str] = {}
+        self.times: dict[tuple[int, int], str] = {}
 
     def __call__(self, moment: datetime) -> str:
-        local = localtime(moment)
-        day = local.date()
+        local = moment.astimezone(self.zone)
+        day, minute = local.date(), (local.hour, local.minute)
         if day not in self.days:
             self.days[day] = date_format(day, "DATE_FORMAT")
-        return f"{self.days[day]}, {local:%H:%M}"
+        if minute not in self.times:
+            self.times[minute] = time_format(local.time(), "TIME_FORMAT")
+        return f"{self.days[day]}, {self.times[minute]}"
 
 
 def _css(row: dict[str, Any], unread: bool) -> str:
@@ -262,15 +266,20 @@ def unread_messages(user: Any) -> QuerySet[Message]:
     told about."""
     if not is_active_user(user):
         return Message.objects.none()
-    markers = ReadMarker.objects.filter(user=user, conversation_id=OuterRef("conversation_id"))
-    own = memberships_of(user).filter(
-        organisation_id=OuterRef("conversation__application__organisation_id")
+    # The followed conversations first, as sets of ids: the index on (conversation, id) finds
+    # their messages without reading anybody else's.
+    followed = ReadMarker.objects.filter(user=user).values("conversation_id")
+    own = Conversation.objects.filter(
+        application__organisation_id__in=memberships_of(user).values("organisation_id")
+    ).values("pk")
+    read = ReadMarker.objects.filter(
+        user=user, conversation_id=OuterRef("conversation_id"), last_read_id__gte=OuterRef("pk")
     )
     return (
-        Message.objects.visible_to(user)
+        Message.objects.filter(Q(conversation_id__in=followed) | Q(conversation_id__in=own))
+        .visible_to(user)
         .exclude(author=user)
-        .filter(Q(Exists(own)) | Q(Exists(markers)))
-        .exclude(Exists(markers.filter(last_read_id__gte=OuterRef("pk"))))
+        .exclude(Exists(read))
     )
 
 
