@@ -11,6 +11,7 @@ plan, the budget, the application's plan) are written by `amendments.services`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -201,6 +202,7 @@ class Amendment(ConcurrentTransitionMixin, models.Model):
         computed by the service and kept in the audit row with `previous`, the plan the
         approval replaces; `conditions` are the fund's words to the grantee (in the letter)."""
         self.previous = previous
+        self.commitment_change = Decimal(str(money.get("commitment", "0")))
         self.decision_note = clean_text(conditions, field="conditions")
         self.decided_by = by
         self.decided_at = clock.now()

@@ -86,6 +86,22 @@ def current_plan(grant: Grant) -> dict[str, Any]:
     }
 
 
+def plan_before_decision(amendment: Amendment, grant: Grant) -> dict[str, Any]:
+    """The grant's plan a decision replaces: the period and amount of the (locked) grant, the
+    budget lines and partners frozen when the request was sent (only an approved request
+    rewrites them, and a grant has one request open at a time)."""
+    frozen = amendment.previous or {}
+    if "budget_lines" not in frozen or "partners" not in frozen:
+        return current_plan(grant)
+    return {
+        "start_date": grant.project_start.isoformat(),
+        "end_date": grant.project_end.isoformat(),
+        "amount": _money_text(grant.amount_awarded),
+        "budget_lines": frozen["budget_lines"],
+        "partners": frozen["partners"],
+    }
+
+
 def proposed_plan(amendment: Amendment) -> dict[str, Any]:
     """The plan a request proposes, in the same shape."""
     return {
@@ -283,13 +299,16 @@ def awarded_on(grant: Grant) -> date:
     return timezone.localdate(grant.offered_at)
 
 
-def problems(amendment: Amendment, grant: Grant, *, on: date) -> list[Any]:
+def problems(
+    amendment: Amendment, grant: Grant, *, on: date, before: dict[str, Any] | None = None
+) -> list[Any]:
     """Everything that stops the request on `on` (the day it is sent): a request that changes
     nothing, and the fund's rules for the changed parts of the plan (budget_rules.check_amendment:
     the programme's amount range and share of the eligible costs, a balanced budget, dates in
     order, no start before the award, no end in the past, the partners the programme requires).
-    The grant's own share (fixed at the award) is the limit."""
-    changes = changes_between(current_plan(grant), proposed_plan(amendment))
+    The grant's own share (fixed at the award) is the limit. `before`: the grant's plan, if
+    the caller has read it already."""
+    changes = changes_between(before or current_plan(grant), proposed_plan(amendment))
     if not changes.kinds:
         return [FieldProblem("nothing_changed", "", NOTHING_CHANGED)]
     lines = changes.after["budget_lines"]
@@ -303,8 +322,9 @@ def problems(amendment: Amendment, grant: Grant, *, on: date) -> list[Any]:
         end=amendment.end_date,
         applicant_country=organisation.country,
         partner_countries=tuple(p["country"] for p in changes.after["partners"]),
-        informal_group=organisation.is_informal_group,
-        group_member_count=len(organisation.named_group_members()),
+        # (the group's size is judged at submission, not for a change of the project)
+        informal_group=False,
+        group_member_count=0,
     )
     policy = dataclasses.replace(policy_of(grant.programme), max_share=grant.max_share)
     return list(

@@ -21,7 +21,7 @@ from applications import rules as application_rules
 from applications.models import Application, BudgetLine, Partner
 from grants import services as grant_services
 from grants.models import Grant, GrantStatus
-from grants.money import format_eur, parse_amount
+from grants.money import parse_amount
 from workflows import clock, perform
 from workflows.engine import starting_step
 from workflows.errors import (
@@ -239,34 +239,29 @@ def approve_amendment(
     # FOR NO KEY UPDATE: rows that point at the grant (finance booking a payment in the ledger
     # while it waits for our lock on its payment) may still be written; FOR UPDATE would make
     # the two wait for each other.
-    grant = Grant.objects.select_for_update(no_key=True).get(pk=amendment.grant_id)
-    grant_services.lock_payments(grant)
-    current = _fresh(amendment)
+    grant = (
+        Grant.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("application__organisation", "programme")
+        .get(pk=amendment.grant_id)
+    )
+    payments = grant_services.lock_payments(grant)
+    # The request's plan no longer changes once sent; its status is checked again under its
+    # lock by perform(). The grant is the locked copy.
+    current = amendment
+    current.grant = grant
     check_decider(current, by)
     starting_step(current, "approve")
-    grant = current.grant
     if grant.status != GrantStatus.ACCEPTED:
         raise _not_running(grant)
     sent_on = timezone.localdate(current.submitted_at) if current.submitted_at else clock.today()
-    violations = plan.problems(current, grant, on=sent_on)
+    before = plan.plan_before_decision(current, grant)
+    violations = plan.problems(current, grant, on=sent_on, before=before)
     if violations:
         raise RuleViolation(violations)
-    before = plan.current_plan(grant)
     changes = plan.changes_between(before, plan.proposed_plan(current))
-    money = grant_services.plan_amended_money(grant, current.amount)
-    if money.commitment > 0:
-        remaining = grant_services.budget_left(grant)
-        if money.commitment > remaining:
-            raise grant_services.BudgetRefusal(
-                [],
-                grant_services.budget_refusal_words(current.number)
-                % {
-                    "amount": format_eur(money.commitment),
-                    "remaining": format_eur(remaining),
-                    "year": grant.allocation.year,
-                    "programme": grant.allocation.programme,
-                },
-            )
+    # A rise the budget cannot bear is refused under the allocation's lock (BudgetRefusal, with
+    # what is left), which rolls all of this back.
+    money = grant_services.plan_amended_money(grant, current.amount, payments=payments)
     approved = perform(
         current,
         "approve",
@@ -286,10 +281,9 @@ def approve_amendment(
         project_end=approved.end_date,
     )
     _rewrite_application_plan(grant.application, approved, changes)
-    Amendment.objects.filter(pk=approved.pk).update(
-        commitment_change=money.commitment, repayment_claim=done.repayment
-    )
-    approved.commitment_change, approved.repayment_claim = money.commitment, done.repayment
+    if done.repayment is not None:
+        Amendment.objects.filter(pk=approved.pk).update(repayment_claim=done.repayment)
+        approved.repayment_claim = done.repayment
     return approved
 
 
@@ -299,9 +293,13 @@ def _rewrite_application_plan(
     """The application carries the plan in force: the final report compares the actual figures
     with it, the open figures and the API read its period and amount. The plan as first
     submitted stays in `submitted_content`, the one before each amendment in its `previous`."""
-    application.start_date, application.end_date = amendment.start_date, amendment.end_date
-    application.awarded_amount = amendment.amount
-    application.save(update_fields=["start_date", "end_date", "awarded_amount", "updated_at"])
+    # (The grant's save has told the public pages' cache already; no status changes here.)
+    Application.objects.filter(pk=application.pk).update(
+        start_date=amendment.start_date,
+        end_date=amendment.end_date,
+        awarded_amount=amendment.amount,
+        updated_at=clock.now(),
+    )
     if changes.budget:
         application.budget_lines.all().delete()
         BudgetLine.objects.bulk_create(

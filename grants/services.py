@@ -430,6 +430,7 @@ class MoneyPlan:
     repayment: Decimal = ZERO
     kept: Decimal = ZERO  # what the grantee keeps of the money sent (the claim's "paid")
     commitment: Decimal = ZERO
+    next_sequence: int = 1  # of the grant's next payment
 
     def as_record(self) -> dict[str, Any]:
         """For the audit row: amounts as text, the superseded payments by id."""
@@ -479,30 +480,49 @@ def budget_left(grant: Grant) -> Decimal:
     return grant.allocation.balances()["remaining"]
 
 
-def plan_amended_money(grant: Grant, amount: Decimal) -> MoneyPlan:
+def plan_amended_money(
+    grant: Grant, amount: Decimal, *, payments: list[Payment] | None = None
+) -> MoneyPlan:
     """The payment plan for `amount`, without taking back what was paid: the acceptance
-    tranches of the programme's plan less what the grantee keeps of the money sent; what was
-    sent beyond the new amount is claimed back. Writes nothing; an unchanged amount moves
-    nothing. PaymentInFlight while a payment is at the bank."""
+    tranches of the programme's plan less what the grantee keeps of the money sent. A rise adds
+    a payment of the difference beside the unsent ones; a cut supersedes the unsent ones (and
+    any sent back by the bank) by one of the new plan; what was sent beyond the new amount is
+    claimed back. Writes nothing; an unchanged amount moves nothing. `payments` are the grant's
+    (locked by the caller), read if not given. PaymentInFlight while a payment is at the bank."""
     if amount == grant.amount_awarded:
         return MoneyPlan(amount=amount)
-    check_money_can_change(grant)
-    payments = list(grant.payments.order_by("sequence"))
+    if payments is None:
+        payments = list(grant.payments.order_by("sequence"))
+    exported = next((p for p in payments if p.status == PaymentStatus.EXPORTED), None)
+    if exported is not None:
+        check_money_can_change(grant)
+    # A grant has a few ledger entries and claims: read as rows, summed here (two plain
+    # queries cost less than one with four correlated subqueries to build).
+    booked = dict.fromkeys(LedgerKind.values, ZERO)
+    for kind, value in grant.ledger_entries.values_list("kind", "amount"):
+        booked[kind] += value
+    claims = {"claimed": ZERO, "received": ZERO}
+    for cause, status, value in grant.repayment_claims.values_list("cause", "status", "amount"):
+        if cause == RepaymentCause.AMENDMENT and status != RepaymentStatus.WAIVED:
+            claims["claimed"] += value
+        if status == RepaymentStatus.RECEIVED:
+            claims["received"] += value
     sent = sum((p.amount for p in payments if p.status in SENT_PAYMENT_STATES), ZERO)
-    kept = sent - claimed_by_amendments(grant)
+    kept = sent - claims["claimed"]
     tranches = grant.programme.tranches(PaymentTrigger.ACCEPTANCE)
     advance = sum((cents(amount * percent / 100) for percent in tranches), ZERO)
-    wanted = max(ZERO, min(advance, amount) - kept)
+    wanted = max(ZERO, min(advance, amount) - kept)  # still to pay before the settlement
     unsent = [p for p in payments if p.status in REPLANNABLE_PAYMENT_STATES]
+    waiting = sum((p.amount for p in unsent if p.status != PaymentStatus.FAILED), ZERO)
     replaced: list[Payment] = []
-    if sum((p.amount for p in unsent), ZERO) != wanted or any(
-        p.status == PaymentStatus.FAILED for p in unsent
-    ):
-        replaced = unsent
+    if wanted >= waiting and not any(p.status == PaymentStatus.FAILED for p in unsent):
+        wanted -= waiting  # the unsent payments stay; one more for the difference
     else:
-        wanted = ZERO  # the unsent payments are the new plan already
-    planned = planned_amount(grant)
-    planned -= sum((p.amount for p in replaced if p.status != PaymentStatus.FAILED), ZERO)
+        replaced = unsent
+    # Money paid or on its way, less what came back (planned_amount), after the change.
+    gone = (PaymentStatus.CANCELLED, PaymentStatus.FAILED)
+    planned = sum((p.amount for p in payments if p.status not in gone), ZERO) - claims["received"]
+    planned -= sum((p.amount for p in replaced if p.status not in gone), ZERO)
     planned += wanted
     target = max(amount, planned)  # a live grant's commitment target (Grant.commitment_target)
     return MoneyPlan(
@@ -511,7 +531,8 @@ def plan_amended_money(grant: Grant, amount: Decimal) -> MoneyPlan:
         new_payment=wanted,
         repayment=max(ZERO, kept - amount),
         kept=kept,
-        commitment=target - grant_commitment(grant),
+        commitment=target - (booked[LedgerKind.COMMIT] - booked[LedgerKind.RELEASE]),
+        next_sequence=max((p.sequence for p in payments), default=0) + 1,
     )
 
 
@@ -533,19 +554,22 @@ def amend_grant(
     grant.amount_awarded = money.amount
     grant.project_start, grant.project_end = project_start, project_end
     grant.save(update_fields=["amount_awarded", "project_start", "project_end"])
-    superseded = [
-        perform(payment, "supersede", by=by, amendment=number)
-        for payment in Payment.objects.filter(pk__in=money.supersede).order_by("pk")
-    ]
+    superseded = (
+        [
+            perform(payment, "supersede", by=by, amendment=number)
+            for payment in Payment.objects.filter(pk__in=money.supersede).order_by("pk")
+        ]
+        if money.supersede
+        else []
+    )
     scheduled = []
     if money.new_payment > 0:
-        sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
         scheduled.append(
             Payment.objects.create(
                 grant=grant,
                 kind=PaymentKind.ADVANCE,
                 trigger=PaymentTrigger.ACCEPTANCE,
-                sequence=sequence,
+                sequence=money.next_sequence,
                 amount=money.new_payment,
                 due_on=clock.today(),
             )
@@ -560,16 +584,18 @@ def amend_grant(
             paid=money.kept,
             cause=RepaymentCause.AMENDMENT,
         )
-    _follow_commitment(grant, by=by, number=number)
+    _book_commitment(grant, money.commitment, by=by, number=number)
     return AmendedMoney(superseded, scheduled, repayment)
 
 
-def _follow_commitment(grant: Grant, *, by: Any, number: int) -> Decimal:
-    """Commit (under the allocation's lock) or release the difference between what the grant
-    must keep committed now and what it has committed."""
-    difference = grant.commitment_target(planned_amount(grant)) - grant_commitment(grant)
+def _book_commitment(grant: Grant, difference: Decimal, *, by: Any, number: int) -> None:
+    """Commit (under the allocation's lock) or release the difference the plan computed
+    between what the grant must keep committed now and what it has committed (the grant and
+    its payments were locked since: nothing else has changed them)."""
     if difference > 0:
-        commit_budget(grant.allocation, grant=grant, amount=difference, by=by, amendment=number)
+        # commit_budget reads the allocation again under its lock: its id is all it needs.
+        allocation = BudgetAllocation(pk=grant.allocation_id)
+        commit_budget(allocation, grant=grant, amount=difference, by=by, amendment=number)
     elif difference < 0:
         LedgerEntry.objects.create(
             allocation_id=grant.allocation_id,
@@ -579,4 +605,3 @@ def _follow_commitment(grant: Grant, *, by: Any, number: int) -> Decimal:
             created_by=by,
             note=amendment_note(number),
         )
-    return difference

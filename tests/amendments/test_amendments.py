@@ -103,24 +103,21 @@ def test_a_rise_with_a_budget_shift_commits_more_and_replans_the_unpaid_advance(
     assert (entry.kind, entry.amount) == (LedgerKind.COMMIT, Decimal("400.00"))
     assert entry.description() == "amendment no. 1"
     assert grant_commitment(grant) == RAISED
-    # The advance not paid yet is replaced by the advance of the new amount (75 %).
+    # The advance not paid yet stays; a payment of the difference joins it (75 % of 4,400).
     payments = list(grant.payments.order_by("sequence").values_list("status", "amount"))
-    assert payments == [("cancelled", Decimal("3000.00")), ("scheduled", Decimal("3300.00"))]
+    assert payments == [("scheduled", Decimal("3000.00")), ("scheduled", Decimal("300.00"))]
     # The application carries the plan in force: amount, budget lines by category.
     application = grant.application
     application.refresh_from_db()
     assert application.awarded_amount == RAISED
     assert reporting.planned_by_category(application)[("expense", "stay")] == Decimal("500.00")
-    # Everything is in the audit chain: sent, approved (with the changes and the money), the
-    # superseded payment.
+    # Everything is in the audit chain: sent, approved (with the changes and the money).
     rows = TransitionLog.objects.for_object(approved).values_list("transition", flat=True)
     assert list(rows) == ["submit", "approve"]
     approval = TransitionLog.objects.for_object(approved).get(transition="approve")
     assert approval.payload["changes"]["amount"] == ["4000.00", "4400.00"]
     assert approval.payload["money"]["commitment"] == "400.00"
     assert approval.payload["previous"]["amount"] == "4000.00"
-    superseded = Payment.objects.get(grant=grant, sequence=1)
-    assert TransitionLog.objects.for_object(superseded).last().transition == "supersede"
     assert verify_chain().ok
     # The amendment letter and the e-mail to the grantee.
     letter = Document.objects.get(kind=DocumentKind.AMENDMENT)
@@ -155,6 +152,11 @@ def test_a_reduction_releases_money_and_lowers_the_unpaid_advance(cast, grant):
     assert release.amount == Decimal("1000.00")
     assert release.description() == "released (amendment no. 1)"
     assert grant_commitment(grant) == Decimal("3000.00")
+    # The unpaid advance of 3,000 is superseded (its audit row names the change) by 2,250.
+    superseded = grant.payments.get(sequence=1)
+    assert superseded.status == PaymentStatus.CANCELLED
+    row = TransitionLog.objects.for_object(superseded).last()
+    assert (row.transition, row.payload, row.actor_id) == ("supersede", {"amendment": 1}, cast.manager.pk)  # fmt: skip
     assert grant.payments.get(status=PaymentStatus.SCHEDULED).amount == Decimal("2250.00")
     assert not RepaymentClaim.objects.filter(grant=grant).exists()
 

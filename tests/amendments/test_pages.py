@@ -216,3 +216,25 @@ def test_the_amendment_letter_is_bilingual_with_the_new_plan(cast, grant, commit
         assert end in text, code
     assert text.index(amounts[language]) < text.index(amounts[other])
     assert "Änderung" in text and "avenant" in text.lower()
+
+
+def test_a_manager_decides_in_the_admin_through_the_one_table(cast, grant):
+    from amendments.transitions import AMENDMENT_TRANSITIONS
+
+    amendment = request_change(grant, by=cast.applicant, end=grant.project_end + timedelta(days=3))
+    manager = client_of(cast.manager)
+    change = manager.get(reverse("admin:amendments_amendment_change", args=[amendment.pk]))
+    assert change.status_code == 200
+    assert str(AMENDMENT_TRANSITIONS["approve"].label).encode() in change.content
+
+    done = manager.post(
+        reverse("admin:amendments_amendment_transition", args=[amendment.pk, "reject"]),
+        {"reasons": "Der Zeitraum reicht.", "note": ""},
+    )
+
+    assert done.status_code == 302
+    amendment.refresh_from_db()
+    assert (amendment.status, amendment.decision_note) == ("rejected", "Der Zeitraum reicht.")
+    # The grantee's own steps are not the admin's: they are not in its table.
+    assert set(AMENDMENT_TRANSITIONS) == {"approve", "reject"}
+    assert manager.get(reverse("admin:amendments_amendment_transition", args=[amendment.pk, "submit"])).status_code == 404  # fmt: skip
