@@ -49,6 +49,7 @@ from applications.models import (
     IncomeCategory,
     Theme,
 )
+from grants.cofunding import cofinanced_parts
 from grants.models import (
     Grant,
     Payment,
@@ -369,6 +370,8 @@ def approval_context(
         "report_due_on": grant.project_end + timedelta(days=report_days),
         "offer_expires_on": grant.offer_expires_on,
         "share_percent": (grant.max_share * 100).quantize(Decimal("1")),
+        # The co-funders of the grant's budget with their parts of it (none: the fund alone).
+        "cofunders": cofinanced_parts(grant),
     }
 
 

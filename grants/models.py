@@ -206,8 +206,14 @@ class Call(models.Model):
         return self.opens_on <= on <= self.closes_on
 
 
+class BudgetAllocationQuerySet(models.QuerySet["BudgetAllocation"]):
+    def visible_to(self, user: Any) -> models.QuerySet[BudgetAllocation]:
+        return rules.allocations_visible_to(self, user)
+
+
 class BudgetAllocation(models.Model):
-    """A programme's budget for one year. Balances are sums over the ledger, never counters."""
+    """A programme's budget for one year. Balances are sums over the ledger, never counters.
+    Financed by the fund, or by co-funders with shares (`shares`, grants.funders)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="allocations")
     year = models.PositiveIntegerField(_("year"))
@@ -215,6 +221,8 @@ class BudgetAllocation(models.Model):
     released = models.BooleanField(
         _("released"), default=False, help_text=_("approvals wait until the budget is released")
     )
+
+    objects = BudgetAllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("budget allocation")
@@ -1057,3 +1065,8 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > clock.now()
+
+
+# Co-funding: the funders of a budget and their shares live in their own module (with the
+# rule that splits a sum among them); imported here so that Django registers their models.
+import grants.funders  # noqa: E402, F401
