@@ -172,12 +172,14 @@ def test_grouped_by_funder_each_grant_is_split_by_its_budgets_shares(financing, 
     rows = by_funder(all_programmes_funder.client)
     # Programme A (4,000, paid 3,000): the two ministries half and half. Programme B (8,000,
     # paid 6,000): thirds, each co-funder's rounded down to the cent, the lead funder the rest.
+    # fmt: off
     assert rows == {
-        GERMAN: {"funder_name": "Federal Foreign Office (demo)", "count": 2, "requested": "4666.40", "awarded": "4666.40", "paid": "3499.80"},  # fmt: skip
-        FRENCH: {"funder_name": "Ministry for Europe and Foreign Affairs (demo)", "count": 2, "requested": "4666.40", "awarded": "4666.40", "paid": "3499.80"},  # fmt: skip
-        THIRD: {"funder_name": "Third Hand Foundation", "count": 1, "requested": "2667.20", "awarded": "2667.20", "paid": "2000.40"},  # fmt: skip
-        None: {"funder_name": None, "count": 3, "requested": "11000.00", "awarded": "0.00", "paid": "0.00"},  # fmt: skip
+        GERMAN: {"funder_name": "Federal Foreign Office (demo)", "count": 2, "requested": "4666.40", "awarded": "4666.40", "paid": "3499.80"},
+        FRENCH: {"funder_name": "Ministry for Europe and Foreign Affairs (demo)", "count": 2, "requested": "4666.40", "awarded": "4666.40", "paid": "3499.80"},
+        THIRD: {"funder_name": "Third Hand Foundation", "count": 1, "requested": "2667.20", "awarded": "2667.20", "paid": "2000.40"},
+        None: {"funder_name": None, "count": 3, "requested": "11000.00", "awarded": "0.00", "paid": "0.00"},
     }
+    # fmt: on
     totals = all_programmes_funder.client.get("/api/v1/stats/").json()["results"][0]
     for figure in ("requested", "awarded", "paid"):
         assert sum(Decimal(row[figure]) for row in rows.values()) == Decimal(totals[figure])

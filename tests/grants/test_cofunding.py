@@ -153,7 +153,9 @@ def test_the_co_funders_are_fixed_once_money_is_booked(cast, ministries, this_ye
 # --- the ledger per funder ---------------------------------------------------------------------
 
 
-def test_committed_and_paid_per_funder_follow_the_shares_grant_by_grant(cast, ministries, this_year):
+def test_committed_and_paid_per_funder_follow_the_shares_grant_by_grant(
+    cast, ministries, this_year
+):
     german, french = ministries
     services.set_cofunders(this_year, [(german, Decimal("66.67")), (french, Decimal("33.33"))], by=cast.admin)  # fmt: skip
     grants = [
@@ -171,17 +173,18 @@ def test_committed_and_paid_per_funder_follow_the_shares_grant_by_grant(cast, mi
     for key in ("committed", "paid", "repaid"):
         assert sum((getattr(f, key) for f in figures), ZERO) == balances[key]
     assert sum((f.allocated for f in figures), ZERO) == this_year.amount
+    shares = [Decimal("66.67"), Decimal("33.33")]
+    paid_of = {g.pk: sum((e.amount for e in g.ledger_entries.filter(kind=LedgerKind.PAY)), ZERO) for g in grants}  # fmt: skip
     for index in range(2):
-        committed = sum((split(g.amount_awarded, [Decimal("66.67"), Decimal("33.33")])[index] for g in grants), ZERO)  # fmt: skip
-        paid = sum(
-            (split(sum((e.amount for e in g.ledger_entries.filter(kind=LedgerKind.PAY)), ZERO), [Decimal("66.67"), Decimal("33.33")])[index] for g in grants),  # fmt: skip
-            ZERO,
-        )
+        committed = sum((split(g.amount_awarded, shares)[index] for g in grants), ZERO)
+        paid = sum((split(paid_of[g.pk], shares)[index] for g in grants), ZERO)
         assert (figures[index].committed, figures[index].paid) == (committed, paid)
     assert figures[1].committed < figures[0].committed
 
 
-def test_the_figures_of_many_budgets_take_three_queries(cast, ministries, django_assert_num_queries):
+def test_the_figures_of_many_budgets_take_three_queries(
+    cast, ministries, django_assert_num_queries
+):
     cofinance_budgets(cast.fund, by=cast.admin)
     for _ in range(3):
         demo.drive(cast, "approved", "accepted")
