@@ -11,6 +11,7 @@ from amendments.api import AmendmentViewSet
 from applications.api.statistics import StatisticsView
 from applications.api.views import ApplicationViewSet
 from grants.api.views import (
+    BudgetViewSet,
     CallViewSet,
     GrantViewSet,
     OpenDataCsvView,
@@ -28,6 +29,7 @@ router.register("calls", CallViewSet, basename="call")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("grants", GrantViewSet, basename="grant")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("budgets", BudgetViewSet, basename="budget")
 router.register("amendments", AmendmentViewSet, basename="amendment")
 
 urlpatterns = [

@@ -207,8 +207,31 @@ class Call(models.Model):
 
 
 class BudgetAllocationQuerySet(models.QuerySet["BudgetAllocation"]):
-    def visible_to(self, user: Any) -> models.QuerySet[BudgetAllocation]:
-        return rules.allocations_visible_to(self, user)
+    def visible_to(self, user: Any) -> BudgetAllocationQuerySet:
+        return rules.allocations_visible_to(self, user)  # type: ignore[return-value]
+
+    def with_balances(self) -> BudgetAllocationQuerySet:
+        """Each budget with the balances of `BudgetAllocation.balances` as annotations
+        (`committed`, `paid`, `repaid`, `remaining`): correlated sums, one query for a list."""
+
+        def total(kind: str) -> Coalesce:
+            entries = (
+                LedgerEntry.objects.filter(allocation=OuterRef("pk"), kind=kind)
+                .order_by()
+                .values("allocation")
+                .annotate(total=Sum("amount"))
+                .values("total")
+            )
+            money = models.DecimalField(max_digits=14, decimal_places=2)
+            return Coalesce(Subquery(entries, output_field=money), ZERO, output_field=money)
+
+        committed = total(LedgerKind.COMMIT) - total(LedgerKind.RELEASE)
+        return self.annotate(
+            committed=committed,
+            paid=total(LedgerKind.PAY),
+            repaid=total(LedgerKind.REPAY),
+            remaining=models.F("amount") - committed,
+        )
 
 
 class BudgetAllocation(models.Model):
