@@ -201,11 +201,13 @@ class SharesFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
         super().clean()
         if any(self.errors):
             return
-        shares = [
-            (form.cleaned_data["funder"].pk, form.cleaned_data["percent"])
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        # A read-only inline's rows keep their initial values (the funder's id), whatever was
+        # sent; the others hold what was typed (a funder).
+        shares = []
+        for form in self.forms:
+            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                funder = form.cleaned_data["funder"]
+                shares.append((getattr(funder, "pk", funder), form.cleaned_data["percent"]))
         allocation = self.instance
         if allocation.pk is not None:
             BudgetAllocation.objects.select_for_update().filter(pk=allocation.pk).exists()

@@ -44,7 +44,7 @@ WHOLE = 10_000
 # "XM-DAC", "DE-CR", "FR-RNA") then the organisation's number in it, or a publisher's own
 # "360G-<prefix>-<id>".
 ORG_ID = r"^(?:[A-Z]{2}-[A-Z0-9]+|360G-[A-Za-z0-9]+)-\S+$"
-COUNTRY_CODE = r"^[A-Z]{2}$"
+COUNTRY_CODE = r"^[A-Za-z]{2}$"
 
 
 class Funder(models.Model):  # type: ignore[django-manager-missing]  # (see grants.models.Fund)
