@@ -98,6 +98,13 @@ def financiers(fund: Fund, shares: Sequence[AllocationShare]) -> list[Financier]
     ]
 
 
+def cofunders_of(allocation: BudgetAllocation) -> list[Financier]:
+    """The co-funders of one budget with their shares, the lead first; none when the fund alone
+    finances it. One query."""
+    shares = shares_by_allocation([allocation.pk]).get(allocation.pk, [])
+    return financiers(allocation.programme.fund, shares) if shares else []
+
+
 def parts_of(amount: Decimal, financing: Sequence[Financier]) -> list[Part]:
     """`amount` split among the financiers of its budget (`grants.funders.split`)."""
     amounts = split(amount, [financier.percent for financier in financing])

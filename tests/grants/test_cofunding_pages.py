@@ -231,3 +231,16 @@ def test_the_approval_letter_of_the_funds_own_budget_names_no_co_funder(cast):
     context = documents.approval_context(grant.application, grant=grant, language="de")
     assert context["cofunders"] == []
     assert 'class="cofunders"' not in documents.render_html("approval", context)
+
+
+# --- the decision page --------------------------------------------------------------------------
+
+
+def test_the_decision_page_names_the_co_funders_of_the_budget(client, cast, ministries):
+    application = demo.drive(cast, "reviewed")
+    client.force_login(cast.manager)
+    url = reverse("reviews:decision", args=[application.pk])
+    assert "Co-financed by" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    cofinance_budgets(cast.fund, by=cast.admin)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Co-financed by: Federal Foreign Office (demo) (50 %), Ministry for Europe and Foreign Affairs (demo) (50 %)" in html  # fmt: skip
