@@ -62,6 +62,7 @@ from applications.models import (
     Theme,
     document_title,
 )
+from grants.cofunding import cofinanced_parts
 from grants.models import (
     LETTER_LANGUAGES,
     Fund,
@@ -370,6 +371,8 @@ def approval_context(
         "report_due_on": grant.project_end + timedelta(days=report_days),
         "offer_expires_on": grant.offer_expires_on,
         "share_percent": (grant.max_share * 100).quantize(Decimal("1")),
+        # The co-funders of the grant's budget with their parts of it (none: the fund alone).
+        "cofunders": cofinanced_parts(grant),
     }
 
 

@@ -12,6 +12,7 @@ from applications.api.statistics import StatisticsView
 from applications.api.views import ApplicationViewSet
 from conversations.api.views import MessageViewSet
 from grants.api.views import (
+    BudgetViewSet,
     CallViewSet,
     GrantViewSet,
     OpenDataCsvView,
@@ -30,6 +31,7 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("grants", GrantViewSet, basename="grant")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("messages", MessageViewSet, basename="message")
+router.register("budgets", BudgetViewSet, basename="budget")
 router.register("amendments", AmendmentViewSet, basename="amendment")
 
 urlpatterns = [

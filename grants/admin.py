@@ -13,9 +13,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -26,6 +28,8 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from grants.api.tokens import DEFAULT_LIFETIME as DEFAULT_TOKEN_LIFETIME
 from grants.api.tokens import issue_token, revoke_token
+from grants.cofunding import FunderFigures, funder_figures
+from grants.funders import AllocationShare, Funder, check_shares
 from grants.identity import letters_waiting
 from grants.models import (
     ApiToken,
@@ -41,7 +45,7 @@ from grants.models import (
     ReferenceCounter,
     RepaymentClaim,
 )
-from grants.money import MAX_DIGITS, ZERO
+from grants.money import MAX_DIGITS, ZERO, format_eur, format_percent
 from grants.services import save_fund
 from grants.transitions import GRANT_TRANSITIONS
 from workflows import clock
@@ -255,9 +259,103 @@ class LedgerEntryInline(LedgerNote, ReadOnlyTabularInline):
         return super().get_queryset(request).select_related("grant__application", "created_by")
 
 
+# --- co-funding: the funders, and their shares of each budget -----------------------------------
+
+
+@admin.register(Funder)
+class FunderAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
+    """The organisations that finance budgets (a ministry, a foundation). A funder named for a
+    budget cannot be deleted."""
+
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("name", "identifier", "country")
+    list_filter = ("country",)
+    search_fields = (*in_every_language("name"), "identifier")
+
+
+def _budget_is_booked(allocation: BudgetAllocation | None) -> bool:
+    return allocation is not None and allocation.pk is not None and allocation.entries.exists()
+
+
+class SharesFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """The co-funders of a budget as a whole: each funder once, the shares adding up to 100 %,
+    unchanged once money is booked (`grants.funders.check_shares`). The budget's row is locked
+    while the admin's transaction saves them, as `grants.services.set_cofunders` does."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        # A read-only inline's rows keep their initial values (the funder's id), whatever was
+        # sent; the others hold what was typed (a funder).
+        shares = []
+        for form in self.forms:
+            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                funder = form.cleaned_data["funder"]
+                shares.append((getattr(funder, "pk", funder), form.cleaned_data["percent"]))
+        allocation = self.instance
+        if allocation.pk is not None:
+            BudgetAllocation.objects.select_for_update().filter(pk=allocation.pk).exists()
+        try:
+            check_shares(allocation if allocation.pk is not None else None, shares)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class AllocationShareInline(RolePermissions, admin.TabularInline):  # type: ignore[type-arg]
+    """Who finances the budget besides (or instead of) the fund, with their shares; the first
+    is the lead funder. Read-only once money is booked on the budget."""
+
+    model = AllocationShare
+    formset = SharesFormSet
+    view_roles = MONEY_VIEWERS
+    delete_roles = (Role.ADMINISTRATOR,)
+    extra = 0
+    fields = ("funder", "percent")
+    verbose_name_plural = _(
+        "co-funders (none: the fund alone; the first is the lead funder, who takes the cents "
+        "that rounding leaves; fixed once money is booked)"
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and not _budget_is_booked(obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and not _budget_is_booked(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not _budget_is_booked(obj)
+
+
+def _figures_table(figures: list[FunderFigures]) -> str:
+    heads = (_("funder"), _("share"), _("allocated"), _("committed"), _("paid"), _("repaid"))
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                figure.financier.name,
+                format_percent(figure.financier.percent / 100),
+                format_eur(figure.allocated),
+                format_eur(figure.committed),
+                format_eur(figure.paid),
+                format_eur(figure.repaid),
+            )
+            for figure in figures
+        ),
+    )
+    head = format_html_join("", "<th>{}</th>", ((str(title),) for title in heads))
+    return format_html(
+        '<table class="funder-figures"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+        head,
+        rows,
+    )
+
+
 @admin.register(BudgetAllocation)
 class BudgetAllocationAdmin(RoleAdmin):
-    """A yearly budget with its balances, summed from the ledger (one query for the whole list)."""
+    """A yearly budget with its balances, summed from the ledger (one query for the whole list),
+    its co-funders and each funder's part of the balances."""
 
     view_roles = MONEY_VIEWERS
     delete_roles = (Role.ADMINISTRATOR,)
@@ -265,6 +363,7 @@ class BudgetAllocationAdmin(RoleAdmin):
         "programme",
         "year",
         "released",
+        "financed_by",
         "allocated",
         "committed",
         "paid",
@@ -273,19 +372,37 @@ class BudgetAllocationAdmin(RoleAdmin):
     )
     list_filter = ("year", "released", "programme__fund", "programme")
     list_select_related = ("programme",)
-    readonly_fields = ("allocated", "committed", "paid", "repaid", "remaining")
+    readonly_fields = ("allocated", "committed", "paid", "repaid", "remaining", "per_funder")
     fieldsets = (
         (None, {"fields": ("programme", "year", "amount", "released")}),
         (_("Balances"), {"fields": readonly_fields}),
     )
-    inlines = (LedgerEntryInline,)
+    inlines = (AllocationShareInline, LedgerEntryInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BudgetAllocation]:
+        shares = AllocationShare.objects.select_related("funder").order_by("pk")
         return (
             super()
             .get_queryset(request)
             .annotate(**{f"ledger_{kind}": _money_sum(kind) for kind in LedgerKind.values})
+            .prefetch_related(Prefetch("shares", queryset=shares))
         )
+
+    @admin.display(description=_("financed by"))
+    def financed_by(self, obj: BudgetAllocation) -> str:
+        shares = list(obj.shares.all())
+        if not shares:
+            return str(_("the fund alone"))
+        return ", ".join(
+            f"{share.funder.name} {format_percent(share.percent / 100)}" for share in shares
+        )
+
+    @admin.display(description=_("per funder"))
+    def per_funder(self, obj: BudgetAllocation) -> str:
+        if obj.pk is None:
+            return "–"
+        figures = funder_figures([obj], balances={obj.pk: self.balances(obj)})
+        return _figures_table(figures[obj.pk])
 
     def balances(self, obj: BudgetAllocation) -> dict[str, Decimal]:
         """The ledger balances; from the list's annotations when present, else from the model."""

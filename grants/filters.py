@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants import rules
 from grants.models import (
+    BudgetAllocation,
     Call,
     Grant,
     GrantStatus,
@@ -35,6 +36,7 @@ from workflows.api.filters import (
     OrderingFilter,
     QueryFilterSet,
     SearchFilter,
+    SmallNumberFilter,
     category_filter,
     choices_of,
     date_range,
@@ -140,4 +142,18 @@ class PaymentFilter(QueryFilterSet):
 
     class Meta:
         model = Payment
+        fields: list[str] = []
+
+
+# --- budgets ----------------------------------------------------------------------------------------
+
+
+class BudgetFilter(QueryFilterSet):
+    programme = IdFilter(field_name="programme", label=_("Programme"))
+    year = SmallNumberFilter(field_name="year", label=_("Year"), min_value=1900, max_value=2999)
+    released = BooleanFilter(field_name="released", label=_("Released"))
+    ordering = OrderingFilter(fields=("year", "id"))
+
+    class Meta:
+        model = BudgetAllocation
         fields: list[str] = []

@@ -377,8 +377,37 @@ class Call(models.Model):
         return self.opens_on <= on <= self.closes_on
 
 
+class BudgetAllocationQuerySet(models.QuerySet["BudgetAllocation"]):
+    def visible_to(self, user: Any) -> BudgetAllocationQuerySet:
+        return rules.allocations_visible_to(self, user)  # type: ignore[return-value]
+
+    def with_balances(self) -> BudgetAllocationQuerySet:
+        """Each budget with the balances of `BudgetAllocation.balances` as annotations
+        (`committed`, `paid`, `repaid`, `remaining`): correlated sums, one query for a list."""
+
+        def total(kind: str) -> Coalesce:
+            entries = (
+                LedgerEntry.objects.filter(allocation=OuterRef("pk"), kind=kind)
+                .order_by()
+                .values("allocation")
+                .annotate(total=Sum("amount"))
+                .values("total")
+            )
+            money = models.DecimalField(max_digits=14, decimal_places=2)
+            return Coalesce(Subquery(entries, output_field=money), ZERO, output_field=money)
+
+        committed = total(LedgerKind.COMMIT) - total(LedgerKind.RELEASE)
+        return self.annotate(
+            committed=committed,
+            paid=total(LedgerKind.PAY),
+            repaid=total(LedgerKind.REPAY),
+            remaining=models.F("amount") - committed,
+        )
+
+
 class BudgetAllocation(models.Model):
-    """A programme's budget for one year. Balances are sums over the ledger, never counters."""
+    """A programme's budget for one year. Balances are sums over the ledger, never counters.
+    Financed by the fund, or by co-funders with shares (`shares`, grants.funders)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="allocations")
     year = models.PositiveIntegerField(_("year"))
@@ -386,6 +415,8 @@ class BudgetAllocation(models.Model):
     released = models.BooleanField(
         _("released"), default=False, help_text=_("approvals wait until the budget is released")
     )
+
+    objects = BudgetAllocationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("budget allocation")
@@ -1259,3 +1290,8 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > clock.now()
+
+
+# Co-funding: the funders of a budget and their shares live in their own module (with the
+# rule that splits a sum among them); imported here so that Django registers their models.
+import grants.funders  # noqa: E402, F401

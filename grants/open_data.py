@@ -24,12 +24,17 @@ Figures:
 Identifiers: grants `360G-<prefix>-<reference>`; a French association with its RNA number
 (W + 9 digits) `FR-RNA-W...`; every other recipient `360G-<prefix>-ORG-<pk>`: a German
 register number such as "VR 12345" is only unique with its court, which we do not store, so a
-DE-CR identifier cannot be built. The funder is `MICROGRANTS_360G_FUNDER_ID` when set, else
-`360G-<prefix>-FUND-<fund's reference prefix>`.
+DE-CR identifier cannot be built. The funders (`fundingOrganization`) are the co-funders of the
+grant's budget, the lead funder first, each with its org-id, name and country
+(grants.funders); a budget without co-funders is financed by the fund, whose identifier is
+`MICROGRANTS_360G_FUNDER_ID` when set, else `360G-<prefix>-FUND-<fund's reference prefix>`. The
+CSV rolls a single funder up into "Funding Org:Identifier" and "Funding Org:Name"; when a
+grant of the file has several, every grant's funders are numbered instead ("Funding
+Org:0:Identifier", "Funding Org:1:Identifier", ...), as many as the most co-funded grant has.
 
 Both writers consume `.values()` rows through `.iterator(chunk_size=...)`: a whole export is one
-query for the grants (the per-grant figures are correlated subqueries) plus, for the JSON, one
-for the publisher, however many grants there are.
+query for the grants (the per-grant figures are correlated subqueries), one for the co-funders
+of their budgets plus, for the JSON, one for the publisher, however many grants there are.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ from grants.finance.exports import (
     CsvBuffer,
     csv_cell,
 )
+from grants.funders import AllocationShare
 from grants.languages import in_language, language_columns
 from grants.lookups import ListHolds
 from grants.models import Fund, Grant, GrantStatus, LedgerEntry, LedgerKind, grant_ledger_total
@@ -220,6 +226,7 @@ _COLUMNS = (
     # falling back like the pages do (`OPEN_DATA_LANGUAGE`).
     *language_columns("programme__name", "programme__fund__name"),
     "programme__fund__reference_prefix",
+    "allocation_id",
 )
 
 
@@ -266,8 +273,55 @@ def _number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
-def grant_record(row: Mapping[str, Any], publisher: Publisher) -> dict[str, Any]:
-    """The 360Giving grant object of one row of `_rows`."""
+# --- the funders ----------------------------------------------------------------------------------
+
+# The co-funders of each budget, as funding organisations, the lead funder first.
+Funders = Mapping[int, list[dict[str, Any]]]
+
+
+def funders_of(grants: models.QuerySet[Grant]) -> dict[int, list[dict[str, Any]]]:
+    """The co-funders of the budgets of `grants` (only those: a funder of a budget outside the
+    export never shows), by budget, as 360Giving organisations with their English names;
+    one query."""
+    budgets = _publishable(grants).order_by().values("allocation_id")
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        AllocationShare.objects.filter(allocation_id__in=budgets)
+        .order_by("allocation_id", "pk")
+        .values(
+            "allocation_id",
+            "funder__identifier",
+            "funder__country",
+            *language_columns("funder__name"),
+        )
+    ):
+        funder = {
+            "id": row["funder__identifier"],
+            "name": in_language(row, "funder__name", OPEN_DATA_LANGUAGE),
+            "addressCountry": row["funder__country"],
+        }
+        found.setdefault(row["allocation_id"], []).append(funder)
+    return found
+
+
+def _funding(
+    row: Mapping[str, Any], publisher: Publisher, funders: Funders
+) -> list[dict[str, Any]]:
+    cofunders = funders.get(row["allocation_id"])
+    if cofunders:
+        return [dict(funder) for funder in cofunders]
+    return [
+        {
+            "id": publisher.funder(row["programme__fund__reference_prefix"]),
+            "name": in_language(row, "programme__fund__name", OPEN_DATA_LANGUAGE),
+        }
+    ]
+
+
+def grant_record(
+    row: Mapping[str, Any], publisher: Publisher, funders: Funders | None = None
+) -> dict[str, Any]:
+    """The 360Giving grant object of one row of `_rows` (`funders`: `funders_of` the export)."""
     title = row["application__title"]
     country = row["application__organisation__country"] or ""
     city = row["application__organisation__city"] or ""
@@ -307,12 +361,7 @@ def grant_record(row: Mapping[str, Any], publisher: Publisher) -> dict[str, Any]
             }
         ],
         "recipientOrganization": [recipient],
-        "fundingOrganization": [
-            {
-                "id": publisher.funder(row["programme__fund__reference_prefix"]),
-                "name": in_language(row, "programme__fund__name", OPEN_DATA_LANGUAGE),
-            }
-        ],
+        "fundingOrganization": _funding(row, publisher, funders or {}),
         "grantProgramme": [
             {
                 "code": row["programme__code"],
@@ -369,10 +418,12 @@ def package_chunks(grants: models.QuerySet[Grant]) -> Iterator[str]:
     publisher = Publisher.from_settings()
     head = json.dumps(package_metadata(publisher), ensure_ascii=False)
     yield head[:-1] + ', "grants": ['
+    funders = funders_of(grants)
     parts: list[str] = []
     separator = ""
     for row in _rows(grants).iterator(chunk_size=CHUNK_SIZE):
-        parts.append(separator + json.dumps(grant_record(row, publisher), ensure_ascii=False))
+        record = grant_record(row, publisher, funders)
+        parts.append(separator + json.dumps(record, ensure_ascii=False))
         separator = ", "
         if len(parts) == GRANTS_PER_WRITE:
             yield "".join(parts)
@@ -385,12 +436,26 @@ def package_chunks(grants: models.QuerySet[Grant]) -> Iterator[str]:
 Path = tuple[str | int, ...]
 
 
-def _columns() -> tuple[tuple[Column, Path], ...]:
+def csv_columns(funders: int = 1) -> tuple[tuple[Column, Path], ...]:
     """360Giving's flattened column titles with the path of each value in the grant object.
 
-    A single recipient, funder, programme, date range and location roll up into "Title:Field";
-    the themes are numbered ("Classifications:0:Code"), one group per possible theme.
+    A single recipient, programme, date range and location roll up into "Title:Field", and so
+    does the funder when no grant has more than one (`funders`); otherwise the funders are
+    numbered ("Funding Org:1:Name"), as the themes always are ("Classifications:0:Code"), one
+    group per possible theme.
     """
+    if funders > 1:
+        funding: list[tuple[str, Path, str]] = []
+        for i in range(funders):
+            funding += [
+                (f"Funding Org:{i}:Identifier", ("fundingOrganization", i, "id"), "text"),
+                (f"Funding Org:{i}:Name", ("fundingOrganization", i, "name"), "text"),
+            ]
+    else:
+        funding = [
+            ("Funding Org:Identifier", ("fundingOrganization", 0, "id"), "text"),
+            ("Funding Org:Name", ("fundingOrganization", 0, "name"), "text"),
+        ]
     plain: list[tuple[str, Path, str]] = [
         ("Identifier", ("id",), "text"),
         ("Title", ("title",), "text"),
@@ -406,8 +471,7 @@ def _columns() -> tuple[tuple[Column, Path], ...]:
         ("Recipient Org:Name", ("recipientOrganization", 0, "name"), "text"),
         ("Recipient Org:City", ("recipientOrganization", 0, "addressLocality"), "text"),
         ("Recipient Org:Country", ("recipientOrganization", 0, "addressCountry"), "text"),
-        ("Funding Org:Identifier", ("fundingOrganization", 0, "id"), "text"),
-        ("Funding Org:Name", ("fundingOrganization", 0, "name"), "text"),
+        *funding,
         ("Grant Programme:Code", ("grantProgramme", 0, "code"), "text"),
         ("Grant Programme:Title", ("grantProgramme", 0, "title"), "text"),
         ("Beneficiary Location:Name", ("beneficiaryLocation", 0, "name"), "text"),
@@ -424,7 +488,7 @@ def _columns() -> tuple[tuple[Column, Path], ...]:
     return tuple((Column(title, kind), path) for title, path, kind in plain)
 
 
-CSV_COLUMNS = _columns()
+CSV_COLUMNS = csv_columns()
 
 
 def _pick(record: Mapping[str, Any], path: Path) -> Any:
@@ -447,14 +511,16 @@ def csv_chunks(grants: models.QuerySet[Grant]) -> Iterator[str]:
     apostrophe. The values are those of the JSON package, so both always agree.
     """
     publisher = Publisher.from_settings()
+    funders = funders_of(grants)
+    columns = csv_columns(max((len(found) for found in funders.values()), default=1))
     out = CsvBuffer()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column.key for column, _path in CSV_COLUMNS])
+    writer.writerow([column.key for column, _path in columns])
     yield out.take()
     pending = 0
     for row in _rows(grants).iterator(chunk_size=CHUNK_SIZE):
-        record = grant_record(row, publisher)
-        writer.writerow([csv_cell(_pick(record, path), column) for column, path in CSV_COLUMNS])
+        record = grant_record(row, publisher, funders)
+        writer.writerow([csv_cell(_pick(record, path), column) for column, path in columns])
         pending += 1
         if pending == ROWS_PER_WRITE:
             yield out.take()

@@ -24,7 +24,7 @@ from workflows.roles import is_system as system_actor
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
-    from grants.models import Grant, Payment, PaymentBatch, RepaymentClaim
+    from grants.models import BudgetAllocation, Grant, Payment, PaymentBatch, RepaymentClaim
 
 # Set on the user by the API's token authentication: the token the request carries.
 TOKEN_ATTRIBUTE = "_microgrants_api_token"  # noqa: S105 - an attribute name, no secret
@@ -239,6 +239,24 @@ def public_name_condition(prefix: str = "") -> Q:
 def sees_policy(user: Any) -> bool:
     """Staff read the fund's policy and budgets (administrators change them)."""
     return has_role(user, *STAFF_ROLES)
+
+
+def may_change_policy(user: Any) -> bool:
+    """Administrators change the fund's policy: programmes, budgets and their co-funders."""
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def sees_ledger(user: Any) -> bool:
+    """Budgets with their ledger, also per funder: those who decide, pay and administer."""
+    return has_role(user, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+
+
+def allocations_visible_to(queryset: QuerySet[BudgetAllocation], user: Any) -> QuerySet[BudgetAllocation]:  # fmt: skip
+    """The budgets `user` may read with their ledger figures: managers, finance officers and
+    administrators, within the request's programmes (an API token's); nobody else."""
+    if not sees_ledger(user):
+        return queryset.none()
+    return queryset.filter(limit_filter(user))
 
 
 # --- the REST API ---------------------------------------------------------------------------------

@@ -3,17 +3,20 @@ transitions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from grants import rules
+from grants.funders import AllocationShare, Funder, check_shares, current_shares
 from grants.identity import letters_key
 from grants.models import (
     PAYABLE_PAYMENT_STATES,
@@ -87,6 +90,29 @@ def reserve_references(fund: Fund, year: int, count: int) -> list[str]:
 
 def allocation_for(programme: Programme, year: int) -> BudgetAllocation | None:
     return BudgetAllocation.objects.filter(programme=programme, year=year).first()
+
+
+@transaction.atomic
+def set_cofunders(
+    allocation: BudgetAllocation, shares: Sequence[tuple[Funder, Decimal]], *, by: Any
+) -> list[AllocationShare]:
+    """Name the co-funders of a yearly budget with their shares in percent, the lead funder
+    first (none: the fund alone finances it). Under the budget's lock, so that no commitment
+    is booked between the check and the write; refused once money is booked on it, or when
+    the shares do not make a whole (`grants.funders.check_shares`). Administrators only."""
+    if not rules.may_change_policy(by):
+        raise TransitionForbidden()
+    locked = BudgetAllocation.objects.select_for_update().get(pk=allocation.pk)
+    wanted = [(funder.pk, Decimal(percent)) for funder, percent in shares]
+    try:
+        check_shares(locked, wanted)
+    except ValidationError as error:
+        raise RuleViolation([], error.messages[0]) from None
+    if wanted != current_shares(locked):
+        AllocationShare.objects.filter(allocation=locked).delete()
+        for funder, percent in shares:
+            AllocationShare.objects.create(allocation=locked, funder=funder, percent=percent)
+    return list(AllocationShare.objects.filter(allocation=locked).order_by("pk"))
 
 
 def commit_budget(

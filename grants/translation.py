@@ -1,11 +1,12 @@
 """The per-language fields of the funder's texts (django-modeltranslation reads this module):
 the fund's names and the texts of its identity (letters, e-mail sign-off), each programme's
-name and each call's title get a column per language
+name, each call's title and each funder's name get a column per language
 (name_de, name_fr, name_en ...). Reading `name` gives the reader's language, or the first of
 MODELTRANSLATION_FALLBACK_LANGUAGES (German, French, English) that has a text."""
 
 from modeltranslation.translator import TranslationOptions, register
 
+from grants.funders import Funder
 from grants.models import Call, Fund, Programme
 
 
@@ -36,4 +37,10 @@ class ProgrammeTranslation(TranslationOptions):
 @register(Call)
 class CallTranslation(TranslationOptions):
     fields = ("title",)
+    required_languages = ("de",)
+
+
+@register(Funder)
+class FunderTranslation(TranslationOptions):
+    fields = ("name",)
     required_languages = ("de",)

@@ -8,7 +8,7 @@ The four-eyes rule and the minimum score are checked first, so that a refusal sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from applications.services import (
     reopen_application,
     waitlist_application,
 )
+from grants.cofunding import Financier, cofunders_of
 from grants.models import BudgetAllocation, Programme
 from grants.money import cents, format_number
 from grants.services import allocation_for
@@ -379,6 +380,8 @@ class Dossier:
     allocation: BudgetAllocation | None
     balances: dict[str, Decimal] | None
     year: int
+    # The budget's co-funders with their shares (the lead funder first); none: the fund alone.
+    cofunders: list[Financier] = field(default_factory=list)
 
 
 def dossier(application: Application) -> Dossier:
@@ -418,4 +421,5 @@ def dossier(application: Application) -> Dossier:
         allocation=allocation,
         balances=allocation.balances() if allocation is not None else None,
         year=year,
+        cofunders=cofunders_of(allocation) if allocation is not None else [],
     )

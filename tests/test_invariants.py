@@ -89,6 +89,7 @@ from reviews.services import (
     reassign,
     release,
 )
+from tests.grants.cofunders import FINANCING, check_the_funders, cofinance
 from tests.support import generated_examples
 from workflows import clock
 from workflows.audit import verify_chain
@@ -490,9 +491,20 @@ class Walk(RuleBasedStateMachine):
             ),
             min_size=2,
             max_size=4,
-        )
+        ),
+        financing=st.sampled_from(FINANCING),
     )
-    def seed(self, seeds: list[tuple[tuple[str, str | None], Decimal, str, bool]]) -> None:
+    def seed(
+        self,
+        seeds: list[tuple[tuple[str, str | None], Decimal, str, bool]],
+        financing: tuple[str, ...],
+    ) -> None:
+        # The walk's budgets: the fund's alone, or co-funded with random shares.
+        cofinance(
+            BudgetAllocation.objects.filter(programme__code__in=PROGRAMME_CODES),
+            financing,
+            by=self.people.cast.admin,
+        )
         for (application_state, grant_state), requested, org, two_hats in seeds:
             cast = self.people.cast
             if two_hats:  # the history was reviewed by manager2 and paid by finance2
@@ -832,7 +844,8 @@ class Walk(RuleBasedStateMachine):
         self.check_grants_and_decisions()
 
     def check_the_ledger(self) -> None:
-        """Allocation committed == sum of its grants' commitments == their commitment targets."""
+        """Allocation committed == sum of its grants' commitments == their commitment targets;
+        per funder too (`check_the_funders`)."""
         entries = list(
             LedgerEntry.objects.values_list("allocation_id", "grant_id", "kind", "amount")
         )
@@ -865,6 +878,7 @@ class Walk(RuleBasedStateMachine):
             balances = allocation.balances()
             assert balances["committed"] == grant_totals[allocation.pk], allocation
             assert balances["remaining"] >= 0, f"{allocation} overspent: {balances}"
+        check_the_funders(BudgetAllocation.objects.filter(pk__in=booked))
 
     def check_the_log(self) -> None:
         """Each object's log rows chain its states from the first to the current one."""

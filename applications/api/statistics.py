@@ -52,6 +52,15 @@ class StatisticsRowSerializer(serializers.Serializer[dict[str, Any]]):
     country = serializers.CharField(required=False)
     region = serializers.ChoiceField(Region.choices, required=False, allow_null=True)
     theme = serializers.ChoiceField(Theme.choices, required=False, allow_null=True)
+    funder = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="the org-id of a funder of the grants' budgets (the fund's own identifier "
+        "where it finances a budget alone); null: applications without a grant",
+    )
+    funder_name = serializers.CharField(
+        required=False, allow_null=True, help_text="the funder's name in the reader's language"
+    )
     count = serializers.IntegerField(help_text="applications (per theme: those with the theme)")
     requested = serializers.DecimalField(max_digits=14, decimal_places=2)
     awarded = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -86,10 +95,13 @@ class StatisticsView(ConditionalGetMixin, GenericAPIView[Application]):
 
     @extend_schema(
         summary="Statistics: counts and sums grouped by programme, year, status, country, "
-        "region, theme",
+        "region, theme, funder",
         description="One row per combination of the `group_by` keys (none: one row of totals). "
         "The filters of the application list apply. `year` is the year of submission; "
-        "`paid` sums the payments made on the applications' grants.",
+        "`paid` sums the payments made on the applications' grants. Grouped by `funder`, an "
+        "application counts under each funder of its grant's budget and its amounts are split "
+        "by their shares: each co-funder's part rounded down to the cent, the lead funder's "
+        "the rest, grant by grant (so the funders' rows add up to the totals).",
         parameters=[
             OpenApiParameter(
                 "group_by",

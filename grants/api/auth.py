@@ -114,6 +114,13 @@ class MayReadPayments(BasePermission):
         return rules.may_read_payments(request.user)
 
 
+class MayReadBudgets(BasePermission):
+    message = _("Only programme managers, finance officers and administrators read budgets.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return rules.sees_ledger(request.user)
+
+
 class TokenRateThrottle(SimpleRateThrottle):
     """Requests per token (or per staff user in a session), at MICROGRANTS_API_RATE."""
 

@@ -13,8 +13,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grants.models import Call, Grant, Payment, Programme
-from grants.open_data import public_name
+from grants.cofunding import FunderFigures
+from grants.models import BudgetAllocation, Call, Grant, Payment, Programme
+from grants.open_data import Publisher, public_name
 from workflows.api.fields import OptionalEmailField
 
 
@@ -202,3 +203,72 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
             "failure_reason",
         ]
         read_only_fields = fields
+
+
+# --- budgets and their funders ------------------------------------------------------------------
+
+
+def _money(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, **kwargs)
+
+
+class FunderFiguresSerializer(serializers.Serializer[FunderFigures]):
+    """One funder's part of a budget: a co-funder's, or the fund's own for a budget without
+    co-funders (its 360Giving identifier, no country)."""
+
+    funder = serializers.SerializerMethodField(help_text="the funder's org-id")
+    name = serializers.CharField(source="financier.name", help_text="in the reader's language")
+    country = serializers.SerializerMethodField()
+    share = serializers.DecimalField(source="financier.percent", max_digits=5, decimal_places=2, read_only=True, help_text="in percent")  # fmt: skip
+    lead = serializers.BooleanField(
+        source="financier.lead",
+        help_text="the lead funder takes the cents that rounding leaves of each grant",
+    )
+    allocated = _money()
+    committed = _money()
+    paid = _money()
+    repaid = _money()
+
+    def get_funder(self, figures: FunderFigures) -> str:
+        financier = figures.financier
+        if financier.funder is not None:
+            return financier.funder.identifier
+        return Publisher.from_settings().funder(financier.fund.reference_prefix)
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "ISO code"})
+    def get_country(self, figures: FunderFigures) -> str | None:
+        funder = figures.financier.funder
+        return funder.country if funder is not None else None
+
+
+class BudgetSerializer(serializers.ModelSerializer[BudgetAllocation]):
+    """A programme's budget of one year with its ledger's balances and each funder's part of
+    them (`funders`, from the view's context)."""
+
+    allocated = _money(source="amount")
+    committed = _money()
+    paid = _money()
+    repaid = _money()
+    remaining = _money()
+    funders = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BudgetAllocation
+        fields = [
+            "id",
+            "programme",
+            "year",
+            "released",
+            "allocated",
+            "committed",
+            "paid",
+            "repaid",
+            "remaining",
+            "funders",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FunderFiguresSerializer(many=True))
+    def get_funders(self, budget: BudgetAllocation) -> list[dict[str, Any]]:
+        figures = self.context["funder_figures"][budget.pk]
+        return list(FunderFiguresSerializer(figures, many=True, context=self.context).data)

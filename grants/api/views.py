@@ -30,8 +30,17 @@ from rest_framework.views import APIView
 
 from grants import filters, rules
 from grants.api import serializers
-from grants.api.auth import HasApiAccess, MayReadPayments, programme_scope
-from grants.models import Call, Grant, LedgerKind, Payment, Programme, grant_ledger_total
+from grants.api.auth import HasApiAccess, MayReadBudgets, MayReadPayments, programme_scope
+from grants.cofunding import funder_figures
+from grants.models import (
+    BudgetAllocation,
+    Call,
+    Grant,
+    LedgerKind,
+    Payment,
+    Programme,
+    grant_ledger_total,
+)
 from grants.transitions import GRANT_TRANSITIONS
 from workflows.api.conditional import ConditionalGetMixin
 from workflows.api.pagination import KeysetPagination
@@ -161,6 +170,50 @@ class PaymentViewSet(ApiReadViewSet[Payment]):
 
     def get_queryset(self) -> QuerySet[Payment]:
         return payments_for(self.request.user)
+
+
+def budgets_for(user: Any) -> QuerySet[BudgetAllocation]:
+    return (
+        BudgetAllocation.objects.visible_to(user)
+        .select_related("programme__fund")
+        .with_balances()
+        .order_by("-year", "id")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Budgets per programme and year, with each funder's part (managers, finance "
+        "officers and administrators)",
+        description="The ledger's balances of each yearly budget, and per funder (the "
+        "co-funders of the budget, the lead funder first, or the fund alone) its share and its "
+        "parts: each grant's figures split by the shares, every co-funder's part rounded down "
+        "to the cent and the lead funder's the rest, so the funders' parts add up to the "
+        "budget's figures.",
+    ),
+    retrieve=extend_schema(summary="One budget"),
+)
+class BudgetViewSet(ApiReadViewSet[BudgetAllocation]):
+    serializer_class = serializers.BudgetSerializer
+    filterset_class = filters.BudgetFilter
+    permission_classes = [HasApiAccess, MayReadBudgets]
+
+    def get_queryset(self) -> QuerySet[BudgetAllocation]:
+        return budgets_for(self.request.user)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
+        """The funders' figures of the budgets shown (the page, or the one), read at once."""
+        shown = args[0] if args else None
+        if shown is not None:
+            budgets = list(shown) if kwargs.get("many") else [shown]
+            balances = {
+                budget.pk: {key: getattr(budget, key) for key in ("committed", "paid", "repaid")}
+                for budget in budgets
+            }
+            context = dict(self.get_serializer_context())
+            context["funder_figures"] = funder_figures(budgets, balances=balances)
+            kwargs["context"] = context
+        return super().get_serializer(*args, **kwargs)
 
 
 # --- 360Giving export (grants.open_data writes the documents) --------------------------------------

@@ -2,6 +2,7 @@
 
 Thin views over `grants.exports`; finance officers and administrators only. The ledger chart is
 an inline SVG (grants.finance.charts, no JavaScript); its numbers are also in a table beside it.
+A co-financed budget's ledger also shows each funder's part (grants.cofunding).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from grants.cofunding import funder_figures
 from grants.finance import exports
 from grants.finance.charts import month_chart
 from grants.models import BudgetAllocation, GrantStatus, Programme
@@ -171,7 +173,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
         year = today.year
         form = LedgerForm(initial={"programme": programme, "year": year}, years=years)
     allocation = (
-        BudgetAllocation.objects.select_related("programme")
+        BudgetAllocation.objects.visible_to(request.user)
+        .select_related("programme__fund")
         .filter(programme=programme, year=year)
         .first()
     )
@@ -191,8 +194,12 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "programme": allocation.programme,
             "year": allocation.year,
         }
+        balances = allocation.balances()
         context.update(
-            balances=allocation.balances(),
+            balances=balances,
+            per_funder=funder_figures([allocation], balances={allocation.pk: balances})[
+                allocation.pk
+            ],
             months=months,
             chart=month_chart(months, title=title),
             page=entries.get_page(request.GET.get("page")),

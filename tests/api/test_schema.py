@@ -23,7 +23,7 @@ def test_the_schema_is_served_and_documents_every_endpoint_and_its_problems(clie
     assert response.status_code == 200
     schema = response.json()
     paths = schema["paths"]
-    for name in ("programmes", "calls", "applications", "grants", "payments"):
+    for name in ("programmes", "calls", "applications", "grants", "payments", "budgets"):
         assert f"/api/v1/{name}/" in paths
         assert f"/api/v1/{name}/{{id}}/" in paths
         listing = paths[f"/api/v1/{name}/"]["get"]
@@ -38,7 +38,8 @@ def test_the_schema_is_served_and_documents_every_endpoint_and_its_problems(clie
         p["name"] for p in stats["parameters"]
     }
     row = schema["components"]["schemas"]["StatisticsRow"]["properties"]
-    assert set(GROUPS) | {"count", "requested", "awarded", "paid"} == set(row)
+    # Grouped by funder, a row also names it (`funder_name`).
+    assert set(GROUPS) | {"funder_name", "count", "requested", "awarded", "paid"} == set(row)
     assert "/api/v1/open-data/360giving.json" in paths
     assert "/api/v1/open-data/360giving.csv" in paths
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"

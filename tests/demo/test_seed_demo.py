@@ -8,10 +8,12 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 
 from applications.models import Application, ApplicationStatus
 from demo import builders as demo
 from demo.management.commands.seed_demo import MIX, apportion
+from grants.cofunding import funder_figures
 from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
 from organisations.choices import LegalForm
 from organisations.models import Organisation
@@ -107,6 +109,23 @@ class TestFortySeededApplications:
         queue = client.get("/review/amendments/")
         assert queue.status_code == 200
         assert waiting.grant.application.reference.encode() in queue.content
+
+    def test_the_budgets_are_co_financed_by_two_ministries_half_and_half(self, seeded, client):
+        out, _err = seeded
+        assert "co-financed by the German and the French ministry, 50/50" in out
+        budgets = list(BudgetAllocation.objects.select_related("programme__fund"))
+        for budget in budgets:
+            shares = list(budget.shares.order_by("pk").values_list("funder__country", "percent"))
+            assert shares == [("DE", 50), ("FR", 50)], budget
+        figures = funder_figures(budgets)
+        for budget in budgets:
+            balances = budget.balances()
+            for key in ("committed", "paid", "repaid"):
+                assert sum(getattr(f, key) for f in figures[budget.pk]) == balances[key]
+        booked = next(b for b in budgets if b.balances()["committed"] > 0)
+        client.force_login(demo.create_cast().finance)
+        page = client.get(reverse("finance:ledger"), {"programme": booked.programme_id, "year": booked.year})  # fmt: skip
+        assert "Auswärtiges Amt (Demo)" in page.content.decode()
 
     def test_the_queues_hold_only_work_that_is_still_to_do(self, seeded):
         from reviews.models import ReviewTask

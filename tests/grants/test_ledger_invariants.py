@@ -11,7 +11,10 @@ for every allocation and every grant:
 - committed >= 0, and paid - repaid <= committed;
 - paid <= the awarded amounts of the grants that can receive money (not declined or lapsed);
 - every ledger entry is positive; a grant is never paid more than awarded, nor repays more than
-  it was paid.
+  it was paid;
+- per funder too (the budget financed by the fund alone or by co-funders with random shares):
+  each funder's committed, paid and repaid sums are its parts of the grants' figures, its
+  committed is its part of the live grants' amounts, and the funders' sums are the budget's.
 
 Each example runs in a savepoint that is rolled back at its end.
 """
@@ -49,6 +52,7 @@ from grants.models import (
     RepaymentStatus,
 )
 from grants.money import cents
+from tests.grants.cofunders import FINANCING, check_the_funders, cofinance
 from tests.support import generated_examples
 from workflows import clock
 from workflows.errors import WorkflowError
@@ -103,12 +107,16 @@ class LedgerWalk(RuleBasedStateMachine):
         budget=st.integers(3_000, 15_000),
         released=st.sampled_from([True, True, True, False]),
         first=st.lists(st.tuples(st.integers(100, 5_000), st.integers(1, 100)), max_size=3),
+        financing=st.sampled_from(FINANCING),
     )
-    def small_budget(self, budget: int, released: bool, first: list[tuple[int, int]]) -> None:
-        """Every year's budget of the programme is small, so approvals compete for it."""
-        BudgetAllocation.objects.filter(programme__code=PROGRAMME).update(
-            amount=Decimal(budget), released=released
-        )
+    def small_budget(
+        self, budget: int, released: bool, first: list[tuple[int, int]], financing: tuple[str, ...]
+    ) -> None:
+        """Every year's budget of the programme is small, so approvals compete for it; the fund
+        finances it alone or with co-funders."""
+        budgets = BudgetAllocation.objects.filter(programme__code=PROGRAMME)
+        budgets.update(amount=Decimal(budget), released=released)
+        cofinance(budgets, financing, by=self.cast.admin)
         for requested, percent in first:
             self.approve(requested, percent)
 
@@ -218,6 +226,7 @@ class LedgerWalk(RuleBasedStateMachine):
             assert balances["remaining"] >= 0, f"below zero: {label}"
             assert balances["paid"] - balances["repaid"] <= balances["committed"], label
             assert balances["paid"] <= payable[allocation.pk], label
+        check_the_funders(BudgetAllocation.objects.filter(programme__code=PROGRAMME))
 
 
 WALK_SETTINGS = settings(

@@ -541,7 +541,7 @@ def test_the_export_runs_the_same_queries_for_5_and_50_grants(
         assert len(text.splitlines()) == size + 1
         counts.append((json_queries, csv_queries))
     assert counts[0] == counts[1]
-    assert counts[1] == (2, 1)  # the publisher and the grants; the grants
+    assert counts[1] == (3, 2)  # the publisher, the co-funders and the grants; the last two
 
 
 def test_the_package_streams_in_chunks(cast: demo.Cast, approvals: Any, monkeypatch: Any) -> None:

@@ -624,6 +624,12 @@ def call_in_scope(role: str, call: Any, world: World) -> bool:
     return role != "funder_token" or call.programme_id == world.programme_x.pk
 
 
+def budget_reader(role: str, target: Target, world: World) -> Expect:
+    """ "budgets and their ledger: managers, finance officers and administrators" (and through
+    the API their per-funder figures)."""
+    return E(OK) if spec.sees_ledger(role) else E(FORBIDDEN, HIDDEN)
+
+
 def payment_reader(role: str, target: Target, world: World) -> Expect:
     """ "payments (finance officers and administrators only)"."""
     return E(OK) if role in spec.MONEY_ROLES else E(FORBIDDEN, HIDDEN)
@@ -697,11 +703,28 @@ def world_records(kind: str, role: str, world: World) -> set[int]:
 
 
 def counts_what_it_sees(role: str, target: Target, world: World, answer: Any) -> list[str]:
-    """The statistics count only the applications the role may read."""
+    """The statistics count only the applications the role may read; grouped by funder, each
+    once per funder of its grant's budget (the fund for a budget without co-funders), and
+    name no funder of a budget it may not read."""
+    from grants.funders import AllocationShare
+    from grants.models import Grant
+
     results = _json(answer)["results"]
     total = sum(row["count"] for row in results)
-    expected = len(world_records("application", role, world))
-    return [] if total == expected else [f"counts {total} applications, sees {expected}"]
+    seen = world_records("application", role, world)
+    expected = len(seen)
+    problems = []
+    if (target.query or {}).get("group_by") == "funder":
+        budgets = dict(Grant.objects.filter(application__in=seen).values_list("application", "allocation"))  # fmt: skip
+        shares = AllocationShare.objects.filter(allocation__in=set(budgets.values()))
+        funders = {budget: shares.filter(allocation=budget).count() or 1 for budget in set(budgets.values())}  # fmt: skip
+        expected = sum(funders[budgets[pk]] if pk in budgets else 1 for pk in seen)
+        readable = set(shares.values_list("funder__identifier", flat=True))
+        named = {row["funder"] for row in results} - {None}
+        problems += [f"names funder {f}, which it may not read" for f in sorted(named - readable) if not f.startswith("360G-microgrants-FUND-")]  # fmt: skip
+    if total != expected:
+        problems.append(f"counts {total} applications, sees {expected}")
+    return problems
 
 
 def offers_what_it_may(role: str, target: Target, world: World, answer: Any) -> list[str]:

@@ -4,8 +4,9 @@ Every answer of the matrix with a body (pages, files, API, admin) is searched fo
 titles of applications the role may not see (each title of the world is a word nobody else
 uses), internal review comments it may not read, the EndToEndIds of payments it may not see,
 invitations of organisations whose members it may not see, the bank account of an
-organisation it may not see (funders never read bank data), and the messages and internal notes
-of conversations it may not read.
+organisation it may not see (funders never read bank data), the messages and internal notes
+of conversations it may not read, and for a token limited to programme X the co-funder of
+another programme.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.security import spec
-from tests.security.world import World, internal_comment
+from tests.security.world import OTHER_FUNDER, World, internal_comment
 
 
 @dataclass(frozen=True)
 class Secret:
     pattern: re.Pattern[bytes]
     what: str
-    kind: str  # title, published, review, payment, invitation, iban, email
+    kind: str  # title, published, review, payment, invitation, iban, email, funder
 
 
 def _literal(text: str) -> re.Pattern[bytes]:
@@ -58,6 +59,9 @@ def secrets_for(role: str, world: World) -> list[Secret]:
         if not spec.sees_members(role, world.organisations[org.upper()], world):
             what = f"the invitation of {org.upper()}"
             found.append(Secret(_literal(invitation.email), what, "invitation"))
+    if role == "funder_token":  # a token of programme X: the other programme's co-funder
+        for text in OTHER_FUNDER:
+            found.append(Secret(_literal(text), "a co-funder of another programme", "funder"))
     funder = role in ("funder", "funder_token")
     if funder:  # nor the applicants' addresses
         for applicant in ("applicant_a", "applicant_b"):

@@ -38,6 +38,7 @@ from tests.security.expect import (
     applicant_post,
     apps,
     assessment_body,
+    budget_reader,
     call_in_scope,
     claim_next_rule,
     conversation_sees,
@@ -954,7 +955,27 @@ API: dict[str, Row] = {
             api_see(lambda role, a, w: a.status != "draft" and spec.sees_amendment(role, a, w))
         ),
     ),
-    "api:stats": Row(no_target, api(api_read), read_only(api(api_read)), check=counts_what_it_sees),
+    "api:stats": Row(
+        lambda w: [Target("-"), Target("by funder", query={"group_by": "funder"})],
+        api(api_read),
+        read_only(api(api_read)),
+        check=counts_what_it_sees,
+    ),
+    # Budgets with each funder's part: those who read the ledger (the co-funder of the other
+    # programme is a "funder" secret for the token of programme X, see leaks.py).
+    "api:budget-list": Row(
+        lambda w: [Target("-", query={"page_size": 100})],
+        api(budget_reader),
+        read_only(api(budget_reader)),
+    ),
+    "api:budget-detail": Row(
+        lambda w: [
+            Target("X", {"pk": w.allocation.pk}, w.allocation),
+            Target("other", {"pk": w.grant("b_other_granted").allocation_id}),
+        ],
+        api(budget_reader),
+        read_only(api(budget_reader)),
+    ),
     # Published grants are public: their titles and references are the export's content.
     "api:360giving-json": Row(
         no_target, api(api_read), read_only(api(api_read)), shows=("published",)
@@ -1212,6 +1233,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "grants.programme": AdminModel(one(first_of("grants.Programme")), None),
     "grants.call": AdminModel(one(first_of("grants.Call")), None),
     "grants.budgetallocation": AdminModel(one(first_of("grants.BudgetAllocation")), None),
+    "grants.funder": AdminModel(one(first_of("grants.Funder")), None),
     "grants.ledgerentry": AdminModel(one(first_of("grants.LedgerEntry")), None),
     "grants.referencecounter": AdminModel(one(first_of("grants.ReferenceCounter")), None),
     "reviews.reviewerprofile": AdminModel(one(first_of("reviews.ReviewerProfile")), None),

@@ -34,11 +34,13 @@ from applications.attachments import add_attachment
 from applications.documents import issue_document
 from applications.models import Application, AttachmentPurpose, Report
 from demo import builders as demo
+from demo.cofunding import ensure_ministries
 from demo.reviews import DEMO_SCORES, ReviewSteps, ensure_reviewer_profiles
 from demo.showcase import photo_upload, publish_project
 from grants import finance
 from grants import services as grant_services
 from grants.api.tokens import issue_token
+from grants.funders import Funder
 from grants.models import (
     BudgetAllocation,
     Call,
@@ -225,6 +227,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
         programme_other=programme_other,
         token_secret=secret,
     )
+    _cofunders(world)
     _applications(world, other_applicant)
     _money(world)
     _paperwork(world)
@@ -370,6 +373,23 @@ def _title(key: str) -> str:
     return f"Projekt Zx{key.replace('_', '')}q"
 
 
+# The co-funder of programme "other" only: nobody limited to programme X may read it.
+OTHER_FUNDER = ("XI-EORI-ZXOTHERFUNDERQ", "Zxotherfunderq-Stiftung")
+
+
+def _cofunders(world: World) -> None:
+    """Before any booking: programme X's budgets by the demo's two ministries, half and half;
+    the other programme's by a foundation of its own."""
+    admin, half = world.cast.admin, Decimal(50)
+    german, french = ensure_ministries()
+    identifier, name = OTHER_FUNDER
+    foundation = Funder.objects.create(name_de=name, identifier=identifier, country="DE")
+    for allocation in BudgetAllocation.objects.filter(programme=world.programme_x):
+        grant_services.set_cofunders(allocation, [(german, half), (french, half)], by=admin)
+    for allocation in BudgetAllocation.objects.filter(programme=world.programme_other):
+        grant_services.set_cofunders(allocation, [(foundation, Decimal(100))], by=admin)
+
+
 def _applications(world: World, other_applicant: Any) -> None:
     cast = world.cast
     orgs = {
@@ -434,6 +454,9 @@ def _applications(world: World, other_applicant: Any) -> None:
     drive("a_closable", "approved", "settled")
     drive("a_cancelled", "approved", "cancelled")
     drive("b_other_programme", "submitted", requested="8000.00")
+    # A grant of the other programme: its budget's co-funder is read with it, never by a
+    # token limited to programme X.
+    drive("b_other_granted", "approved", "accepted", requested="8000.00")
     # Category 3 needs two reviews: reviewer2 has written one, the second slot is open (the
     # reviewer who takes it must not read the first: "reviewers judge independently").
     drive("a_two_reviews", "in_review", requested="20000.00")

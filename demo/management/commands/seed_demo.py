@@ -37,6 +37,7 @@ from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
 from demo.amendments import seed_amendments
+from demo.cofunding import cofinance_budgets
 from demo.conversations import seed_conversations
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
@@ -430,6 +431,11 @@ class Command(BaseCommand):
         fund = demo.setup_fund(years=tuple(range(first_year, today.year + 2)), budget=budget)
         self.ensure_budget(fund, needed)
         cast = demo.create_cast(fund)
+        cofinanced = cofinance_budgets(fund, by=cast.admin)
+        if cofinanced:
+            self.stdout.write(
+                f"{cofinanced} budgets co-financed by the German and the French ministry, 50/50."
+            )
         ensure_reviewer_profiles(cast)
         ensure_public_pages()
         applicants: list[tuple[Organisation, Any]] = [(cast.organisation, cast.applicant)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0014_repayment_cause'),
+        ('grants', '0015_funders'),
     ]
 
     operations = [
