@@ -73,6 +73,7 @@ def demo_data(cast, draft):
     """One object of every model: applications and grants in many states, money both ways
     (the closed grant's balance paid through a SEPA batch), the review work done in the
     workspace, a conflict and an invitation."""
+    from demo.cofunding import cofinance_budgets
     from demo.reviews import ReviewSteps, ensure_reviewer_profiles
     from grants import finance
     from reviews.services import declare_conflict
@@ -85,6 +86,8 @@ def demo_data(cast, draft):
                 batch = finance.create_batch(due, by=cast.finance, execution_date=clock.today())
                 finance.mark_batch_paid(finance.export_batch(batch, by=cast.finance), by=cast.finance)  # fmt: skip
 
+    # The budgets co-financed by the two ministries: the funders and their shares have rows too.
+    cofinance_budgets(cast.fund, by=cast.admin)
     ensure_reviewer_profiles(cast)
     organisation_services.invite_member(cast.organisation, by=cast.applicant, email="new.member@example.org", link_for=lambda token: f"/invitations/{token}/")  # fmt: skip
     steps = ReviewSteps(cast)
