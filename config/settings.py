@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "grants",
     "applications",
     "amendments",
+    "interim",
     "reviews",
     "partners",
     "public",

@@ -16,6 +16,7 @@ APPS = (
     "organisations",
     "applications",
     "amendments",
+    "interim",
     "grants",
     "reviews",
     "partners",

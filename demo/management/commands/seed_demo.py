@@ -36,6 +36,7 @@ from applications.emails import SITE_URL
 from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
+from demo.interim import seed_interim_report
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
@@ -439,6 +440,12 @@ class Command(BaseCommand):
         showcased = seed_showcase(cast, {org.pk: user for org, user in applicants})
         if showcased:
             self.stdout.write(f"Published {showcased} projects in the showcase (/projects/).")
+        interim = seed_interim_report(cast)
+        if interim is not None:
+            self.stdout.write(
+                f"Accepted the interim report of {interim.application.reference}; its tranche "
+                "waits for finance."
+            )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
 
