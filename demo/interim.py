@@ -4,15 +4,14 @@ released its tranche), the tests and the benchmarks."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from demo import builders as demo
-from demo.reviews import ReviewSteps
 from grants import services as grant_services
-from grants.models import Grant, PaymentStatus, Programme
+from grants.models import Grant, GrantStatus, PaymentStatus
 from grants.money import cents
+from interim import rules as interim_rules
 from interim import services
 from interim.models import InterimReport, InterimStatus
 from reviews import interim_checks
@@ -24,9 +23,6 @@ PROGRESS = (
     "Stadtgeschichte. Der Gegenbesuch in Köln ist für den Herbst gebucht. / La première rencontre "
     "à Lyon a eu lieu ; la visite retour à Cologne est réservée."
 )
-# A category-3 project of the demo (an interim report halfway, a tranche that waits for it).
-DEMO_AMOUNT = Decimal("12000.00")
-DEMO_TITLE = "Stadtgeschichte erzählen / Raconter l'histoire de la ville"
 
 
 def write_interim_report(
@@ -61,29 +57,33 @@ def accept_through_the_queue(report: InterimReport, *, reviewer: Any) -> Interim
     return InterimReport.objects.get(pk=report.pk)
 
 
-def seed_interim_report(cast: demo.Cast) -> Grant | None:
-    """Once per database: a category-3 project of the cast's organisation that runs now, its
-    advance paid, its interim report sent and accepted, and the tranche it released scheduled
-    for finance. None when the demo has one already (or no programme reports halfway)."""
+def seed_interim_report(cast: demo.Cast, members: dict[int, Any]) -> Grant | None:
+    """Once per database: of the seeded grants that owe an interim report, the one furthest into
+    its project (`seed_demo` plans one of category 3 halfway through today) gets its advance
+    paid, its interim report sent by a member and accepted from the queue, and the tranche it
+    releases scheduled for finance. None when the demo has an accepted one already, or no grant
+    owes one (`members`: an applicant per organisation id)."""
     if InterimReport.objects.filter(status=InterimStatus.ACCEPTED).exists():
         return None
-    programme = Programme.objects.filter(fund=cast.fund, code="cat-3").first()
-    if programme is None or programme.interim_report == "none":
-        return None
-    # Submitted early enough for the project to run today, halfway through.
-    submitted_on = clock.today() - timedelta(days=demo.LEAD_DAYS + demo.PROJECT_DAYS // 2)
-    application = demo.drive(
-        cast,
-        "approved",
-        "accepted",
-        submitted_on=submitted_on,
-        requested=DEMO_AMOUNT,
-        title=DEMO_TITLE,
-        steps=ReviewSteps(cast),
+    grant = (
+        Grant.objects.filter(
+            status=GrantStatus.ACCEPTED,
+            interim_report_due_on__isnull=False,
+            interim_report__isnull=True,
+            application__organisation_id__in=list(members),
+            project_start__lte=clock.today(),
+        )
+        .select_related("application")
+        .order_by("project_start", "pk")
+        .first()
     )
-    grant = Grant.objects.get(application=application)
+    if grant is None:
+        return None
     for payment in grant.payments.filter(status=PaymentStatus.SCHEDULED):
         grant_services.record_payment_paid(payment, by=cast.finance)
-    report = write_interim_report(grant, by=cast.applicant)
-    accept_through_the_queue(report, reviewer=cast.reviewer2)
+    report = write_interim_report(grant, by=members[grant.application.organisation_id])
+    reviewer = next(
+        r for r in (cast.reviewer2, cast.reviewer) if interim_rules.can_accept(report, r)
+    )
+    accept_through_the_queue(report, reviewer=reviewer)
     return grant
