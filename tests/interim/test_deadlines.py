@@ -51,6 +51,8 @@ def test_reminders_at_fourteen_and_three_days_and_one_overdue_notice(cast, grant
     reference = grant.application.reference
     assert reference in reminder.subject and reference in notice.subject
     assert reminder.subject != notice.subject
+    assert grant.application.language == "de"
+    assert "Zwischenbericht" in reminder.subject and "fällig" in notice.subject
     assert reminder.to == [cast.applicant.email]
 
 
@@ -81,6 +83,7 @@ def test_the_reply_date_of_a_request_for_changes_is_reminded(cast, grant):
     ]
     reminder = OutboxMessage.objects.get(key=f"interim_reminder:{grant.pk}:{reply_by}:3")
     assert "Bitte ergänzen." not in reminder.body_text  # a reminder, not the request again
+    assert "Erinnerung an die Änderungen" in reminder.body_text
     assert reminder.to == [cast.applicant.email]
 
 

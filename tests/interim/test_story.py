@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.formats import date_format
 
 from applications.models import Application
 from applications.selectors import next_step, timeline_for_applicant
@@ -71,7 +73,7 @@ def test_accepting_the_report_releases_the_tranche_once(cast, grant, committed):
         services.accept_interim_report(report, by=cast.reviewer2)
     assert Payment.objects.filter(grant=grant).count() == 2
     # The grantee hears of it, and the history says it.
-    assert any("Interim report accepted" in m.subject for m in mail.outbox)
+    assert any("Zwischenbericht angenommen" in m.subject for m in mail.outbox)  # in German
     labels = [entry.label for entry in timeline_for_applicant(grant.application)]
     assert labels[-2:] == ["Interim report sent", "Interim report accepted"]
     assert verify_chain().ok
@@ -138,7 +140,7 @@ def test_changes_requested_then_sent_again_opens_a_new_round(cast, grant, commit
     report.refresh_from_db()
     assert report.status == InterimStatus.CHANGES_REQUESTED
     assert report.deadline == clock.today() + timedelta(days=10)
-    assert any("Changes requested to the interim report" in m.subject for m in mail.outbox)
+    assert any("Änderungen am Zwischenbericht erbeten" in m.subject for m in mail.outbox)
     step = next_step(Application.objects.get(pk=grant.application_id))
     assert (step.deadline, step.action) == (report.reply_by, "interim:report")
 
@@ -188,3 +190,24 @@ def test_the_report_is_written_only_while_the_project_runs(cast, drive):
     assert ended.interim_report_due_on is not None
     with pytest.raises(WorkflowError, match="The project has ended"):
         services.interim_report_for(ended, by=cast.applicant)
+
+
+def test_the_grant_agreement_names_the_interim_report_and_its_tranche(cast, grant):
+    from applications.documents import approval_context, render_html
+
+    context = approval_context(grant.application, grant=grant)
+    html = render_html("approval", context)
+
+    assert context["interim_report_due_on"] == grant.interim_report_due_on
+    assert 'id="interim-duty"' in html
+    with translation.override("de"):
+        assert date_format(grant.interim_report_due_on, "DATE_FORMAT") in html
+    assert [t.trigger for t in context["tranches"]] == [
+        "acceptance",
+        "interim_report_accepted",
+        "report_accepted",
+    ]
+    plain = Grant.objects.get(application=demo.drive(cast, "approved", "offered"))
+    assert 'id="interim-duty"' not in render_html(
+        "approval", approval_context(plain.application, grant=plain)
+    )
