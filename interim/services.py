@@ -324,7 +324,11 @@ def accept_interim_report(report: InterimReport, *, by: Any, note: str = "") -> 
 
     Locks in the order the other writers of the grant's money take them: the grant, its
     payments, then (through perform) the report and the audit chain."""
-    grant = Grant.objects.select_for_update().select_related("programme").get(pk=report.grant_id)
+    grant = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .get(pk=report.grant_id)
+    )
     grant_services.lock_payments(grant)
     current = InterimReport.objects.get(pk=report.pk)
     starting_step(current, "accept")  # refused in words before anything is computed

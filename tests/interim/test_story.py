@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core import mail
@@ -211,3 +212,32 @@ def test_the_grant_agreement_names_the_interim_report_and_its_tranche(cast, gran
     assert 'id="interim-duty"' not in render_html(
         "approval", approval_context(plain.application, grant=plain)
     )
+
+
+def test_the_funder_side_names_the_interim_states_as_the_interim_app_does():
+    from grants import models as grant_models
+
+    assert grant_models.INTERIM_NOT_SENT == InterimStatus.DRAFT
+    assert grant_models.INTERIM_CHANGES_REQUESTED == InterimStatus.CHANGES_REQUESTED
+    assert grant_models.INTERIM_ACCEPTED == InterimStatus.ACCEPTED
+
+
+def test_sync_review_tasks_reopens_a_check_a_failed_side_effect_left_undone(cast, grant):
+    from django.core.management import call_command
+
+    report = write_interim_report(grant, by=cast.applicant)  # side effects not run: no task
+    assert not ReviewTask.objects.filter(grant=grant, kind=TaskKind.INTERIM_CHECK).exists()
+
+    call_command("sync_review_tasks", stdout=StringIO())
+
+    task = ReviewTask.objects.get(grant=grant, kind=TaskKind.INTERIM_CHECK)
+    assert (task.status, task.round) == (TaskStatus.OPEN, 1)
+    services.request_interim_changes(
+        report,
+        by=cast.reviewer,
+        message="Bitte ergänzen.",
+        reply_by=clock.today() + timedelta(days=5),
+    )
+    call_command("sync_review_tasks", stdout=StringIO())
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED  # the report no longer waits for its check
