@@ -116,6 +116,7 @@ def test_the_admin_says_what_the_policy_lacks_and_keeps_what_was_typed(cast):
     assert "Please give the day the interim report is due." in text
     assert "Leave the share empty: the interim report is due on a fixed date." in text
     assert 'name="interim_report_share" value="50"' in text
+    assert "is violated" not in text  # the policy's words, not the database constraint's
     halfway.refresh_from_db()
     assert (halfway.interim_report, halfway.interim_report_share) == (InterimPolicy.SHARE, 50)
 
