@@ -11,6 +11,7 @@ import hashlib
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -76,6 +77,16 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 
 # --- who may change ----------------------------------------------------------------------------
 
+# The rule of a purpose whose documents belong to a higher app (the interim report's): it
+# raises TransitionForbidden, saying why, unless the member may change them now. Registered by
+# that app when it is ready.
+PurposeRule = Callable[[Application, Any], None]
+_PURPOSE_RULES: dict[str, PurposeRule] = {}
+
+
+def add_purpose_rule(purpose: str, rule: PurposeRule) -> None:
+    _PURPOSE_RULES[purpose] = rule
+
 
 def check_may_change_attachments(application: Application, user: Any, purpose: str) -> None:
     """Raise TransitionForbidden, saying why, unless `user` may add or delete these files now."""
@@ -104,6 +115,10 @@ def check_may_change_attachments(application: Application, user: Any, purpose: s
                 _("Receipts can only be added or removed while the final report is due."),
                 code="receipts_frozen",
             )
+        return
+    rule = _PURPOSE_RULES.get(purpose)
+    if rule is not None:
+        rule(application, user)
         return
     raise TransitionForbidden(_("This kind of document is not known."), code="unknown_purpose")
 
@@ -190,13 +205,14 @@ def delete_attachment(attachment: Attachment, *, by: Any) -> None:
 
 
 def _lock(application: Application, purpose: str) -> Application:
-    """Lock the application (and the grant for receipts) against a concurrent submission."""
+    """Lock the application (and the grant for a report's documents) against a concurrent
+    submission."""
     locked = (
         Application.objects.select_for_update()
         .select_related("organisation")
         .get(pk=application.pk)
     )
-    if purpose == AttachmentPurpose.RECEIPT:
+    if purpose != AttachmentPurpose.APPLICATION:  # receipts and the interim report's documents
         list(Grant.objects.select_for_update().filter(application_id=locked.pk))
     return locked
 

@@ -369,6 +369,9 @@ def approval_context(
         "tranches": tranches,
         "report_days": report_days,
         "report_due_on": grant.project_end + timedelta(days=report_days),
+        # The interim report the programme asks for (fixed when the offer is accepted).
+        "interim_report_due_on": grant.interim_report_due_on
+        or programme.interim_report_due(grant.project_start, grant.project_end),
         "offer_expires_on": grant.offer_expires_on,
         "share_percent": (grant.max_share * 100).quantize(Decimal("1")),
         # The co-funders of the grant's budget with their parts of it (none: the fund alone).

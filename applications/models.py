@@ -604,6 +604,8 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class AttachmentPurpose(models.TextChoices):
     APPLICATION = "application", _("document for the application")
     RECEIPT = "receipt", _("receipt for the final report")
+    # Who may add and remove these is said by the interim app (applications.attachments).
+    INTERIM_REPORT = "interim_report", _("document for the interim report")
 
 
 class AttachmentQuerySet(models.QuerySet["Attachment"]):

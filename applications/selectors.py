@@ -17,7 +17,15 @@ if TYPE_CHECKING:
 
 from applications import rules
 from applications.models import Application, ApplicationStatus, Document, DocumentKind
-from grants.models import Grant, GrantStatus, Payment
+from grants.models import (
+    INTERIM_ACCEPTED,
+    INTERIM_CHANGES_REQUESTED,
+    INTERIM_NOT_SENT,
+    Grant,
+    GrantStatus,
+    Payment,
+    interim_report_status,
+)
 from organisations.models import Membership, Organisation
 from workflows.models import TransitionLog
 
@@ -234,6 +242,11 @@ def _grant_step(grant: Grant) -> NextStep:
     if status == GrantStatus.OFFERED:
         return NextStep(_("Accept or decline the grant."), grant.offer_expires_on, "applications:grant")  # fmt: skip
     if status == GrantStatus.ACCEPTED:
+        interim = interim_report_status(grant) if grant.interim_report_due_on else INTERIM_ACCEPTED
+        if interim in (None, INTERIM_NOT_SENT):
+            return NextStep(_("Carry out the project and send the interim report."), grant.interim_report_due_on, "interim:report")  # fmt: skip
+        if interim == INTERIM_CHANGES_REQUESTED:
+            return NextStep(_("Make the changes the fund asked for in the interim report and send it again."), grant.interim_report.reply_by, "interim:report")  # type: ignore[attr-defined]  # fmt: skip
         return NextStep(_("Carry out the project. The final report is due after it ends."), grant.project_end)  # fmt: skip
     if status == GrantStatus.REPORT_DUE:
         return NextStep(_("Send the final report with the list of receipts."), grant.report_due_on, "applications:report")  # fmt: skip

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "applications",
     "conversations",
     "amendments",
+    "interim",
     "reviews",
     "partners",
     "public",

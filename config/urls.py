@@ -47,6 +47,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("amendments.urls")),
+    path("", include("interim.urls")),
     path("review/", include("reviews.urls")),
     path("finance/", include("grants.urls")),
     path("partners/", include("partners.urls")),

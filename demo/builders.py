@@ -59,6 +59,16 @@ STANDARD_PLAN = [
     {"percent": 75, "trigger": "acceptance"},
     {"percent": 25, "trigger": "report_accepted"},
 ]
+# Category 3 (EUR 10,001-50,000): an interim report halfway through the project releases the
+# second tranche.
+INTERIM_PLAN = [
+    {"percent": 50, "trigger": "acceptance"},
+    {"percent": 25, "trigger": "interim_report_accepted"},
+    {"percent": 25, "trigger": "report_accepted"},
+]
+INTERIM_POLICIES: dict[str, dict[str, Any]] = {
+    "cat-3": {"interim_report": "share", "interim_report_share": 50, "payment_plan": INTERIM_PLAN},
+}
 # (category, code, names (de, fr, en), min, max, share, intake, reviews, minimum score, cross-border partner)
 CATEGORIES = [
     (1, "small-boost", ("Kategorie 1 – Kleiner Impuls", "Catégorie 1 – Petit coup de pouce", "Category 1 – Small boost"), "0.01", "5000.00", "0.80", Intake.ROLLING, 1, None, False),
@@ -191,9 +201,9 @@ def setup_fund(
             reviews_required=reviews,
             minimum_score=Decimal(minimum) if minimum else None,
             rubric=RUBRIC,
-            payment_plan=STANDARD_PLAN,
             languages=["de", "fr"],
             requires_cross_border_partner=partner,
+            **{"payment_plan": STANDARD_PLAN, **INTERIM_POLICIES.get(code, {})},
         )
         for cat, code, names, low, high, share, intake, reviews, minimum, partner in CATEGORIES
         if code not in existing_codes

@@ -203,6 +203,9 @@ class ProgrammeAdmin(RoleAdmin, TranslationAdmin):  # type: ignore[misc]
                     "rubric",
                     "minimum_score",
                     "offer_acceptance_days",
+                    "interim_report",
+                    "interim_report_on",
+                    "interim_report_share",
                     "report_days_after_end",
                     "requires_cross_border_partner",
                     "allows_in_kind",
@@ -550,6 +553,7 @@ class GrantAdmin(TransitionAdmin):
                 "fields": (
                     "project_start",
                     "project_end",
+                    "interim_report_due_on",
                     "report_due_on",
                     "report_submitted_at",
                     "report_change_message",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -247,7 +247,17 @@ class Intake(models.TextChoices):
 
 class PaymentTrigger(models.TextChoices):
     ACCEPTANCE = "acceptance", _("when the offer is accepted")
+    INTERIM_REPORT_ACCEPTED = "interim_report_accepted", _("when the interim report is accepted")
     REPORT_ACCEPTED = "report_accepted", _("when the final report is accepted")
+
+
+class InterimPolicy(models.TextChoices):
+    """When a programme's grantees send an interim report (Zwischenbericht / rapport
+    intermédiaire) while the project runs."""
+
+    NONE = "none", _("no interim report")
+    DATE = "date", _("on a fixed date")
+    SHARE = "share", _("after a share of the project period")
 
 
 class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see Fund.objects)
@@ -282,6 +292,32 @@ class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see F
         help_text=_('ordered tranches: [{"percent": 75, "trigger": "acceptance"}, ...]'),
     )
     offer_acceptance_days = models.PositiveIntegerField(_("days to accept an offer"), default=30)
+    interim_report = models.CharField(
+        _("interim report"),
+        max_length=8,
+        choices=InterimPolicy,
+        default=InterimPolicy.NONE,
+        help_text=_(
+            "Whether grantees report while the project runs: never, on a fixed date, or once a "
+            "share of the project period has passed. A tranche of the payment plan may wait "
+            "for the interim report to be accepted."
+        ),
+    )
+    interim_report_on = models.DateField(
+        _("interim report due on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "With a fixed date: the day the interim report is due. A project that does not "
+            "run on that day has no interim report."
+        ),
+    )
+    interim_report_share = models.PositiveSmallIntegerField(
+        _("interim report after (% of the project period)"),
+        null=True,
+        blank=True,
+        help_text=_("With a share of the period: 50 = halfway through the project."),
+    )
     report_days_after_end = models.PositiveIntegerField(
         _("days to report after the end"), default=61
     )
@@ -316,6 +352,27 @@ class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see F
                 condition=Q(max_amount__isnull=True) | Q(max_amount__gte=models.F("min_amount")),
                 name="programme_range_ordered",
             ),
+            # The interim report's policy names exactly what it needs (Programme.clean says it
+            # in words).
+            models.CheckConstraint(
+                condition=Q(
+                    interim_report=InterimPolicy.NONE,
+                    interim_report_on__isnull=True,
+                    interim_report_share__isnull=True,
+                )
+                | Q(
+                    interim_report=InterimPolicy.DATE,
+                    interim_report_on__isnull=False,
+                    interim_report_share__isnull=True,
+                )
+                | Q(
+                    interim_report=InterimPolicy.SHARE,
+                    interim_report_on__isnull=True,
+                    interim_report_share__gte=1,
+                    interim_report_share__lte=99,
+                ),
+                name="interim_report_policy_complete",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -335,11 +392,20 @@ class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see F
                 raise ValueError
             if plan and sum(percents) != 100:
                 errors["payment_plan"] = _("The tranches must add up to 100 %.")
+            elif self.interim_report == InterimPolicy.NONE and any(
+                t["trigger"] == PaymentTrigger.INTERIM_REPORT_ACCEPTED for t in plan
+            ):
+                errors["payment_plan"] = _(
+                    "A tranche waits for the interim report, but this programme has no interim "
+                    "report. Choose when the interim report is due, or pay the tranche at "
+                    "another time."
+                )
         except (KeyError, TypeError, ValueError, ArithmeticError):
             errors["payment_plan"] = _(
-                'Each tranche needs a positive "percent" and a "trigger" (acceptance or '
-                "report_accepted)."
+                'Each tranche needs a positive "percent" and a "trigger" (acceptance, '
+                "interim_report_accepted or report_accepted)."
             )
+        errors.update(self._interim_policy_errors())
         try:
             if any(Decimal(str(c["weight"])) <= 0 or not c["code"] for c in self.rubric or []):
                 raise ValueError
@@ -348,8 +414,70 @@ class Programme(models.Model):  # type: ignore[django-manager-missing]  # (see F
         if errors:
             raise ValidationError(errors)
 
+    def _interim_policy_errors(self) -> dict[str, Any]:
+        """What the interim report's policy lacks or has too much of, by field."""
+        errors: dict[str, Any] = {}
+        policy, on, share = self.interim_report, self.interim_report_on, self.interim_report_share
+        if policy == InterimPolicy.DATE:
+            if on is None:
+                errors["interim_report_on"] = _("Please give the day the interim report is due.")
+            if share is not None:
+                errors["interim_report_share"] = _(
+                    "Leave the share empty: the interim report is due on a fixed date."
+                )
+        elif policy == InterimPolicy.SHARE:
+            if share is None:
+                errors["interim_report_share"] = _(
+                    "Please give the share of the project period after which the interim "
+                    "report is due (e.g. 50 for halfway)."
+                )
+            elif not 1 <= share <= 99:
+                errors["interim_report_share"] = _(
+                    "The share must lie between 1 and 99 %: the interim report is due while "
+                    "the project runs."
+                )
+            if on is not None:
+                errors["interim_report_on"] = _(
+                    "Leave the date empty: the interim report is due after a share of the "
+                    "project period."
+                )
+        else:
+            if on is not None:
+                errors["interim_report_on"] = _(
+                    "Leave the date empty, or choose that the interim report is due on a "
+                    "fixed date."
+                )
+            if share is not None:
+                errors["interim_report_share"] = _(
+                    "Leave the share empty, or choose that the interim report is due after a "
+                    "share of the project period."
+                )
+        return errors
+
     def tranches(self, trigger: str) -> list[Decimal]:
         return [Decimal(str(t["percent"])) for t in self.payment_plan if t["trigger"] == trigger]
+
+    def interim_report_due(
+        self, start: date, end: date, *, not_before: date | None = None
+    ) -> date | None:
+        """The day a project running from `start` to `end` owes its interim report, or None:
+        the programme asks for none, or the day does not fall inside the project (after its
+        first day, before its last: a project too short to report halfway reports once, at the
+        end). `not_before` (the day of the acceptance or of an amendment) moves a day already
+        past to it (nobody owes a report for a day before they knew of it), unless the project
+        ends by then."""
+        if self.interim_report == InterimPolicy.DATE:
+            due = self.interim_report_on
+        elif self.interim_report == InterimPolicy.SHARE and self.interim_report_share:
+            days = (end - start).days * self.interim_report_share // 100
+            due = start + timedelta(days=days)
+        else:
+            return None
+        if due is None or not start < due < end:
+            return None
+        if not_before is not None and due < not_before:
+            due = not_before
+        return due if due < end else None
 
 
 class Call(models.Model):
@@ -548,6 +676,22 @@ class GrantStatus(models.TextChoices):
 
 # The status of an amendment (amendments.Amendment) that waits for a manager's decision.
 AMENDMENT_WAITING = "submitted"
+# Statuses of the grant's interim report (interim.InterimReport, the app above, reached through
+# its relation): not sent yet, sent back for changes, and accepted (its tranche released); a
+# test holds them equal to the interim app's.
+INTERIM_NOT_SENT = "draft"
+INTERIM_CHANGES_REQUESTED = "changes_requested"
+INTERIM_ACCEPTED = "accepted"
+
+
+def interim_report_status(grant: Grant) -> str | None:
+    """The status of the grant's interim report, or None while the grantee has not started one."""
+    try:
+        report = grant.interim_report  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    return str(report.status)
+
 
 # Grants whose commitment still stands at the awarded amount.
 LIVE_GRANT_STATES = (
@@ -630,6 +774,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     report_due_on = models.DateField(_("report due on"), null=True, blank=True)
+    # Set when the offer is accepted, from the programme's policy and the project period (and
+    # again when an amendment moves the period before the interim report was sent).
+    interim_report_due_on = models.DateField(_("interim report due on"), null=True, blank=True)
     report_submitted_at = models.DateTimeField(null=True, blank=True)
     report_change_message = CleanTextField(blank=True)
     actual_expenses = money_field(null=True, blank=True)
@@ -656,6 +803,7 @@ class Grant(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "offer_expires_on"], name="grant_offer_deadline"),
             models.Index(fields=["status", "project_end"], name="grant_project_end"),
             models.Index(fields=["status", "report_due_on"], name="grant_report_due"),
+            models.Index(fields=["status", "interim_report_due_on"], name="grant_interim_due"),
         ]
 
     def __str__(self) -> str:
@@ -707,6 +855,9 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         self.accepted_name = name
         self.accepted_at = clock.now()
         self.accepted_by = by
+        self.interim_report_due_on = self.programme.interim_report_due(
+            self.project_start, self.project_end, not_before=clock.today()
+        )
 
     @transition(
         field=status,
@@ -820,6 +971,14 @@ class Grant(ConcurrentTransitionMixin, models.Model):
         self.closed_at = clock.now()
 
 
+def interim_report_accepted_by(grant: Grant) -> int | None:
+    """Who accepted the grant's interim report (the id), if it was accepted."""
+    if interim_report_status(grant) != INTERIM_ACCEPTED:
+        return None
+    accepted_by: int | None = grant.interim_report.accepted_by_id  # type: ignore[attr-defined]
+    return accepted_by
+
+
 class PaymentKind(models.TextChoices):
     ADVANCE = "advance", _("advance")
     INSTALMENT = "instalment", _("instalment")
@@ -915,10 +1074,14 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         return f"MG-G{self.grant_id}-P{self.sequence}"
 
     def triggered_by_report_of(self, user: Any) -> bool:
-        """Whether `user` accepted the final report that triggered this payment (four-eyes)."""
+        """Whether `user` accepted the final or interim report that triggered this payment
+        (four-eyes)."""
+        if user is None:
+            return False
+        if self.trigger == PaymentTrigger.INTERIM_REPORT_ACCEPTED:
+            return interim_report_accepted_by(self.grant) == user.pk
         return (
             self.trigger == PaymentTrigger.REPORT_ACCEPTED
-            and user is not None
             and self.grant.report_accepted_by_id == user.pk
         )
 

@@ -19,6 +19,8 @@ from grants import rules
 from grants.funders import AllocationShare, Funder, check_shares, current_shares
 from grants.identity import letters_key
 from grants.models import (
+    INTERIM_ACCEPTED,
+    INTERIM_NOT_SENT,
     PAYABLE_PAYMENT_STATES,
     REPLANNABLE_PAYMENT_STATES,
     SENT_PAYMENT_STATES,
@@ -38,6 +40,7 @@ from grants.models import (
     RepaymentStatus,
     amendment_note,
     claimed_by_amendments,
+    interim_report_status,
     planned_amount,
 )
 from grants.money import ZERO, cents, format_eur
@@ -296,6 +299,48 @@ def _settle(grant: Grant, *, by: Any) -> Grant:
     return grant
 
 
+def released_by_plan(grant: Grant, amount: Decimal, *, interim_accepted: bool) -> Decimal:
+    """What the payment plan has released of `amount` so far: its tranches at acceptance, and
+    those that wait for the interim report once it is accepted (each tranche in cents)."""
+    percents = grant.programme.tranches(PaymentTrigger.ACCEPTANCE)
+    if interim_accepted:
+        percents += grant.programme.tranches(PaymentTrigger.INTERIM_REPORT_ACCEPTED)
+    return min(amount, sum((cents(amount * percent / 100) for percent in percents), ZERO))
+
+
+def interim_tranche_due(grant: Grant) -> Decimal:
+    """What accepting the grant's interim report releases now (writes nothing): the plan's
+    tranches that wait for it, so far as they bring what the grantee has received or has on its
+    way up to the share the plan then releases (a grant whose amount an amendment lowered may
+    hold it already: then nothing). Nothing for a plan without such a tranche, or once the
+    interim instalment exists."""
+    if not grant.programme.tranches(PaymentTrigger.INTERIM_REPORT_ACCEPTED):
+        return ZERO
+    if grant.payments.filter(trigger=PaymentTrigger.INTERIM_REPORT_ACCEPTED).exists():
+        return ZERO
+    due = released_by_plan(grant, grant.amount_awarded, interim_accepted=True)
+    return max(ZERO, due - planned_amount(grant))
+
+
+def release_interim_tranche(grant: Grant, *, by: Any) -> Payment | None:
+    """Schedule the instalment the accepted interim report releases (`interim_tranche_due`),
+    due today, for finance to approve and pay. The caller holds the grant's and its payments'
+    locks (as an amendment's decision does) and has just accepted the interim report through
+    `perform()`; a second call finds the instalment and adds none."""
+    amount = interim_tranche_due(grant)
+    if amount <= 0:
+        return None
+    sequence = (grant.payments.aggregate(m=models.Max("sequence"))["m"] or 0) + 1
+    return Payment.objects.create(
+        grant=grant,
+        kind=PaymentKind.INSTALMENT,
+        trigger=PaymentTrigger.INTERIM_REPORT_ACCEPTED,
+        sequence=sequence,
+        amount=amount,
+        due_on=clock.today(),
+    )
+
+
 # --- grant transitions: one service each -------------------------------------------------------
 
 
@@ -535,8 +580,11 @@ def plan_amended_money(
             claims["received"] += value
     sent = sum((p.amount for p in payments if p.status in SENT_PAYMENT_STATES), ZERO)
     kept = sent - claims["claimed"]
-    tranches = grant.programme.tranches(PaymentTrigger.ACCEPTANCE)
-    advance = sum((cents(amount * percent / 100) for percent in tranches), ZERO)
+    # The amended plan pays what the plan has released so far at the new amount: the advance,
+    # and the interim report's tranche once it was accepted.
+    advance = released_by_plan(
+        grant, amount, interim_accepted=interim_report_status(grant) == INTERIM_ACCEPTED
+    )
     wanted = max(ZERO, min(advance, amount) - kept)  # still to pay before the settlement
     unsent = [p for p in payments if p.status in REPLANNABLE_PAYMENT_STATES]
     waiting = sum((p.amount for p in unsent if p.status != PaymentStatus.FAILED), ZERO)
@@ -577,9 +625,17 @@ def amend_grant(
     repayment claim for money sent beyond the new amount, and the commitment following the
     amount under the allocation's lock: a rise the budget cannot bear is refused
     (BudgetRefusal), a reduction releases money. Raise inside the caller's transaction."""
+    moved = (project_start, project_end) != (grant.project_start, grant.project_end)
     grant.amount_awarded = money.amount
     grant.project_start, grant.project_end = project_start, project_end
-    grant.save(update_fields=["amount_awarded", "project_start", "project_end"])
+    fields = ["amount_awarded", "project_start", "project_end"]
+    if moved and interim_report_status(grant) in (None, INTERIM_NOT_SENT):
+        # The interim report not sent yet is due when the new period says.
+        grant.interim_report_due_on = grant.programme.interim_report_due(
+            project_start, project_end, not_before=clock.today()
+        )
+        fields.append("interim_report_due_on")
+    grant.save(update_fields=fields)
     superseded = (
         [
             perform(payment, "supersede", by=by, amendment=number)

@@ -10,6 +10,7 @@ from typing import Any
 
 from applications.models import Application
 from grants.models import Grant
+from interim.models import InterimReport
 from reviews import services
 from reviews.models import TaskKind
 from reviews.report_checks import ACCEPTED, CHANGES_REQUESTED
@@ -17,6 +18,7 @@ from workflows import effects
 
 APPLICATION = "applications.application"
 GRANT = "grants.grant"
+INTERIM_REPORT = "interim.interimreport"
 
 
 def _application(log: Any) -> Application:
@@ -72,4 +74,25 @@ def close_report_checks(log: Any) -> None:
     outcome = ACCEPTED if log.transition == "accept_report" else CHANGES_REQUESTED
     services.cancel_open_tasks(
         grant.application, kinds=(TaskKind.REPORT_CHECK,), done_by=log.actor, outcome=outcome
+    )
+
+
+@effects.register(INTERIM_REPORT, "submit")
+@effects.register(INTERIM_REPORT, "resubmit")
+def open_interim_check(log: Any) -> None:
+    report = InterimReport.objects.select_related("grant").get(pk=log.object_id)
+    services.open_interim_check(report, log_id=log.pk)
+
+
+@effects.register(INTERIM_REPORT, "accept")
+@effects.register(INTERIM_REPORT, "request_changes")
+@effects.register(INTERIM_REPORT, "close")
+def close_interim_checks(log: Any) -> None:
+    report = InterimReport.objects.select_related("grant__application").get(pk=log.object_id)
+    outcome = {"accept": ACCEPTED, "request_changes": CHANGES_REQUESTED}.get(log.transition, "")
+    services.cancel_open_tasks(
+        report.grant.application,
+        kinds=(TaskKind.INTERIM_CHECK,),
+        done_by=log.actor if outcome else None,
+        outcome=outcome,
     )

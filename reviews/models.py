@@ -1,4 +1,5 @@
-"""Review work: tasks in queues (formal check, assessment, report check), reviews with their
+"""Review work: tasks in queues (formal check, assessment, report check, interim report check),
+reviews with their
 rubric scores, reviewers' languages and scope, and conflicts of interest.
 
 A task is one piece of work on one application (or its grant's report) for one reviewer. Tasks
@@ -32,6 +33,7 @@ class TaskKind(models.TextChoices):
     FORMAL_CHECK = "formal_check", _("formal check")
     ASSESSMENT = "assessment", _("assessment")
     REPORT_CHECK = "report_check", _("report check")
+    INTERIM_CHECK = "interim_check", _("interim report check")
 
 
 class TaskStatus(models.TextChoices):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, ApplicationStatus
 from grants.models import Grant, GrantStatus
+from interim.models import InterimReport, InterimStatus
 from reviews import rules
 from reviews.models import (
     ACTIVE_TASK_STATES,
@@ -47,9 +48,15 @@ WAITING_STATE = {
     TaskKind.FORMAL_CHECK: ("application__status", ApplicationStatus.SUBMITTED),
     TaskKind.ASSESSMENT: ("application__status", ApplicationStatus.IN_REVIEW),
     TaskKind.REPORT_CHECK: ("grant__status", GrantStatus.REPORT_SUBMITTED),
+    TaskKind.INTERIM_CHECK: ("grant__interim_report__status", InterimStatus.SUBMITTED),
 }
 # Days a reviewer has for a task once it exists (shown as its due date).
-TASK_DAYS = {TaskKind.FORMAL_CHECK: 7, TaskKind.ASSESSMENT: 14, TaskKind.REPORT_CHECK: 14}
+TASK_DAYS = {
+    TaskKind.FORMAL_CHECK: 7,
+    TaskKind.ASSESSMENT: 14,
+    TaskKind.REPORT_CHECK: 14,
+    TaskKind.INTERIM_CHECK: 14,
+}
 
 
 class NothingToClaim(WorkflowError):
@@ -129,6 +136,23 @@ def open_report_check(grant: Grant, *, log_id: int | None = None) -> ReviewTask:
     application = Application.objects.select_related("organisation").get(pk=grant.application_id)
     task, created = _get_or_create(
         application, TaskKind.REPORT_CHECK, max(1, rows.count()), 1, grant=grant
+    )
+    if created:
+        task = assign_if_automatic(task)
+    return task
+
+
+@transaction.atomic
+def open_interim_check(report: InterimReport, *, log_id: int | None = None) -> ReviewTask:
+    """The check of the grant's interim report (a report sent again is checked again, in a new
+    round)."""
+    rows = TransitionLog.objects.for_object(report).filter(transition__in=("submit", "resubmit"))
+    if log_id is not None:
+        rows = rows.filter(pk__lte=log_id)
+    grant = report.grant
+    application = Application.objects.select_related("organisation").get(pk=grant.application_id)
+    task, created = _get_or_create(
+        application, TaskKind.INTERIM_CHECK, max(1, rows.count()), 1, grant=grant
     )
     if created:
         task = assign_if_automatic(task)

@@ -17,6 +17,7 @@ APPS = (
     "applications",
     "conversations",
     "amendments",
+    "interim",
     "grants",
     "reviews",
     "partners",

@@ -28,7 +28,7 @@ from grants.finance.sepa import (
     sepa_line,
     sepa_text,
 )
-from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
+from grants.models import BatchStatus, Payment, PaymentBatch, PaymentStatus, PaymentTrigger
 from grants.money import ZERO
 from grants.services import record_payment_paid
 from organisations.banking import is_valid_iban, normalise_iban
@@ -66,6 +66,10 @@ PAST_DATE = _("The execution date cannot be in the past; please choose today or 
 FOUR_EYES = _(
     "You accepted the final report of %(reference)s, so another finance officer must approve "
     "the payment it triggered (four-eyes principle)."
+)
+FOUR_EYES_INTERIM = _(
+    "You accepted the interim report of %(reference)s, so another finance officer must approve "
+    "the instalment it released (four-eyes principle)."
 )
 NO_IBAN = _(
     "%(payment)s: the organisation has no valid IBAN on file; it must correct its bank account "
@@ -115,7 +119,12 @@ def approve_payment(payment: Payment, *, by: Any) -> Payment:
             code="not_scheduled",
         )
     if locked.triggered_by_report_of(by):
-        message = FOUR_EYES % {"reference": payment_label(locked)}
+        words = (
+            FOUR_EYES_INTERIM
+            if locked.trigger == PaymentTrigger.INTERIM_REPORT_ACCEPTED
+            else FOUR_EYES
+        )
+        message = words % {"reference": payment_label(locked)}
         raise _refusal("four_eyes", message, field=locked.end_to_end_id)
     return perform(locked, "approve", by=by)
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("reviews.urls.checks")),
     path("", include("reviews.urls.decisions")),
     path("", include("reviews.urls.report_checks")),
+    path("", include("reviews.urls.interim_checks")),
 ]

@@ -30,6 +30,7 @@ TASK_PAGES = {
     TaskKind.FORMAL_CHECK: "reviews:formal_check",
     TaskKind.ASSESSMENT: "reviews:assessment",
     TaskKind.REPORT_CHECK: "reviews:report_check",
+    TaskKind.INTERIM_CHECK: "reviews:interim_check",
 }
 
 

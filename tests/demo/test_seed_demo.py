@@ -203,6 +203,22 @@ class TestFortySeededApplications:
         page = client.get(f"/applications/{application.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
         assert note.body in page
 
+    def test_a_programme_reports_halfway_and_a_grant_has_its_interim_tranche(self, seeded):
+        from grants.models import Payment, Programme
+        from interim.models import InterimReport
+
+        halfway = Programme.objects.get(code="cat-3")
+        assert (halfway.interim_report, halfway.interim_report_share) == ("share", 50)
+        [report] = InterimReport.objects.filter(status="accepted")
+        instalment = Payment.objects.get(grant=report.grant, trigger="interim_report_accepted")
+        assert (instalment.amount, instalment.status) == (
+            report.grant.amount_awarded / 4,
+            "scheduled",
+        )
+        assert report.grant.status == "accepted"
+        assert report.progress and report.spending.exists()
+        assert "Accepted the interim report of" in seeded[0]
+
     def test_logins_only_prints_the_logins_without_adding_applications(self, seeded):
         out = StringIO()
         call_command("seed_demo", logins_only=True, stdout=out)

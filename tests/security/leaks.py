@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.security import spec
-from tests.security.world import OTHER_FUNDER, World, internal_comment
+from tests.security.world import OTHER_FUNDER, World, interim_progress, internal_comment
 
 
 @dataclass(frozen=True)
 class Secret:
     pattern: re.Pattern[bytes]
     what: str
-    kind: str  # title, published, review, payment, invitation, iban, email, funder
+    kind: str  # title, published, review, interim, payment, invitation, iban, email, funder
 
 
 def _literal(text: str) -> re.Pattern[bytes]:
@@ -42,6 +42,10 @@ def secrets_for(role: str, world: World) -> list[Secret]:
             if application.reference:
                 reference = _literal(application.reference)
                 found.append(Secret(reference, f"the reference of {key}", kind))
+    for key, report in world.interim_reports.items():
+        if not spec.sees_interim_report(role, report, world):
+            text = interim_progress(key)
+            found.append(Secret(_literal(text), f"the interim report of {key}", "interim"))
     for key, review in world.reviews.items():
         if not spec.sees_review(role, review, world):
             text = internal_comment(review.application)

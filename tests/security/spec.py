@@ -391,6 +391,54 @@ def may_step_amendment(role: str, model: Any, pk: int, transition: str, world: W
     return False
 
 
+# --- interim reports ----------------------------------------------------------------------------
+
+
+def sees_interim_report(role: str, report: Any, world: World) -> bool:
+    """README: "interim report: as the final report; a draft only its organisation's members"."""
+    application = report.grant.application
+    if report.status == "draft":
+        return is_member(role, application, world)
+    return sees_files(role, application, world)
+
+
+def writes_interim_report(role: str, report: Any, world: World) -> bool:
+    """README: "write and send the interim report (while the project runs): members" (a draft,
+    or one sent back for changes)."""
+    return (
+        is_member(role, report.grant.application, world)
+        and report.status in ("draft", "changes_requested")
+        and report.grant.status == "accepted"
+    )
+
+
+def may_check_interim(role: str, grant: Any, world: World) -> bool:
+    """README: "interim report check: as the report check, with the interim-check task"."""
+    return may_review(role, grant.application, world) and not claimed_by_other(
+        role, grant.application, "interim_check", world
+    )
+
+
+def may_accept_interim(role: str, grant: Any, world: World) -> bool:
+    """README: "... accepting releases a tranche: not by whoever recorded a payment"."""
+    return may_check_interim(role, grant, world) and not recorded_a_payment(role, grant, world)
+
+
+INTERIM_STEPS_BY_MEMBERS = frozenset({"submit", "resubmit"})
+
+
+def may_step_interim(role: str, model: Any, pk: int, transition: str, world: World) -> bool:
+    """A step of an interim report, by the README's action table."""
+    row = model._default_manager.select_related("grant__application").get(pk=pk)
+    if transition in INTERIM_STEPS_BY_MEMBERS:
+        return is_member(role, row.grant.application, world)
+    if transition == "request_changes":
+        return may_check_interim(role, row.grant, world)
+    if transition == "accept":
+        return may_accept_interim(role, row.grant, world)
+    return False  # "close": the system only
+
+
 # --- the partner exchange -----------------------------------------------------------------------
 
 

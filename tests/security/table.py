@@ -644,6 +644,77 @@ PAGES.update(
 )
 
 
+# --- interim reports: the grantee writes and sends; reviewers check in the workspace -------------
+
+
+def interim_reports(*keys: str, data: dict[str, str] | None = None) -> Any:
+    def targets(world: World) -> list[Target]:
+        return [
+            Target(
+                key,
+                {"pk": world.apps[key].pk},
+                world.interim_reports[key],
+                B_ROLES if key.startswith("b_") else None,
+                data,
+            )
+            for key in keys
+        ]
+
+    return targets
+
+
+def reads_interim_page(role: str, report: Any, world: World) -> bool:
+    """The page of a grant's interim report: the readers of its final report (a draft's text
+    stays its organisation's: the leak check holds the page to that)."""
+    return spec.sees_files(role, report.grant.application, world)
+
+
+def member_of_grantee(role: str, report: Any, world: World) -> bool:
+    return spec.is_member(role, report.grant.application, world)
+
+
+def interim_check_may(role: str, task: Any, world: World) -> bool:
+    return spec.may_accept_interim(role, task.grant, world) and (
+        task.status == "open" or spec.holds(role, task, world)
+    )
+
+
+# What the grantee types: the progress and the plan's one expense category (travel).
+INTERIM_FORM = {
+    "progress": "Zweites Treffen geplant.",
+    "spending-TOTAL_FORMS": "1",
+    "spending-INITIAL_FORMS": "1",
+    "spending-MIN_NUM_FORMS": "0",
+    "spending-MAX_NUM_FORMS": "6",
+    "spending-0-category": "travel",
+    "spending-0-amount": "1000",
+    "action": "save",
+}
+
+PAGES.update(
+    {
+        "interim:report": Row(
+            interim_reports(
+                "a_interim_draft", "a_interim_sent", "b_interim_sent", data=INTERIM_FORM
+            ),
+            see(reads_interim_page),
+            act(spec.writes_interim_report, reads_interim_page, owner=member_of_grantee),
+            post_writes=True,
+        ),
+        "reviews:interim_check": Row(
+            tasks(
+                "a_interim_check",
+                "b_interim_check",
+                data=lambda w, t: {"action": "accept", "accept-confirm": "on"},
+            ),
+            workspace(review_access, see(task_sees)),
+            workspace(review_access, act(interim_check_may, task_sees)),
+            post_writes=True,
+        ),
+    }
+)
+
+
 # --- requests for change after the award: the grantee asks and writes; managers decide ----------
 
 
@@ -1136,6 +1207,16 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         of_a_and_b("a_submitted", "b_submitted", lambda w, k: w.amendments[k]),
         lambda role, obj, world: (
             role in ("manager", "admin") and spec.sees_amendment(role, obj, world)
+        ),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
+    ),
+    # Interim reports: the staff who read the final report read them once sent; written by the
+    # grantee and checked in the review workspace, never added, changed or deleted here.
+    "interim.interimreport": AdminModel(
+        of_a_and_b("a_interim_sent", "b_interim_sent", lambda w, k: w.interim_reports[k]),
+        lambda role, obj, world: (
+            role in spec.STAFF_ROLES and spec.sees_interim_report(role, obj, world)
         ),
         added_by=NOBODY,
         deleted_by=NOBODY,

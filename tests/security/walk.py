@@ -257,6 +257,11 @@ def audit_rows_allowed(role: str, world: World, *, after: int | None = None) -> 
             if not spec.may_step_partner(role, model, int(row.object_id), row.transition, world):
                 problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
             continue
+        elif model._meta.app_label == "interim":
+            # Interim reports: the grantee's members send; reviewers check.
+            if not spec.may_step_interim(role, model, int(row.object_id), row.transition, world):
+                problems.append(f"{role} did {row.transition} on {model.__name__} {row.object_id}")  # fmt: skip
+            continue
         elif model._meta.app_label == "amendments":
             # Requests for change: the grantee's members send and withdraw; managers decide.
             if not spec.may_step_amendment(role, model, int(row.object_id), row.transition, world):

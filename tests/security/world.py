@@ -145,6 +145,9 @@ class World:
     partner_posts: dict[str, Any] = field(default_factory=dict)
     # Requests for change: A's and B's sent ("a_submitted", "b_submitted"), A's draft.
     amendments: dict[str, Any] = field(default_factory=dict)
+    # Interim reports (category 3 reports halfway): A's and B's sent ("a_interim_sent",
+    # "b_interim_sent"), A's draft ("a_interim_draft"); keyed as their applications.
+    interim_reports: dict[str, Any] = field(default_factory=dict)
     partner_messages: dict[str, Any] = field(default_factory=dict)
     # Conversations: by key "<org>_said" (a member's message with a file, on the submitted
     # application), "<org>_note" (a manager's internal note with a file), "a_offered" (a
@@ -229,6 +232,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     )
     _cofunders(world)
     _applications(world, other_applicant)
+    _interim_reports(world)
     _money(world)
     _paperwork(world)
     _conflicts(world)
@@ -460,6 +464,11 @@ def _applications(world: World, other_applicant: Any) -> None:
     # Category 3 needs two reviews: reviewer2 has written one, the second slot is open (the
     # reviewer who takes it must not read the first: "reviewers judge independently").
     drive("a_two_reviews", "in_review", requested="20000.00")
+    # Category 3 reports halfway through the project (the demo's policy): grants whose interim
+    # report A and B send, and one where A keeps a draft. Two reviews each, by the demo's two
+    # reviewers (one reviewer may not assess an application twice).
+    for key in ("a_interim_sent", "b_interim_sent", "a_interim_draft"):
+        drive(key, "approved", "accepted", requested="12000.00", hooks=ReviewSteps(cast))
     # A's accepted grant may be published: the 360Giving package of programme X holds it (a
     # package with no grant is a 404, see the README).
     accepted = world.apps["a_accepted"]
@@ -491,6 +500,27 @@ def _applications(world: World, other_applicant: Any) -> None:
             application=world.apps[f"{org}_reviewed"]
         )
         world.reviews[f"{org}_own"] = Review.objects.get(application=world.apps[f"{org}_accepted"])
+
+
+def interim_progress(key: str) -> str:
+    """The text of an interim report: a word nobody else uses, so a page that shows it is seen."""
+    return f"Zwischenbericht Zx{key.replace('_', '')}q"
+
+
+def _interim_reports(world: World) -> None:
+    """A's and B's interim reports sent (their checks open), A's kept as a draft."""
+    from demo.interim import write_interim_report
+
+    for key in ("a_interim_sent", "b_interim_sent", "a_interim_draft"):
+        report = write_interim_report(
+            world.grant(key),
+            by=world.users[f"applicant_{key[0]}"],
+            progress=interim_progress(key),
+            send=key != "a_interim_draft",
+        )
+        world.interim_reports[key] = report
+        if report.status == "submitted":
+            world.tasks[key.replace("_sent", "_check")] = review_services.open_interim_check(report)
 
 
 def _money(world: World) -> None:

@@ -39,6 +39,7 @@ from demo import copies as demo_copies
 from demo.amendments import seed_amendments
 from demo.cofunding import cofinance_budgets
 from demo.conversations import seed_conversations
+from demo.interim import seed_interim_report
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
@@ -59,6 +60,10 @@ COPY_CHUNK = 500
 # Chunks between two refreshes of SQLite's planner statistics (and once after the first).
 ANALYZE_EVERY = 20
 DEFAULT_BUDGET = Decimal("3000000")
+# The accepted grant whose interim report the demo shows: category 3, submitted this many days
+# ago (its project is halfway through today).
+INTERIM_DEMO_AMOUNT = Decimal("15000.00")
+INTERIM_DEMO_DAYS = demo.LEAD_DAYS + demo.PROJECT_DAYS // 2
 # SQLite page cache while seeding, in KiB (negative PRAGMA value): 256 MiB.
 CACHE_KIB = -262144
 # Batches from this many applications on tune the garbage collector (bulk_mode).
@@ -234,6 +239,11 @@ def make_plan(
                 requested = requested_amount(rng)
                 applicant = rng.choices(range(len(org_weights)), org_weights)[0]
                 template = None
+                if i == 0 and grant_state == GrantStatus.ACCEPTED:
+                    # The demo shows an interim report (demo.interim): the first accepted grant
+                    # is of category 3, which reports halfway, and is halfway through today.
+                    submitted_on = today - timedelta(days=INTERIM_DEMO_DAYS)
+                    requested = INTERIM_DEMO_AMOUNT
             else:
                 original = rng.choice(path[:templates])
                 submitted_on, requested = original.submitted_on, original.requested
@@ -462,6 +472,12 @@ class Command(BaseCommand):
                 f"({amendment.status}): /amendments/{amendment.pk}/ "
                 f"(login {member.user.get_username() if member else '-'}; managers: "
                 "/review/amendments/)."
+            )
+        interim = seed_interim_report(cast, {org.pk: user for org, user in applicants})
+        if interim is not None:
+            self.stdout.write(
+                f"Accepted the interim report of {interim.application.reference}; its tranche "
+                "waits for finance."
             )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from applications.models import Application, ApplicationStatus
 from grants.models import Grant, GrantStatus
+from interim.models import InterimReport, InterimStatus
 from reviews import services
 from reviews.models import ACTIVE_TASK_STATES, ReviewTask, TaskKind
 
@@ -33,6 +34,11 @@ class Command(BaseCommand):
             application__review_tasks__status__in=ACTIVE_TASK_STATES,
         ):
             services.open_report_check(grant)
+        for report in InterimReport.objects.filter(status=InterimStatus.SUBMITTED).exclude(
+            grant__application__review_tasks__kind=TaskKind.INTERIM_CHECK,
+            grant__application__review_tasks__status__in=ACTIVE_TASK_STATES,
+        ):
+            services.open_interim_check(report)
         closed = services.close_stale_tasks()
         self.stdout.write(
             f"Opened {ReviewTask.objects.count() - before} review tasks, closed {closed} stale ones."

@@ -28,6 +28,7 @@ DEFAULT_MODELS = [
     "grants.PaymentBatch",
     "grants.RepaymentClaim",
     "amendments.Amendment",
+    "interim.InterimReport",
     "reviews.ReviewTask",
     "public.ProjectShowcase",
     "public.ShowcasePhoto",
