@@ -197,11 +197,13 @@ def test_an_amendment_after_the_release_keeps_the_tranche_in_the_new_plan(cast, 
 
     amendment_services.approve_amendment(amendment, by=cast.manager)
 
-    # The plan released 75 % so far: of 14,000 that is 10,500; 6,000 were paid, so the
-    # unpaid 3,000 of the interim tranche become 4,500.
+    # The plan released 75 % so far: of 14,000 that is 10,500; 6,000 were paid, so 4,500 are
+    # due: the interim tranche's 3,000 as they were, and the rise's 1,500 beside them.
     grant.refresh_from_db()
     live = grant.payments.exclude(status="cancelled").order_by("sequence")
     assert [(p.status, p.amount) for p in live] == [
         ("paid", Decimal("6000.00")),
-        ("scheduled", Decimal("4500.00")),
+        ("scheduled", Decimal("3000.00")),
+        ("scheduled", Decimal("1500.00")),
     ]
+    assert live[1].trigger == "interim_report_accepted"
