@@ -124,10 +124,8 @@ class TimelineEntry:
     label: str
     by_applicant: bool
     note: str
-    # An entry another app adds (applications.sections) may be drawn by a template of its own,
-    # which gets `item`.
-    template: str = ""
-    item: Any = None
+    # An entry another app adds (applications.sections) may come drawn whole, as its own <li>.
+    html: str = ""
 
 
 def merged_timeline(*parts: list[TimelineEntry]) -> list[TimelineEntry]:

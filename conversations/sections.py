@@ -17,7 +17,6 @@ from conversations import services
 from conversations.forms import MessageForm
 from conversations.selectors import ConversationPage, MessageView, conversation_page
 
-MESSAGE_TEMPLATE = "conversations/_message.html"
 LABELS = {
     "note": _("Internal note"),
     "fund": _("Message from the fund"),
@@ -50,8 +49,7 @@ def conversation_section(
             label=str(LABELS[_kind(message)]),
             by_applicant=not message.from_fund,
             note="",
-            template=MESSAGE_TEMPLATE,
-            item=message,
+            html=message.html,
         )
         for message in found.messages
     ]

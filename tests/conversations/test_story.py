@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from applications.models import Application
 from conversations import selectors, services
@@ -257,3 +258,17 @@ def test_another_member_of_the_organisation_is_told_nothing_but_counts_it_unread
     services.write_message(submitted, by=cast.applicant, body="Von mir.")
     assert selectors.unread_count(colleague) == 1
     assert not [sent for sent in mail.outbox if colleague.email in sent.to]
+
+
+def test_markup_typed_into_a_message_or_a_file_name_shows_as_text_on_every_page(cast: Any, drive: Any, committed: Any) -> None:  # fmt: skip
+    accepted = drive("approved", "accepted")
+    typed = "<script>alert('x')</script> Zeile eins\nZeile & zwei"
+    with committed():
+        answer = write(client_of(cast.applicant), accepted, body=typed, attachments=[pdf("Plan & <Co>'s.pdf")])  # fmt: skip
+    assert answer.status_code == 302
+    for name in ("applications:detail", "applications:grant"):
+        html = page(client_of(cast.reviewer), accepted, name)
+        assert "<script>alert" not in html and "<Co>" not in html
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Zeile eins<br>Zeile &amp; zwei" in html  # fmt: skip
+        name = MessageFile.objects.get().original_name
+        assert "&" in name and escape(name) in html
