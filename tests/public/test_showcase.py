@@ -685,3 +685,13 @@ def test_every_filter_at_once_reads_six_queries_and_no_organisation(
     # organisation, and no theme rows.
     sql = " ".join(q["sql"] for q in seen.captured_queries)
     assert "applications_organisation" not in sql and "applicationtheme" not in sql
+
+
+def test_a_funded_grant_leaves_funding_only_by_revocation_or_cancellation() -> None:
+    """The lists exclude the published pages of these grants instead of testing every grant's
+    state; the set is read from the grant's state machine, so a new state shows here first."""
+    from grants.models import GrantStatus
+    from public.selectors import LEFT_FUNDING_STATES
+
+    assert set(LEFT_FUNDING_STATES) == {GrantStatus.REVOKED, GrantStatus.CANCELLED}
+    assert not set(LEFT_FUNDING_STATES) & set(FUNDED_STATES)
