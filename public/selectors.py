@@ -45,7 +45,8 @@ def _states_after_funding() -> tuple[str, ...]:
     """The states a funded grant can reach in which it is funded no more (revoked, cancelled),
     read from the grant's state machine, so that a state added later is counted too."""
     steps = transition_table(Grant)
-    reached, frontier = set(FUNDED_STATES), list(FUNDED_STATES)
+    reached: set[str] = set(FUNDED_STATES)
+    frontier: list[str] = list(FUNDED_STATES)
     while frontier:
         state = frontier.pop()
         for source, _name, target in steps:
