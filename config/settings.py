@@ -51,6 +51,8 @@ SECRET_KEY = os.environ.get(
 )
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+# A refused form in the site's layout and the visitor's language, with what to do next.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     # Before the admin: the per-language fields of translated models (public.Page).

@@ -18,6 +18,11 @@ def no_object_link(request: HttpRequest, content_type_id: int, object_id: str) -
     raise Http404
 
 
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("admin/r/<int:content_type_id>/<path:object_id>/", no_object_link),
     path("admin/", admin.site.urls),

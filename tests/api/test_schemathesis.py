@@ -173,7 +173,14 @@ def known_id(path: str, generated: str) -> str:
     derandomize=True,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    # filter_too_much: for the transitions' bodies (one schema per transition, each with its
+    # own required fields) recent Hypothesis releases reject many drafts before they find a
+    # valid one; the examples that pass still run.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_every_operation_conforms_to_the_schema(case: Any, caller: Caller) -> None:
     if case.path_parameters and "id" in case.path_parameters:
