@@ -7,12 +7,11 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from axes.utils import reset as reset_sign_in_failures
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,6 +25,7 @@ from accounts.forms import (
     ResendConfirmationForm,
     SignUpForm,
 )
+from accounts.landing import workspace_url
 
 # What the "check your inbox" page shows: the address typed, and whether it was a sign-up.
 INBOX_SESSION_KEY = "accounts_inbox"
@@ -49,7 +49,7 @@ def _next_from(request: HttpRequest) -> str:
 
 
 def _landing(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
-    return redirect(safe_next_url(request, next_url) or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return redirect(safe_next_url(request, next_url) or workspace_url(request.user))
 
 
 def _show_inbox(
@@ -168,6 +168,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 class SignInView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`: the signed-in user's own workspace (accounts.landing)."""
+        return workspace_url(self.request.user)
 
 
 class SetNewPasswordView(auth_views.PasswordResetConfirmView):

@@ -14,8 +14,11 @@ from urllib.parse import urlsplit
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+
+from accounts.landing import workspace_url
 
 PAGES = {
     400: (
@@ -61,7 +64,17 @@ def _back_url(request: HttpRequest) -> str:
 
 
 def _page(request: HttpRequest, status: int, title: Any, text: Any) -> HttpResponse:
-    context = {"status": status, "title": title, "text": text, "back": _back_url(request)}
+    user = getattr(request, "user", None)  # none when the error came before the middleware
+    signed_in = user is not None and user.is_authenticated
+    home = workspace_url(user) if signed_in else reverse("public:home")
+    context = {
+        "status": status,
+        "title": title,
+        "text": text,
+        "back": _back_url(request),
+        "home": home,
+        "signed_in": signed_in,
+    }
     html = render_to_string("errors/page.html", context, request=request)
     return HttpResponse(html, status=status)
 

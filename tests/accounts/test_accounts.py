@@ -603,6 +603,26 @@ def test_demo_users_still_sign_in_with_their_user_name_or_address(client, db):
         client.post(reverse("logout"))
 
 
+@pytest.mark.parametrize(
+    ("username", "workspace"),
+    [
+        ("applicant", "applications:home"),
+        ("reviewer", "reviews:overview"),
+        ("manager", "reviews:overview"),
+        ("admin", "reviews:overview"),
+        ("finance", "finance:payments"),
+        ("funder", "applications:home"),
+    ],
+)
+def test_each_role_lands_on_its_own_workspace_after_signing_in(client, cast, username, workspace):
+    response = sign_in(client, username, demo.DEMO_PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(workspace)
+    assert client.get(response["Location"]).status_code == 200
+    # Signed in already, the sign-in page sends them on to the same place.
+    assert client.get(reverse("login"))["Location"] == reverse(workspace)
+
+
 def test_the_sign_in_page_labels_its_fields_and_hints_autocomplete(client, db):
     page = page_inputs(client.get(reverse("login")))
     fields = {i["name"]: i for i in page.inputs if i["form"] == "login-form"}
