@@ -22,6 +22,7 @@ from applications.models import Application
 from conversations import rules
 from conversations.models import Conversation, Message, MessageFile, ReadMarker
 from organisations.rules import memberships_of
+from workflows import typography
 from workflows.roles import is_active_user
 
 INBOX_SIZE = 50
@@ -186,6 +187,7 @@ class _MessageTexts:
 
     def __init__(self) -> None:
         self.new = _("new")
+        self.colon = typography.colon()
         self.note_help = _("Only the fund's staff read this note; the applicant never sees it.")
         self.requested_on = _("Sent as the formal request for changes on %(day)s.")
         self.turn_into_request = _("Turn into a formal request for changes")
@@ -199,7 +201,7 @@ def message_html(message: MessageView, texts: _MessageTexts | None = None) -> Sa
     badge = f' <span class="badge">{escape(t.new)}</span>' if message.unread else ""
     parts = [
         f'<li class="{escape(message.css)}" id="message-{message.pk:d}"><p class="message-head">'
-        f'<time datetime="{escape(message.iso)}">{escape(message.when)}</time>: '
+        f'<time datetime="{escape(message.iso)}">{escape(message.when)}</time>{t.colon} '
         f"<strong>{escape(message.author_label)}</strong>{badge}</p>"
     ]
     if message.internal:

@@ -114,7 +114,7 @@ def test_ledger_notes_written_as_english_sentences_read_in_the_readers_language(
     old = LedgerEntry(allocation=grant.allocation, grant=grant, kind="release", amount=Decimal("1.00"), note="release after lapsed")  # fmt: skip
     typed = LedgerEntry(allocation=grant.allocation, grant=grant, kind="release", amount=Decimal("1.00"), note="Korrektur Buchung 17")  # fmt: skip
     with translation.override("fr"):
-        assert old.description() == "libéré (subvention : caduc)"
+        assert old.description() == "libéré (subvention\u00a0: caduc)"
         assert typed.description() == "Korrektur Buchung 17"  # a person's note stays as typed
 
 

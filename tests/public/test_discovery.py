@@ -106,7 +106,7 @@ def test_the_feed_announces_open_calls_in_the_language_asked_for(
     feed = ET.fromstring(answer.content)  # noqa: S314 - our own answer
     entries = list(feed.iter(f"{ATOM}entry"))
     titles = [entry.findtext(f"{ATOM}title") for entry in entries]
-    assert titles == ["Appel ouvert : Rencontres 2027"]
+    assert titles == ["Appel ouvert\u00a0: Rencontres 2027"]
     entry = entries[0]
     link = entry.find(f"{ATOM}link").get("href")
     assert link == f"http://testserver/?lang=fr#call-{open_call.pk}"
