@@ -37,10 +37,17 @@ class Country(models.TextChoices):
     GB = "GB", _("United Kingdom")
 
 
+# ISO 3166's user-assigned "unknown" code: participant counts put everyone from a country the
+# form does not list under it.
+OTHER_COUNTRIES = "ZZ"
+
+
 def country_name(code: str | None) -> str:
-    """The name of a country in the active language ("DE" -> "Deutschland" in German), or the
-    code itself for a country the portal does not name."""
+    """The name of a country in the active language ("DE" -> "Deutschland" in German), "other
+    countries" for ZZ, or the code itself for a country the portal does not name."""
     code = (code or "").strip().upper()
+    if code == OTHER_COUNTRIES:
+        return str(_("other countries"))
     try:
         return str(Country(code).label)
     except ValueError:

@@ -3,6 +3,8 @@
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     REVIEWER = "reviewer"
@@ -13,6 +15,23 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = (Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINISTRATOR)
+
+# What a page calls each role (never its code).
+ROLE_LABELS = {
+    Role.REVIEWER: _("reviewer"),
+    Role.MANAGER: _("programme manager"),
+    Role.FINANCE: _("finance officer"),
+    Role.FUNDER: _("funder"),
+    Role.ADMINISTRATOR: _("administrator"),
+}
+
+
+def role_label(name: str) -> str:
+    """A role's name in the active language ("programme_manager" -> "Programmverantwortliche")."""
+    try:
+        return str(ROLE_LABELS[Role(name)])
+    except ValueError:
+        return name
 
 
 def is_active_user(user: Any) -> bool:

@@ -26,13 +26,13 @@ from applications.models import (
 from grants import rules as grant_rules
 from grants.models import Grant, GrantStatus, kept_of_sent
 from grants.money import ZERO, format_eur
+from organisations.choices import OTHER_COUNTRIES
 from workflows.errors import TransitionForbidden, WorkflowError
 
 EXPENSE = BudgetLine.Side.EXPENSE
 INCOME = BudgetLine.Side.INCOME
-# The participants row for everyone from a country not listed separately: CLDR's code for an
-# unknown region, so that every key stays a two-letter code (as in the application's figures).
-OTHER_COUNTRIES = "ZZ"
+# The participants row for everyone from a country not listed separately (organisations.choices:
+# CLDR's code for an unknown region, so that every key stays a two-letter code).
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 MAX_PARTICIPANTS = 100_000
 MAX_RECEIPTS = 500
