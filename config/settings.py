@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "amendments",
     "interim",
     "reviews",
+    "dashboards",
     "partners",
     "public",
     "demo",
