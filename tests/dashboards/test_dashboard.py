@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
-from dashboards import figures, selectors
+from dashboards import figures, rules, selectors
 from demo import builders as demo
 from grants.api.tokens import issue_token
 from grants.models import Grant, GrantStatus, Programme
@@ -283,6 +283,7 @@ def test_bad_choices_get_a_clear_message(client, cast, query):
 def test_the_dashboard_takes_a_fixed_number_of_queries(client, cast, year_of_work):
     year = year_of_work["today"].year
     for user in (cast.manager, cast.admin, cast.funder):
+        assert rules.sees_dashboard(user)  # the roles, read once per request
         with CaptureQueriesContext(connection) as own:
             figures.dashboard(user, selectors.programme_years(user, year), year)
         assert len(own) == DASHBOARD_QUERIES, [q["sql"][:120] for q in own]
