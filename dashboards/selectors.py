@@ -467,7 +467,7 @@ def funded_projects(user: Any) -> _Projects:
     only the public fields are read."""
     scope = programmes_in_scope(user).values("pk")
     rows = (
-        funded_applications()
+        (funded_applications() & applications_of(user))
         .filter(programme__in=scope)
         .order_by("-decided_at", "-pk")
         .values(
