@@ -279,9 +279,7 @@ def _decision_times(months: list[selectors.DecisionMonth]) -> Figure:
     labels = [formats.date_format(m.month, "M") for m in months]
     series = [
         charts.Series(_("Median"), [m.median_days for m in months], charts.PALETTE[0], "median"),
-        charts.Series(
-            _("90th percentile"), [m.p90_days for m in months], charts.PALETTE[1], "p90"
-        ),
+        charts.Series(_("90th percentile"), [m.p90_days for m in months], charts.PALETTE[1], "p90"),
     ]
     decided = [m for m in months if m.decisions]
     if decided:
@@ -327,7 +325,10 @@ def _decision_times(months: list[selectors.DecisionMonth]) -> Figure:
             ]
             for m in months
         ],
-        note=_("Approvals and rejections; the 90th percentile: nine decisions in ten took at most this long."),  # fmt: skip
+        note=_(
+            "Approvals and rejections; the 90th percentile: nine decisions in ten took at most "
+            "this long."
+        ),
     )
 
 
@@ -349,7 +350,9 @@ def _shares(
         for _code, _label, count in parts
     ]
     desc = (
-        "; ".join(f"{label}: {text}" for (_code, label, _count), text in zip(parts, texts, strict=True))
+        "; ".join(
+            f"{label}: {text}" for (_code, label, _count), text in zip(parts, texts, strict=True)
+        )
         if whole
         else _("No application in this year.")
     )
@@ -429,10 +432,20 @@ def _budget(months: list[selectors.BudgetMonth], *, has_budget: bool) -> Figure:
     title = _("Budget over the year: committed, paid and remaining against the allocation")
     labels = [formats.date_format(m.month, "M") for m in months]
     series = [
-        charts.Series(_("Allocated"), [m.allocated for m in months], charts.PALETTE[4], "allocated", dashed=True),  # fmt: skip
-        charts.Series(_("Committed"), [m.committed for m in months], charts.PALETTE[0], "committed"),  # fmt: skip
+        charts.Series(
+            _("Allocated"),
+            [m.allocated for m in months],
+            charts.PALETTE[4],
+            "allocated",
+            dashed=True,
+        ),
+        charts.Series(
+            _("Committed"), [m.committed for m in months], charts.PALETTE[0], "committed"
+        ),
         charts.Series(_("Paid"), [m.paid for m in months], charts.PALETTE[1], "paid"),
-        charts.Series(_("Remaining"), [m.remaining for m in months], charts.PALETTE[2], "remaining"),  # fmt: skip
+        charts.Series(
+            _("Remaining"), [m.remaining for m in months], charts.PALETTE[2], "remaining"
+        ),
     ]
     if months and has_budget:
         last = months[-1]
@@ -471,7 +484,10 @@ def _budget(months: list[selectors.BudgetMonth], *, has_budget: bool) -> Figure:
             [m.month.strftime("%Y-%m"), m.allocated, m.committed, m.paid, m.remaining]
             for m in months
         ],
-        note=_("Committed: commitments less releases; paid: payments less repayments; remaining: allocated less committed, as in the budget ledger."),  # fmt: skip
+        note=_(
+            "Committed: commitments less releases; paid: payments less repayments; remaining: "
+            "allocated less committed, as in the budget ledger."
+        ),
     )
 
 
@@ -515,7 +531,10 @@ def _follow_up(programmes: list[ProgrammeYear], names: dict[int, str]) -> Figure
             [p.programme.code, names[p.programme.pk], *(count(p) for _label, count in kinds)]
             for p in programmes
         ],
-        note=_("Grants of the year's budget: reports past their due date, change requests waiting for a decision."),  # fmt: skip
+        note=_(
+            "Grants of the year's budget: reports past their due date, change requests waiting "
+            "for a decision."
+        ),
     )
 
 

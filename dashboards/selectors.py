@@ -46,8 +46,8 @@ from dashboards import rules
 from grants import rules as grant_rules
 from grants.models import (
     AMENDMENT_WAITING,
-    ApiToken,
     INTERIM_ACCEPTED,
+    ApiToken,
     BudgetAllocation,
     Grant,
     GrantStatus,
@@ -122,9 +122,9 @@ def programme_years(user: Any, year: int) -> list[ProgrammeYear]:
     allocation = BudgetAllocation.objects.filter(programme=OuterRef("pk"), year=year)
     grants = Grant.objects.filter(allocation__programme=OuterRef("pk"), allocation__year=year)
     overdue = grants.filter(status=GrantStatus.REPORT_DUE, report_due_on__lt=today)
-    interim = grants.filter(
-        status=GrantStatus.ACCEPTED, interim_report_due_on__lt=today
-    ).exclude(interim_report__status__in=_INTERIM_IN)
+    interim = grants.filter(status=GrantStatus.ACCEPTED, interim_report_due_on__lt=today).exclude(
+        interim_report__status__in=_INTERIM_IN
+    )
     waiting = grants.filter(amendments__status=AMENDMENT_WAITING)
     rows = programmes_in_scope(user).annotate(
         allocated=Subquery(allocation.values("amount")[:1], output_field=MONEY),
@@ -406,7 +406,7 @@ def total_allocated(years: Iterable[ProgrammeYear]) -> Decimal:
     return sum((y.allocated for y in years if y.allocated is not None), ZERO)
 
 
-# --- the funded projects and the reader's tokens ----------------------------------------------------
+# --- the funded projects and the reader's tokens ----------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -205,9 +205,7 @@ def test_the_breakdowns_add_up_to_the_year(client, cast, year_of_work):
 def test_overdue_reports_count_the_grants_of_the_years_budget(client, cast, year_of_work):
     grant = year_of_work["report_due"].grant
     year = grant.allocation.year
-    board = read(client, cast.manager, year=year, programme=grant.programme_id).context[
-        "dashboard"
-    ]
+    board = read(client, cast.manager, year=year, programme=grant.programme_id).context["dashboard"]
     row = board.figure("follow-up").rows[0]
     expected = Grant.objects.filter(
         programme=grant.programme_id,

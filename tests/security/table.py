@@ -116,7 +116,6 @@ from tests.security.probe import (
 )
 from tests.security.world import World, pdf_upload, photo_upload
 
-
 # "Programme managers, administrators and funders read the dashboard; anybody else gets 403."
 DASHBOARD_ROLES = frozenset({"manager", "admin", "funder"})
 
