@@ -215,7 +215,7 @@ def applications_by_group(applications: QuerySet[Application]) -> Applications:
     earlier = Application.objects.filter(
         organisation=OuterRef("organisation"), submitted_at__lt=OuterRef("submitted_at")
     )
-    rows = (
+    rows: Any = (
         applications.order_by()
         .annotate(first_time=~Exists(earlier))
         .values(
@@ -235,7 +235,7 @@ def applications_by_group(applications: QuerySet[Application]) -> Applications:
 
 def applications_by_theme(applications: QuerySet[Application]) -> dict[str | None, Group]:
     """The applications per theme (one with two themes counts under each; None: no theme)."""
-    rows = (
+    rows: Any = (
         applications.order_by()
         .values(theme=F("theme_rows__theme"))
         .annotate(**_TOTALS)
@@ -331,7 +331,9 @@ def decision_times(
         for month, decided_at, submitted_at in decided.values_list(
             "month", "decided_at", "submitted_at"
         ):
-            durations[_as_month(month)].append((decided_at - submitted_at).total_seconds())
+            if decided_at is not None and submitted_at is not None:  # both filtered so
+                elapsed = (decided_at - submitted_at).total_seconds()
+                durations[_as_month(month)].append(elapsed)
         for month, values in durations.items():
             found[month] = (len(values), percentile(values, 0.5), percentile(values, 0.9))
     months = []
@@ -466,7 +468,7 @@ def funded_projects(user: Any) -> _Projects:
     the open figures count them) of the programmes in the reader's scope, newest decision first;
     only the public fields are read."""
     scope = programmes_in_scope(user).values("pk")
-    rows = (
+    rows: Any = (
         (funded_applications() & applications_of(user))
         .filter(programme__in=scope)
         .order_by("-decided_at", "-pk")
