@@ -95,6 +95,8 @@ def main() -> None:
     os.environ["DJANGO_MEDIA_ROOT"] = str(folder / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("AXES_ENABLED", "0")
+    # The seeded histories send their e-mails: kept in memory, not printed.
+    os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
     import django
 
