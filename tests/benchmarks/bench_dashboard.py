@@ -14,7 +14,8 @@ rounds until it holds N applications.
 
 Then, signed in as the demo administrator (every programme) and as the demo funder (a token for
 every programme), it times whole requests of /dashboard/ for the year with the most
-submissions, all programmes, through Django's test client (middleware, view, queries,
+submissions, all programmes (and, for information, the list of one's tokens: what any
+signed-in page of the workspace costs), through Django's test client (middleware, view, queries,
 template; English; no template instrumentation), round-robin with the floor so that a change
 of the machine's load hits both alike (median and 90th percentile of `--runs` rounds after
 warm-up). The floor, "raw SQL": the dashboard's own queries as the page ran them (captured),
@@ -207,6 +208,13 @@ def measure(args: argparse.Namespace) -> None:
         floor = f"{label}: raw SQL ({len(own)} queries)"
         cases.append(Case(floor, raw(own)))
         cases.append(Case(f"{label}: the page", get, len(every), len(own), floor))
+        if label == "administrator":
+            # For information: what any signed-in page of the workspace costs (the session,
+            # roles, navigation, middleware, the base template), here the list of one's tokens.
+            def plain(client: Any = client) -> bytes:
+                return bytes(client.get("/dashboard/tokens/").content)
+
+            cases.append(Case("administrator: tokens page (info)", plain))
 
     print(f"database        {connection.vendor}: {connection.settings_dict['NAME']}")
     print(f"versions        Python {platform.python_version()}, Django {__import__('django').get_version()}")  # fmt: skip
