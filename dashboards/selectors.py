@@ -74,7 +74,7 @@ _INTERIM_IN = ("submitted", INTERIM_ACCEPTED)
 def programmes_in_scope(user: Any) -> QuerySet[Programme]:
     """The programmes whose figures `user` may read on the dashboard: every one for staff, a
     funder's tokens' programmes for a funder (none without a token)."""
-    programmes = Programme.objects.select_related("fund").order_by("fund", "category", "pk")
+    programmes = Programme.objects.order_by("fund", "category", "pk")
     if rules.reads_as_staff(user):
         return programmes
     if rules.reads_as_funder(user):
