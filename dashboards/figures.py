@@ -108,11 +108,21 @@ GROUP_COLUMNS = (
 )
 
 
-def _group_text(group: Group) -> str:
-    count = ngettext("%(n)s application", "%(n)s applications", group.count) % {
+def _count_text(group: Group) -> str:
+    return ngettext("%(n)s application", "%(n)s applications", group.count) % {
         "n": number(group.count)
     }
-    return f"{count} · {euros(group.requested)} · {euros(group.awarded)}"
+
+
+def _amounts_text(group: Group) -> str:
+    return _("%(requested)s requested, %(awarded)s awarded") % {
+        "requested": euros(group.requested),
+        "awarded": euros(group.awarded),
+    }
+
+
+def _group_text(group: Group) -> str:
+    return f"{_count_text(group)} · {_amounts_text(group)}"
 
 
 def _breakdown(
@@ -123,12 +133,17 @@ def _breakdown(
     *,
     note: str = "",
 ) -> Figure:
-    """Bars as long as the number of applications of each group, with their amounts beside."""
-    bars = [charts.Bar(label, Decimal(g.count), _group_text(g)) for _code, label, g in groups]
+    """Bars as long as the number of applications of each group: the number beside the bar,
+    the amounts after the group's name above it (there is room for them on that line)."""
+    bars = [
+        charts.Bar(f"{label} · {_amounts_text(g)}", Decimal(g.count), _count_text(g))
+        for _code, label, g in groups
+    ]
     if groups:
         desc = _(
-            "One bar per group, as long as its number of applications; beside it the number, "
-            "the amount requested and the amount awarded. The most: %(label)s, %(figures)s."
+            "One bar per group, as long as its number of applications, with the number beside "
+            "it and the amounts requested and awarded after the name of the group. The most: "
+            "%(label)s, %(figures)s."
         ) % {
             "label": max(groups, key=lambda g: g[2].count)[1],
             "figures": _group_text(max(groups, key=lambda g: g[2].count)[2]),
@@ -144,7 +159,7 @@ def _breakdown(
             title=title,
             desc=desc,
             empty=_("No application in this year."),
-            value_room=300,
+            value_room=180,
         ),
         headings=[heading, _("Applications"), _("Requested"), _("Awarded")],
         cells=[

@@ -175,6 +175,14 @@ def _axis(plot: _Plot) -> SafeString:
     )
 
 
+def _plot(labels: Sequence[str], series: Sequence[Series], value_text: ValueText) -> _Plot:
+    """The frame, with room on the left for the longest value of the axis (about 7 pixels per
+    character at 12 pixels)."""
+    top = nice_ceiling(_largest(series))
+    longest = max(len(value_text(top * tick / 4)) for tick in range(5))
+    return _Plot(top, len(labels), left=max(84, 7 * longest + 14))
+
+
 def column_chart(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -186,7 +194,7 @@ def column_chart(
 ) -> SafeString:
     """Grouped columns, one group per label, one column per series; each column has a `<title>`
     with its label, series and value. A zero or missing value draws nothing (the table says 0)."""
-    plot = _Plot(nice_ceiling(_largest(series)), len(labels))
+    plot = _plot(labels, series, value_text)
     parts = _open(chart_id, plot.height, title, desc, 12)
     parts += _frame(plot, labels, value_text)
     width = max(min(plot.slot * 0.8 / max(len(series), 1), 28.0), 1.0)
@@ -227,7 +235,7 @@ def line_chart(
 ) -> SafeString:
     """One line per series over the labels, a marked point per value with its `<title>`; a
     reference series is dashed. A missing value breaks the line."""
-    plot = _Plot(nice_ceiling(_largest(series)), len(labels))
+    plot = _plot(labels, series, value_text)
     parts = _open(chart_id, plot.height, title, desc, 12)
     parts += _frame(plot, labels, value_text)
     for one in series:
