@@ -317,3 +317,14 @@ def test_a_funder_sees_their_own_tokens_read_only(client, cast):
     html = client.get(reverse("dashboards:tokens")).content.decode()
     assert "Demo" in html and "Fremdes Token" not in html
     assert "<form" not in html.split("</nav>", 2)[-1]  # nothing to change
+
+
+def test_a_revoked_or_expired_token_no_longer_opens_its_programmes(client, cast, year_of_work):
+    small = Programme.objects.get(category=1)
+    funder = demo.make_user("fiona-web", Role.FUNDER)
+    token, _secret = issue_token(funder, by=cast.admin, name="Kategorie 1", programmes=[small])
+    year = year_of_work["today"].year
+    assert read(client, funder, year=year).context["dashboard"].applications.total.count > 0
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    assert read(client, funder, year=year).context["dashboard"].applications.total.count == 0
