@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "amendments",
     "interim",
     "reviews",
+    "dashboards",
     "partners",
     "public",
     "demo",

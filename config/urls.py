@@ -56,6 +56,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     path("finance/", include("grants.urls")),
     path("partners/", include("partners.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("", include("public.urls")),
     path("", include("conversations.urls")),
     path("", include("applications.urls")),

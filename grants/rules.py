@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 
 from organisations.choices import LegalForm
 from organisations.rules import memberships_of
@@ -81,6 +81,19 @@ def programme_limit(user: Any) -> frozenset[int] | None:
     if user is not None:
         setattr(user, _LIMIT_ATTRIBUTE, limit)
     return limit
+
+
+def token_programmes(user: Any) -> Q:
+    """The programmes `user`'s usable API tokens read, as a condition on programmes: all of them
+    when one token is for all programmes, else those the tokens name (none without a token).
+
+    A funder signed in on the website reads within this scope (the dashboards): the union of
+    what their tokens read through the API, by the same rule as `programme_limit`.
+    """
+    if not is_active_user(user):
+        return Q(pk__in=[])
+    usable = user.api_tokens.usable()
+    return Q(Exists(usable.filter(all_programmes=True))) | Q(pk__in=usable.values("programmes"))
 
 
 def reads_as_funder(user: Any) -> bool:

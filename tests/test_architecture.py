@@ -1,6 +1,6 @@
 """The shape of the code, read from the source (nothing is imported):
 
-- imports flow one way, `demo -> public -> partners -> reviews -> conversations -> interim -> amendments -> applications -> grants ->
+- imports flow one way, `demo -> public -> partners -> dashboards -> reviews -> conversations -> interim -> amendments -> applications -> grants ->
   organisations -> accounts -> workflows`: an app imports its own modules and those of the apps below it, never
   one above (`workflows` no domain app, `accounts` only `workflows`);
 - no app imports itself in a circle, counting the imports inside functions (a lazy import hides
@@ -27,6 +27,7 @@ LAYERS = (
     "demo",
     "public",
     "partners",
+    "dashboards",
     "reviews",
     "conversations",
     "interim",

@@ -20,6 +20,7 @@ APPS = (
     "interim",
     "grants",
     "reviews",
+    "dashboards",
     "partners",
     "public",
     "workflows",

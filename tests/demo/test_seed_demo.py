@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.models import Application, ApplicationStatus
 from demo import builders as demo
@@ -126,6 +127,27 @@ class TestFortySeededApplications:
         client.force_login(demo.create_cast().finance)
         page = client.get(reverse("finance:ledger"), {"programme": booked.programme_id, "year": booked.year})  # fmt: skip
         assert "Auswärtiges Amt (Demo)" in page.content.decode()
+
+    def test_the_dashboard_shows_the_year_to_managers_administrators_and_the_funder(
+        self, seeded, client
+    ):
+        from applications.models import Application
+
+        cast = demo.create_cast()
+        # This year's, unless the year has just begun: the year of the latest decision.
+        decided = Application.objects.filter(decided_at__isnull=False).latest("decided_at")
+        year = timezone.localtime(decided.decided_at).year
+        for user in (cast.manager, cast.admin, cast.funder):
+            client.force_login(user)
+            page = client.get(reverse("dashboards:overview"), {"year": year})
+            assert page.status_code == 200, user
+            board = page.context["dashboard"]
+            assert board.applications.total.count > 0, user
+            assert board.applications.decided > 0 and board.has_budget, user
+            budget = board.figure("budget").rows
+            assert budget and budget[-1][2] > 0, user  # something committed this year
+        funded = client.get(reverse("dashboards:projects"))  # the funder, signed in last
+        assert funded.context["page"].paginator.count > 0
 
     def test_the_queues_hold_only_work_that_is_still_to_do(self, seeded):
         from reviews.models import ReviewTask

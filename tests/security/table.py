@@ -116,6 +116,51 @@ from tests.security.probe import (
 )
 from tests.security.world import World, pdf_upload, photo_upload
 
+# "Programme managers, administrators and funders read the dashboard; anybody else gets 403."
+DASHBOARD_ROLES = frozenset({"manager", "admin", "funder"})
+
+
+def dashboard_rule(role: str, target: Target, world: object) -> frozenset[str]:
+    if role == "anonymous":
+        return E(LOGIN)
+    return E(OK) if role in DASHBOARD_ROLES else E(FORBIDDEN)
+
+
+def dashboard_csv(role: str, target: Target, world: object) -> frozenset[str]:
+    found = dashboard_rule(role, target, world)
+    if found == E(OK) and target.label == "unknown":
+        return E(HIDDEN)
+    return found
+
+
+def lists_funded_projects(role: str, target: Target, world: World, answer: Any) -> list[str]:
+    """ "Funders signed in read the funded projects of their API tokens' programmes (public
+    fields), managers and administrators those they may see": exactly those, by reference."""
+    from grants.models import ApiToken, GrantStatus
+
+    running = {GrantStatus.ACCEPTED, GrantStatus.REPORT_DUE, GrantStatus.REPORT_SUBMITTED}
+    running |= {GrantStatus.SETTLED, GrantStatus.CLOSED}
+    scope: set[int] | None = None
+    if role == "funder":
+        tokens = ApiToken.objects.filter(user=world.users[role], revoked_at__isnull=True)
+        if not tokens.filter(all_programmes=True).exists():
+            scope = set(tokens.values_list("programmes", flat=True))
+    html = answer.body.decode()
+    problems = []
+    for key, application in world.apps.items():
+        application.refresh_from_db()
+        grant = getattr(application, "grant", None) if application.status == "approved" else None
+        funded = grant is not None and grant.status in running
+        in_scope = scope is None or application.programme_id in scope
+        sees = role == "funder" or spec.sees_application(role, application, world)
+        expected = funded and in_scope and sees
+        listed = application.reference is not None and f">{application.reference}<" in html
+        if listed and not expected:
+            problems.append(f"lists {key}, which is not a funded project it may read")
+        elif expected and not listed:
+            problems.append(f"does not list the funded project {key}")
+    return problems
+
 
 def breakdown_csv(role: str, target: Target, world: object) -> frozenset[str]:
     return E(OK) if target.label != "unknown" else E(HIDDEN)
@@ -550,6 +595,24 @@ PAGES.update(
         "finance:ledger_csv": finance_row(
             lambda w: [Target("programme X", {"pk": w.allocation.pk})]  # type: ignore[union-attr]
         ),
+        # --- the dashboards: managers, administrators, funders (their tokens' programmes) ---
+        "dashboards:overview": Row(no_target, dashboard_rule, wrong_method(dashboard_rule)),
+        "dashboards:csv": Row(
+            lambda w: [
+                Target("pipeline", {"slug": "pipeline"}),
+                Target("unknown", {"slug": "colour"}),
+            ],
+            dashboard_csv,
+            wrong_method(dashboard_csv),
+        ),
+        "dashboards:projects": Row(
+            no_target,
+            dashboard_rule,
+            wrong_method(dashboard_rule),
+            check=lists_funded_projects,
+            shows=("title", "published"),
+        ),
+        "dashboards:tokens": Row(no_target, dashboard_rule, wrong_method(dashboard_rule)),
         # --- accounts and language: open to everyone ---
         "login": Row(only(PUBLIC_ROLES, no_target), public, public),
         "logout": Row(only(PUBLIC_ROLES, no_target), public, public),

@@ -586,6 +586,11 @@ class Command(BaseCommand):
             if n == 0:
                 lines.append(rule)
         lines.append(rule)
+        lines.append(
+            f"The programme dashboard (manager, admin, funder): {SITE_URL}/dashboard/; the funder "
+            "reads it within the programmes of their API token, with the funded projects and "
+            "their tokens beside it."
+        )
         if cast.funder_token:
             lines.append(f"API token of the funder (shown only now): {cast.funder_token}")
         else:
