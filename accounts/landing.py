@@ -13,7 +13,7 @@ from workflows.roles import Role, has_role
 WORKSPACES: tuple[tuple[tuple[Role, ...], str], ...] = (
     ((Role.ADMINISTRATOR, Role.MANAGER, Role.REVIEWER), "reviews:overview"),
     ((Role.FINANCE,), "finance:payments"),
-    ((Role.FUNDER,), "applications:home"),
+    ((Role.FUNDER,), "dashboards:overview"),
 )
 APPLICANT_WORKSPACE = "applications:home"
 

@@ -611,7 +611,7 @@ def test_demo_users_still_sign_in_with_their_user_name_or_address(client, db):
         ("manager", "reviews:overview"),
         ("admin", "reviews:overview"),
         ("finance", "finance:payments"),
-        ("funder", "applications:home"),
+        ("funder", "dashboards:overview"),
     ],
 )
 def test_each_role_lands_on_its_own_workspace_after_signing_in(client, cast, username, workspace):
