@@ -139,6 +139,12 @@ def _apply_draft_fields(application: Application, fields: dict[str, Any]) -> Non
         raise ValidationError(
             _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
         )
+    language = fields.get("language", application.language)
+    if language != application.language and application.status != ApplicationStatus.DRAFT:
+        raise WorkflowError(
+            _("The language of an application can be changed only until it is submitted."),
+            code="language_fixed",
+        )
     for name, value in fields.items():
         setattr(application, name, value)
 

@@ -421,6 +421,21 @@ def budget_for(requested: Decimal, share: Decimal = Decimal("0.80")) -> list[dic
     return lines
 
 
+# (summary, description) of a demo draft, by the language the applicant writes in.
+DRAFT_TEXTS = {
+    "de": (
+        "Eine Woche Austausch zwischen Köln und Lyon.",
+        "Dreißig Mitglieder beider Partnerschaftsvereine verbringen eine Woche in der "
+        "Partnerstadt: Workshops, Stadtführungen und ein gemeinsames Fest.",
+    ),
+    "fr": (
+        "Une semaine d'échange entre Lyon et Cologne.",
+        "Trente membres des deux comités de jumelage passent une semaine dans la ville "
+        "partenaire\u00a0: ateliers, visites guidées et une grande fête commune.",
+    ),
+}
+
+
 def make_ready_draft(
     organisation: Organisation,
     *,
@@ -431,20 +446,21 @@ def make_ready_draft(
     title: str = "Begegnungswoche / Semaine de rencontre",
     partner_country: str = "FR",
     publication: bool = False,
+    language: str = "de",
 ) -> Application:
     """A draft that passes every rule when submitted today (on the clock); with `publication`
-    the applicant also consents to the grant being published as open data."""
+    the applicant also consents to the grant being published as open data. Its texts are in
+    `language` (German or French), the language the applicant chose for it."""
     start = start or clock.today() + timedelta(days=60)
+    summary, description = DRAFT_TEXTS["fr" if language == "fr" else "de"]
     return services.create_draft(
         organisation,
         fund=fund,
         by=by,
         title=title,
-        summary="Eine Woche Austausch zwischen Köln und Lyon.",
-        description=(
-            "Dreißig Mitglieder beider Partnerschaftsvereine verbringen eine Woche in der "
-            "Partnerstadt: Workshops, Stadtführungen und ein gemeinsames Fest."
-        ),
+        language=language,
+        summary=summary,
+        description=description,
         themes=["europe", "culture"],
         start_date=start,
         end_date=start + timedelta(days=5),
@@ -567,6 +583,7 @@ def drive(
     title: str | None = None,
     steps: StepHooks | None = None,
     publication: bool = False,
+    language: str = "de",
 ) -> Application:
     """Create an application and replay a history up to the wanted state(s), step by step.
 
@@ -589,6 +606,7 @@ def drive(
             requested=requested,
             start=start,
             publication=publication,
+            language=language,
             **({"title": title} if title else {}),
         )
     actors = {

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms.fields import AmountField, DayField
@@ -55,9 +56,27 @@ class ProjectForm(forms.Form):
         required=False,
         help_text=_("e.g. exchange visit, workshop, festival, online meeting"),
     )
+    language = forms.ChoiceField(
+        label=_("Language of the application"),
+        choices=settings.LANGUAGES,
+        required=False,  # a browser always sends it; without it the language stays
+        help_text=_(
+            "The language you write in; the fund gives your application to reviewers who read "
+            "it. You can change it until you submit."
+        ),
+    )
+
+    def __init__(self, *args: Any, language_locked: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # After the submission the language stays (services.save_draft refuses a change).
+        self.fields["language"].disabled = language_locked
 
     def service_fields(self) -> dict[str, Any]:
-        return _valid_part(self, ["title", "summary", "description", "themes", "project_format"])
+        names = ["title", "summary", "description", "themes", "project_format", "language"]
+        fields = _valid_part(self, names)
+        if self.fields["language"].disabled or not fields.get("language"):
+            fields.pop("language", None)
+        return fields
 
 
 class DatesForm(forms.Form):

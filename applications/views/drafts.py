@@ -29,7 +29,7 @@ from applications.models import Application, ApplicationStatus, BudgetLine
 from applications.services import EDITABLE_STATES
 from applications.views.common import visible_application_or_404
 from grants.models import Fund, site_fund
-from workflows import clock
+from workflows import clock, typography
 from workflows.errors import RuleViolation, WorkflowError
 
 SECTIONS = [
@@ -114,7 +114,7 @@ class SectionForms:
                 for error in errors:
                     found.append(
                         {
-                            "message": f"{bound_field.label}: {error}",
+                            "message": f"{bound_field.label}{typography.colon()} {error}",
                             "anchor": bound_field.id_for_label,
                         }
                     )
@@ -127,8 +127,9 @@ def build_section(
     """The forms of `section`, bound to `data` or filled from the application."""
     bound = data is not None
     if section == "project":
-        initial = {name: getattr(application, name) for name in ("title", "summary", "description", "themes", "project_format")}  # fmt: skip
-        return SectionForms(main=section_forms.ProjectForm(data, initial=initial) if bound else section_forms.ProjectForm(initial=initial))  # fmt: skip
+        initial = {name: getattr(application, name) for name in ("title", "summary", "description", "themes", "project_format", "language")}  # fmt: skip
+        locked = application.status != ApplicationStatus.DRAFT
+        return SectionForms(main=section_forms.ProjectForm(data, initial=initial, language_locked=locked) if bound else section_forms.ProjectForm(initial=initial, language_locked=locked))  # fmt: skip
     if section == "dates":
         initial = {name: getattr(application, name) for name in ("start_date", "end_date", "places")}  # fmt: skip
         return SectionForms(main=section_forms.DatesForm(data, initial=initial) if bound else section_forms.DatesForm(initial=initial))  # fmt: skip

@@ -19,6 +19,7 @@ from organisations import services as organisation_services
 from organisations.choices import LegalForm
 from organisations.models import Invitation, Membership, Organisation
 from workflows import clock
+from workflows.errors import WorkflowError
 from workflows.models import TransitionLog
 
 TODAY = clock.today
@@ -482,3 +483,27 @@ def test_the_start_page_and_the_application_page_run_a_bounded_number_of_queries
         assert client.get(reverse("applications:detail", args=[applications[0].pk])).status_code == 200  # fmt: skip
     with django_assert_max_num_queries(20):
         assert client.get(section_url(applications[0], "budget")).status_code in (200, 302)
+
+
+def test_the_applicant_chooses_the_applications_language_until_submitting(client: Any, cast: Any, drive: Any, draft: Application) -> None:  # fmt: skip
+    client.force_login(cast.applicant)
+    url = reverse("applications:draft_autosave", args=[draft.pk, "project"])
+    typed = {"title": "Rencontre", "summary": "Une semaine.", "description": "Texte", "themes": ["europe"]}  # fmt: skip
+    assert client.post(url, {**typed, "language": "fr"}, HTTP_HX_REQUEST="true").status_code == 200
+    draft.refresh_from_db()
+    assert draft.language == "fr"
+    refused = client.post(url, {**typed, "language": "xx"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200 and "xx" in refused.content.decode()  # shown with its error
+    draft.refresh_from_db()
+    assert draft.language == "fr" and draft.title == "Rencontre"  # the rest was kept
+
+    # Sent back for changes after the submission: the language stays as submitted.
+    returned = drive("changes_requested")
+    page = client.get(reverse("applications:draft_section", args=[returned.pk, "project"]))
+    assert 'name="language"' in page.content.decode() and "disabled" in page.content.decode()
+    client.post(reverse("applications:draft_autosave", args=[returned.pk, "project"]), {**typed, "language": "fr"}, HTTP_HX_REQUEST="true")  # fmt: skip
+    returned.refresh_from_db()
+    assert returned.language == "de" and returned.title == "Rencontre"
+    with pytest.raises(WorkflowError) as refusal:
+        services.save_draft(returned, by=cast.applicant, language="fr")
+    assert refusal.value.code == "language_fixed"

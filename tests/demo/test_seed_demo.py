@@ -74,6 +74,13 @@ def seeded(seeded_once, db):
 class TestFortySeededApplications:
     """What one seeding of 40 applications holds."""
 
+    def test_french_organisations_write_their_applications_in_french(self, seeded):
+        by_country = set(Application.objects.values_list("organisation__country", "language"))
+        assert ("FR", "fr") in by_country and ("DE", "de") in by_country
+        assert not {pair for pair in by_country if pair[0] == "FR" and pair[1] != "fr"}
+        french = Application.objects.filter(language="fr").first()
+        assert french is not None and "Une semaine" in french.summary
+
     def test_every_state_of_both_machines_is_present(self, seeded):
         assert Application.objects.count() == 40
         app_states = set(Application.objects.values_list("status", flat=True))

@@ -540,6 +540,8 @@ class Command(BaseCommand):
                             steps=steps,
                             # Three in four consent to publication (the 360Giving export).
                             publication=item.number % 4 != 0,
+                            # French organisations write in French (copies keep it).
+                            language="fr" if organisation.country == "FR" else "de",
                         )
                         created[item.number] = application.pk
                         bar.update()
