@@ -40,6 +40,29 @@
     remove.parentNode.closest("td").appendChild(button);
   }
 
+  // --- each expense line's amount, quantity times unit cost, as one types ------------------------
+  function numberOf(text) {
+    var value = String(text || "").replace(/[\s\u00a0\u202f]/g, "");
+    if (value.indexOf(",") !== -1) { value = value.replace(/\./g, "").replace(",", "."); }
+    return value === "" ? NaN : Number(value);
+  }
+
+  function showLineAmount(row) {
+    var cell = row.querySelector("[data-line-amount]");
+    var quantity = row.querySelector("input[name$='-quantity']");
+    var unitCost = row.querySelector("input[name$='-unit_cost']");
+    if (!cell || !quantity || !unitCost) { return; }
+    var amount = numberOf(quantity.value) * numberOf(unitCost.value);
+    cell.textContent = isFinite(amount)
+      ? new Intl.NumberFormat(document.documentElement.lang || undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount) + " EUR"
+      : "";
+  }
+
+  document.addEventListener("input", function (event) {
+    var row = event.target.closest && event.target.closest("[data-row]");
+    if (row) { showLineAmount(row); }
+  });
+
   function setUpRows() {
     document.querySelectorAll("[data-formset]").forEach(function (container) {
       container.querySelectorAll("[data-row]").forEach(decorateRow);
