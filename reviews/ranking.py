@@ -54,9 +54,9 @@ class RankingRefusal(WorkflowError):
 
 def calls_to_rank(user: Any) -> QuerySet[Call]:
     """The calls whose ranking `user` may see, latest closing first."""
-    return rules.ranked_calls_visible_to(
-        Call.objects.select_related("programme"), user
-    ).order_by("-closes_on", "-pk")
+    return rules.ranked_calls_visible_to(Call.objects.select_related("programme"), user).order_by(
+        "-closes_on", "-pk"
+    )
 
 
 def call_for_ranking(pk: int, user: Any) -> Call | None:
@@ -120,9 +120,7 @@ def awaiting_in_call(call: Call, user: Any) -> QuerySet[Application]:
                 application_rules.reviewed_by(user, Application), output_field=BooleanField()
             )
         )
-        .order_by(
-            F("score").desc(nulls_last=True), F("start_date").asc(nulls_last=True), "id"
-        )
+        .order_by(F("score").desc(nulls_last=True), F("start_date").asc(nulls_last=True), "id")
     )
 
 
@@ -308,8 +306,7 @@ def decide_from_ranking(
                 _("Nothing was decided: %(why)s")
                 % {
                     "why": " ".join(
-                        f"{outcome.application.reference}: {outcome.message}"
-                        for outcome in refused
+                        f"{outcome.application.reference}: {outcome.message}" for outcome in refused
                     )
                 }
             )

@@ -51,7 +51,10 @@ def columns(ranking: Ranking) -> tuple[Column, ...]:
     """Stable column keys, like the finance exports: one pair per reviewer slot."""
     reviewers = []
     for index in range(1, ranking.review_columns + 1):
-        reviewers += [Column(f"reviewer_{index}", "text", 18), Column(f"score_{index}", "amount", 9)]
+        reviewers += [
+            Column(f"reviewer_{index}", "text", 18),
+            Column(f"score_{index}", "amount", 9),
+        ]
     return (
         Column("rank", "int", 6),
         Column("reference", "text", 16),

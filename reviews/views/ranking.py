@@ -68,9 +68,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     calls = ranking.calls_to_rank(request.user).annotate(
         waiting=Count("applications", filter=Q(applications__status__in=decisions.AWAITING))
     )
-    return render(
-        request, "reviews/rankings.html", {"calls": calls, "staff_section": "rankings"}
-    )
+    return render(request, "reviews/rankings.html", {"calls": calls, "staff_section": "rankings"})
 
 
 @staff_only(rules.may_rank)
