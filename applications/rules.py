@@ -258,7 +258,6 @@ def has_reviewed(application: Any, user: Any) -> bool:
 def reviewed_by(user: Any, model: Any) -> Q:
     """The four-eyes rule of `has_reviewed` as a filter on applications (`model`), so that a
     list marks in its own query every application `user` may not decide. Nobody: no row."""
-    from django.contrib.contenttypes.models import ContentType
     from django.db.models import CharField
     from django.db.models.functions import Cast
 
@@ -267,7 +266,9 @@ def reviewed_by(user: Any, model: Any) -> Q:
     if user is None or not getattr(user, "pk", None):
         return Q(pk__in=[])
     logged = TransitionLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
+        # The content type by its natural key, joined: no query of its own before the list's.
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
         object_id=Cast(OuterRef("pk"), output_field=CharField()),
         actor=user,
     ).filter(Q(transition__in=REVIEWING_TRANSITIONS) | Q(transition="reject", source="submitted"))

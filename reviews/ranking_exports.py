@@ -16,11 +16,13 @@ from django.utils.text import slugify
 from applications import documents
 from grants.finance.exports import Column, write_xlsx
 from grants.models import Call, site_fund
-from reviews.ranking import Ranking, reviewer_name
+from reviews.ranking import Ranking
 from workflows import clock
 
 # The languages of the PDF, in this order (the fund's two).
 LANGUAGES = ("de", "fr")
+# Rows per table of the PDF (about a landscape page).
+CHUNK_ROWS = 40
 
 
 def file_name(call: Call, extension: str) -> str:
@@ -37,6 +39,13 @@ def html(ranking: Ranking) -> str:
         "fund": site_fund(),
         "reference": str(ranking.call),
         "review_columns": range(ranking.review_columns),
+        "columns": 9 + ranking.review_columns,
+        # Many short tables instead of one long one: WeasyPrint lays out a table spanning
+        # dozens of pages far more slowly than the same rows cut into page-sized tables.
+        "chunks": [
+            ranking.rows[start : start + CHUNK_ROWS]
+            for start in range(0, len(ranking.rows), CHUNK_ROWS)
+        ],
         "today": clock.today(),
     }
     with translation.override(LANGUAGES[0]):
@@ -80,7 +89,7 @@ def rows(ranking: Ranking) -> Iterator[list[Any]]:
         reviewers: list[Any] = []
         for review in row.cells:
             reviewers += [
-                reviewer_name(review) if review else None,
+                review.reviewer_name if review else None,
                 review.weighted_score if review else None,
             ]
         yield [

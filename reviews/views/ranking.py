@@ -89,6 +89,8 @@ def _page(
             "form": form,
             "may_decide": has_role(request.user, Role.MANAGER),
             "review_columns": range(found.review_columns),
+            # The table's columns: the checkbox, nine of the application, one per review.
+            "columns": 10 + found.review_columns,
             "staff_section": "rankings",
         },
         status=status,
