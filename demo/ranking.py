@@ -107,7 +107,7 @@ def _submitted(
             by=applicant,
             call=call,
             title=title,
-            summary="Ein deutsch-französisches Leuchtturmprojekt / Un projet phare franco-allemand.",  # fmt: skip
+            summary="Ein deutsch-französisches Leuchtturmprojekt / Un projet phare franco-allemand.",
             description=(
                 "Zwei Jahre Zusammenarbeit mit Partnern aus beiden Ländern: Begegnungen, "
                 "Werkstätten und eine gemeinsame Abschlussveranstaltung."
@@ -124,7 +124,7 @@ def _submitted(
                     "country": other,
                     "city": "Strasbourg" if other == "FR" else "Kehl",
                 }
-            ],  # fmt: skip
+            ],
             participants_expected={"DE": 60, "FR": 60},
             declarations=list(REQUIRED_DECLARATIONS),
         )

@@ -21,7 +21,6 @@ from organisations.models import Organisation
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
 
-
 # The applications of the call whose ranking the demo shows (demo.ranking), beside `size`.
 RANKED = len(PROJECTS)
 
