@@ -183,8 +183,8 @@ def ranking_of(call: Call, user: Any) -> Ranking:
         .values_list(*Score.FIELDS)
     )
     for values in rows_of_reviews:
-        score = Score.of(values)
-        reviews.setdefault(score.application_id, []).append(score)
+        cell = Score.of(values)
+        reviews.setdefault(cell.application_id, []).append(cell)
     year = clock.today().year
     allocation = (
         BudgetAllocation.objects.filter(programme_id=programme.pk, year=year)
@@ -351,7 +351,7 @@ def _refuse_bad_ticks(call: Call, wanted: list[int], seen: dict[int, Application
     if elsewhere:
         raise RankingRefusal(
             _("Nothing was decided: %(refs)s not in the call “%(call)s”.")
-            % {"refs": ", ".join(sorted(a.reference for a in elsewhere)), "call": call},
+            % {"refs": ", ".join(sorted(str(a.reference) for a in elsewhere)), "call": call},
             code="not_in_call",
         )
     moved = [a for a in seen.values() if a.status not in decisions.AWAITING]
