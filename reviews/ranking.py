@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from applications import rules as application_rules
@@ -56,6 +56,18 @@ def calls_to_rank(user: Any) -> QuerySet[Call]:
     """The calls whose ranking `user` may see, latest closing first."""
     return rules.ranked_calls_visible_to(Call.objects.select_related("programme"), user).order_by(
         "-closes_on", "-pk"
+    )
+
+
+def waiting_per_call(calls: list[Call], user: Any) -> dict[int, int]:
+    """How many applications of each call wait for a decision, of those `user` sees."""
+    return dict(
+        Application.objects.visible_to(user)
+        .filter(call__in=calls, status__in=decisions.AWAITING)
+        .order_by()
+        .values_list("call")
+        .annotate(n=Count("pk"))
+        .values_list("call", "n")
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from grants.models import Call
-from reviews import decisions, ranking, ranking_exports, rules
+from reviews import ranking, ranking_exports, rules
 from reviews.views.queues import staff_only
 from workflows.errors import WorkflowError
 from workflows.fields import StepTextField
@@ -65,9 +64,10 @@ def _call(pk: int, user: Any) -> Call:
 @staff_only(rules.may_rank)
 @require_GET
 def rankings(request: HttpRequest) -> HttpResponse:
-    calls = ranking.calls_to_rank(request.user).annotate(
-        waiting=Count("applications", filter=Q(applications__status__in=decisions.AWAITING))
-    )
+    calls = list(ranking.calls_to_rank(request.user))
+    waiting = ranking.waiting_per_call(calls, request.user)
+    for call in calls:
+        call.waiting = waiting.get(call.pk, 0)  # type: ignore[attr-defined]
     return render(request, "reviews/rankings.html", {"calls": calls, "staff_section": "rankings"})
 
 

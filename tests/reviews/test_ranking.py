@@ -387,3 +387,11 @@ def test_the_ranking_reads_five_queries_however_many_applications(cast: Any, set
     for i in range(4):
         make((9, 9), days_ago=45 + i)
     assert count() == small <= 5
+
+
+def test_the_list_of_calls_counts_only_the_applications_the_reader_sees(cast: Any, setup: Any) -> None:  # fmt: skip
+    _programme, call, make = setup
+    hidden, _shown = make((10, 10)), make((9, 9), days_ago=45)
+    Conflict.objects.create(reviewer=cast.manager, application=hidden, reason="declared")
+    assert ranking.waiting_per_call([call], cast.manager) == {call.pk: 1}
+    assert ranking.waiting_per_call([call], cast.admin) == {call.pk: 2}
