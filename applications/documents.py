@@ -641,3 +641,9 @@ def download_name(document: Document) -> str:
         # Readable in ASCII: "Antragsübersicht" -> "antragsuebersicht" (the SEPA transliteration).
         name = slugify(sepa_text(str(document.title), limit=120)) or document.kind
     return f"{reference}-{name}-{document.language}.pdf"
+
+
+def language_part(language: str) -> Part:
+    """The part of a document written in `language`, with the words of its page footer (for
+    documents another app renders with `documents/base.html`, e.g. the committee's ranking)."""
+    return _part(language)

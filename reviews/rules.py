@@ -26,13 +26,14 @@ from applications.rules import (
     may_review,
     reviewer_programmes,
 )
-from grants.rules import is_manager, is_reviewer, is_system, limit_filter
+from grants.rules import is_manager, is_reviewer, is_system, limit_filter, within_limit
 from workflows.roles import Role, has_role, is_active_user
 from workflows.roles import is_system as system_actor
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
+    from grants.models import Call
     from reviews.models import Conflict, Review, ReviewTask
 
 __all__ = [
@@ -158,3 +159,26 @@ def conflicts_visible_to(queryset: QuerySet[Conflict], user: Any) -> QuerySet[Co
     if not is_active_user(user):
         return queryset.none()
     return queryset.filter(reviewer=user)
+
+
+# --- the committee's ranking of a call -------------------------------------------------------------
+
+
+def may_rank(user: Any) -> bool:
+    """Who may open the committee's rankings: those who read the assessments and decide, i.e.
+    programme managers and administrators (reviewers read their own reviews only)."""
+    return is_active_user(user) and has_role(user, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def may_see_ranking(call: Any, user: Any) -> bool:
+    """The ranking of `call`: a manager or administrator within the programmes of the request.
+    Its rows are the applications they see (`Application.objects.visible_to`: no conflict) and
+    its scores the reviews they read (`Review.objects.visible_to`)."""
+    return may_rank(user) and within_limit(call.programme_id, user)
+
+
+def ranked_calls_visible_to(queryset: QuerySet[Call], user: Any) -> QuerySet[Call]:
+    """The calls whose ranking `user` may see (`may_see_ranking` as a filter)."""
+    if not may_rank(user):
+        return queryset.none()
+    return queryset.filter(limit_filter(user, "programme"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", queues.search, name="search"),
     path("", include("reviews.urls.checks")),
     path("", include("reviews.urls.decisions")),
+    path("", include("reviews.urls.ranking")),
     path("", include("reviews.urls.report_checks")),
     path("", include("reviews.urls.interim_checks")),
 ]

@@ -14,12 +14,16 @@ from django.utils import timezone
 from applications.models import Application, ApplicationStatus
 from demo import builders as demo
 from demo.management.commands.seed_demo import MIX, apportion
+from demo.ranking import PROJECTS
 from grants.cofunding import funder_figures
 from grants.models import BudgetAllocation, Grant, GrantStatus, LedgerEntry, ReferenceCounter
 from organisations.choices import LegalForm
 from organisations.models import Organisation
 from workflows.audit import verify_chain
 from workflows.models import TransitionLog
+
+# The applications of the call whose ranking the demo shows (demo.ranking), beside `size`.
+RANKED = len(PROJECTS)
 
 
 def seed(size, seed=4, **options):
@@ -82,7 +86,7 @@ class TestFortySeededApplications:
         assert french is not None and "Une semaine" in french.summary
 
     def test_every_state_of_both_machines_is_present(self, seeded):
-        assert Application.objects.count() == 40
+        assert Application.objects.count() == 40 + RANKED
         app_states = set(Application.objects.values_list("status", flat=True))
         assert app_states == set(ApplicationStatus.values)
         grant_states = set(Grant.objects.values_list("status", flat=True))
@@ -197,11 +201,15 @@ class TestFortySeededApplications:
         groups = Organisation.objects.filter(legal_form=LegalForm.INFORMAL_GROUP)
         assert groups.exists()
         assert all(len(group.named_group_members()) >= 3 for group in groups)
-        amounts = list(Application.objects.values_list("requested_amount", flat=True))
+        # The histories: categories 1 to 3; the ranking's call: category 4 (over EUR 50,000).
+        histories = Application.objects.filter(call=None)
+        amounts = list(histories.values_list("requested_amount", flat=True))
         assert all(0 < amount <= 50000 for amount in amounts)
         assert len(set(amounts)) > 20
         programmes = Application.objects.exclude(programme=None).values_list("programme__category")
-        assert {category for (category,) in programmes} == {1, 2, 3}
+        assert {category for (category,) in programmes} == {1, 2, 3, 4}
+        called = Application.objects.exclude(call=None).values_list("requested_amount", flat=True)
+        assert all(amount > 50000 for amount in called)
         assert Application.objects.values("title").distinct().count() > 20
         created = Application.objects.order_by("created_at").values_list("created_at", flat=True)
         assert (created.last() - created.first()).days > 300
@@ -248,10 +256,29 @@ class TestFortySeededApplications:
         assert report.progress and report.spending.exists()
         assert "Accepted the interim report of" in seeded[0]
 
+    def test_the_ranking_of_a_call_shows_both_lines(self, seeded, client):
+        from grants.models import Call
+        from reviews import ranking
+
+        call = (
+            Call.objects.filter(applications__isnull=False, programme__code="lighthouse")
+            .distinct()
+            .get()
+        )
+        manager = demo.create_cast().manager
+        found = ranking.ranking_of(call, manager)
+        assert len(found.rows) == RANKED
+        assert 0 < found.budget_line < found.minimum_line < RANKED
+        assert all(len(row.reviews) == 3 for row in found.rows)
+        assert f"/review/rankings/{call.pk}/" in seeded[0]
+        client.force_login(manager)
+        page = client.get(f"/review/rankings/{call.pk}/", HTTP_ACCEPT_LANGUAGE="en").text
+        assert 'id="budget-line"' in page and 'id="minimum-line"' in page
+
     def test_logins_only_prints_the_logins_without_adding_applications(self, seeded):
         out = StringIO()
         call_command("seed_demo", logins_only=True, stdout=out)
-        assert Application.objects.count() == 40
+        assert Application.objects.count() == 40 + RANKED
         for _role, username, password in demo.create_cast().logins():
             assert username in out.getvalue()
             assert password in out.getvalue()
@@ -261,7 +288,7 @@ def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
     out, err = seed(150, replay=30)
     assert "150/150" in err
     assert "replayed through the services, " in out
-    assert Application.objects.count() == 150
+    assert Application.objects.count() == 150 + RANKED
     assert set(Application.objects.values_list("status", flat=True)) == set(
         ApplicationStatus.values
     )
@@ -287,7 +314,7 @@ def test_beyond_the_replayed_histories_the_rest_are_sound_copies(db):
 def test_running_twice_adds_more_without_failing(db):
     seed(3, seed=1)
     out, _err = seed(3, seed=1)
-    assert Application.objects.count() == 6
+    assert Application.objects.count() == 6 + RANKED  # the ranking's call is seeded once
     assert "applicant" in out
     assert verify_chain().ok
 

@@ -235,6 +235,16 @@ def decision_access(role: str) -> bool | None:
     return None if role == "admin" else False
 
 
+def ranking_access(role: str) -> bool:
+    """ "The committee's ranking of a call: programme managers and administrators" (who read
+    the assessments; only managers decide from it)."""
+    return role in ("manager", "admin")
+
+
+def a_call(world: World) -> list[Target]:
+    return [Target("a lighthouse call", {"pk": getattr(world.call, "pk", 0)}, world.call)]
+
+
 def finance_access(role: str) -> bool:
     """ "Finance officers (and administrators) work under /finance/; everyone else gets 403"."""
     return role in spec.MONEY_ROLES

@@ -27,6 +27,7 @@ from tests.security.expect import (
     E,
     Row,
     Target,
+    a_call,
     act,
     admin_rule,
     api,
@@ -79,6 +80,7 @@ from tests.security.expect import (
     payment_reader,
     public,
     public_text,
+    ranking_access,
     read_only,
     reassign_rule,
     reassign_to,
@@ -506,6 +508,40 @@ PAGES: dict[str, Row] = {
             act(spec.may_decide, app_sees, refused=E(FORBIDDEN, REFUSED, REDIRECT)),
         ),
         post_writes=True,
+    ),
+    "reviews:rankings": Row(
+        no_target,
+        workspace(ranking_access, signed_in(E(OK))),
+        wrong_method(workspace(ranking_access, signed_in(E(OK)))),
+    ),
+    "reviews:ranking": Row(
+        a_call,
+        workspace(ranking_access, signed_in(E(OK))),
+        wrong_method(workspace(ranking_access, signed_in(E(OK)))),
+    ),
+    "reviews:ranking_pdf": Row(
+        a_call,
+        workspace(ranking_access, signed_in(E(OK))),
+        wrong_method(workspace(ranking_access, signed_in(E(OK)))),
+    ),
+    "reviews:ranking_xlsx": Row(
+        a_call,
+        workspace(ranking_access, signed_in(E(OK))),
+        wrong_method(workspace(ranking_access, signed_in(E(OK)))),
+    ),
+    "reviews:decide_from_ranking": Row(
+        # A's reviewed application is not in the lighthouse call: nothing is decided, and the
+        # ranking the POST redirects to says why (administrators: only managers decide).
+        lambda w: [
+            Target(
+                "approve A's reviewed from the lighthouse call",
+                {"pk": getattr(w.call, "pk", 0)},
+                w.call,
+                data={"decision": "approve", "application": [str(w.apps["a_reviewed"].pk)]},
+            )
+        ],
+        wrong_method(workspace(ranking_access, signed_in(DONE))),
+        workspace(ranking_access, signed_in(E(REFUSED))),
     ),
     "reviews:reopen_waiting_list": Row(
         lambda w: [

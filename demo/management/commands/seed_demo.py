@@ -42,6 +42,7 @@ from demo.conversations import seed_conversations
 from demo.interim import seed_interim_report
 from demo.pages import ensure_public_pages
 from demo.partners import ensure_partner_posts
+from demo.ranking import seed_ranking
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from demo.showcase import seed_showcase
 from grants.models import BudgetAllocation, GrantStatus
@@ -478,6 +479,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Accepted the interim report of {interim.application.reference}; its tranche "
                 "waits for finance."
+            )
+        with effects.suspended():
+            ranked = seed_ranking(cast, applicants)
+        if ranked is not None:
+            self.stdout.write(
+                f"The committee's ranking of the call “{ranked}”: /review/rankings/{ranked.pk}/ "
+                "(login manager)."
             )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
