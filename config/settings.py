@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "reviews",
     "partners",
     "public",
+    "calendars",
     "demo",
 ]
 
