@@ -72,6 +72,11 @@ def revoke_feed(user: Any) -> bool:
     return bool(deleted)
 
 
+def feed_of(user: Any) -> CalendarFeed | None:
+    """The user's feed, if they made one (its secret is not in it)."""
+    return CalendarFeed.objects.filter(user=user).first()
+
+
 def feed_for(raw: str) -> CalendarFeed | None:
     """The feed whose secret is `raw`, of an active account; else None (tampered, replaced,
     revoked, or the account disabled)."""

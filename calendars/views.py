@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from calendars import ical, selectors, services
-from calendars.models import CalendarFeed
 from workflows import clock
 
 
@@ -37,7 +36,7 @@ def _feed_url(request: HttpRequest, raw: str) -> str:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request: HttpRequest) -> HttpResponse:
-    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed = services.feed_of(request.user)
     new_url = ""
     if request.method == "POST":
         form = FeedForm(request.POST)
