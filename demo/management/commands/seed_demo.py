@@ -37,6 +37,12 @@ from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
 from demo.amendments import seed_amendments
+from demo.calendars import (
+    ensure_applicant_deadlines,
+    hold_a_claim,
+    seed_feeds,
+    seed_saved_filters,
+)
 from demo.cofunding import cofinance_budgets
 from demo.conversations import seed_conversations
 from demo.interim import seed_interim_report
@@ -479,8 +485,26 @@ class Command(BaseCommand):
                 f"Accepted the interim report of {interim.application.reference}; its tranche "
                 "waits for finance."
             )
+        seed_saved_filters(cast)
+        for application in ensure_applicant_deadlines(cast):
+            self.stdout.write(
+                f"{application.reference} ({application.status}) gives the demo applicant a "
+                "deadline in their calendar."
+            )
+        held = hold_a_claim(cast)
+        if held is not None:
+            self.stdout.write(
+                f"The reviewer holds the formal check of {held.application.reference}; their "
+                "calendar shows when the claim expires."
+            )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
+        self.stdout.write(
+            "Calendar feeds (subscribe in a calendar app; shown only now, a new run makes new "
+            "ones; saved filters of the reviewer and the manager are on their lists):"
+        )
+        for username, address in seed_feeds(cast, SITE_URL):
+            self.stdout.write(f"  {username}: {address}")
 
     def ensure_budget(self, fund: Any, needed: dict[tuple[int, int], Decimal]) -> None:
         """Raise a yearly budget where this run's approvals would not fit in what is left.
