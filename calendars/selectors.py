@@ -117,10 +117,14 @@ def _grant_events(user: Any, organisations: Any) -> list[Event]:
         .order_by("pk")[: 3 * MAX_EVENTS_PER_KIND]
     )
     interim_ids = [g.pk for g in grants if g.status == GrantStatus.ACCEPTED]
-    reports = {
-        report.grant_id: report
-        for report in InterimReport.objects.visible_to(user).filter(grant__in=interim_ids)
-    }
+    reports = (
+        {
+            report.grant_id: report
+            for report in InterimReport.objects.visible_to(user).filter(grant__in=interim_ids)
+        }
+        if interim_ids
+        else {}
+    )
     events: list[Event] = []
     for grant in grants:
         application = grant.application
