@@ -18,7 +18,7 @@ from workflows import effects
 from workflows.saved_filters import save_filter
 
 # (whose, list, query, name): each saved again under its name, so a second run changes nothing.
-DEMO_FILTERS = (
+DEMO_FILTERS: tuple[tuple[str, str, dict[str, str], str, str], ...] = (
     ("manager", "reviews:decisions", {}, "country=DE", "Antragsteller aus Deutschland"),
     ("manager", "reviews:decisions", {}, "waiting=waitlisted", "Warteliste"),
     (
