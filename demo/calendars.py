@@ -9,12 +9,10 @@ from typing import Any
 
 from django.urls import reverse
 
-from calendars.selectors import applicant_events
 from calendars.services import issue_feed
 from demo import builders as demo
 from reviews import services as review_services
 from reviews.models import ReviewTask, TaskKind, TaskStatus
-from workflows import effects
 from workflows.saved_filters import save_filter
 
 # (whose, list, query, name): each saved again under its name, so a second run changes nothing.
@@ -57,22 +55,6 @@ def hold_a_claim(cast: demo.Cast) -> ReviewTask | None:
         .first()
     )
     return review_services.claim(task, by=cast.reviewer) if task is not None else None
-
-
-def ensure_applicant_deadlines(cast: demo.Cast) -> list[Any]:
-    """When none of the demo organisation's applications has a date coming (the random mix
-    gave it none), one waits for the applicant's reply and one offer waits for acceptance,
-    replayed through the services like the rest."""
-    from demo.reviews import ReviewSteps
-
-    if applicant_events(cast.applicant):
-        return []
-    steps = ReviewSteps(cast)
-    with effects.suspended():
-        return [
-            demo.drive(cast, "changes_requested", steps=steps),
-            demo.drive(cast, "approved", "offered", steps=steps),
-        ]
 
 
 def seed_feeds(cast: demo.Cast, site_url: str) -> list[tuple[str, str]]:

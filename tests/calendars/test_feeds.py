@@ -281,3 +281,21 @@ def test_a_bad_request_on_the_page_is_a_message_not_an_error(cast):
 
     assert answer.status_code == 200
     assert "Please choose" in answer.content.decode()
+
+
+def test_a_funder_on_the_website_gets_an_empty_calendar(cast, drive):
+    drive("changes_requested")
+    drive("approved", "offered")
+
+    found = events(read(feed_url(cast.funder)))
+
+    assert found == {}
+
+
+def test_finance_sees_the_calls_but_no_ones_claims(cast, drive):
+    task = ReviewTask.objects.get(application=drive("submitted"), kind=TaskKind.FORMAL_CHECK)
+    review_services.claim(task, by=cast.reviewer)
+
+    found = events(read(feed_url(cast.finance)))
+
+    assert not [uid for uid in found if uid.startswith(("review-task-", "application-", "grant-"))]
