@@ -1335,6 +1335,12 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         lambda role, obj, world: spec.administrators_only(role),
         added_by=NOBODY,
     ),
+    "workflows.savedfilter": AdminModel(
+        one(lambda w: w.saved_filter),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,  # saved on the lists by their owners
+        deleted_by=ADMINISTRATORS,
+    ),
     "workflows.idempotentrequest": AdminModel(
         one(first_of("workflows.IdempotentRequest")),
         lambda role, obj, world: spec.administrators_only(role),
