@@ -6,7 +6,7 @@ Signing in, out and the password reset keep Django's global names (`login`, `log
 
 from django.urls import path
 
-from accounts import views
+from accounts import saved_filters, views
 
 app_name = "accounts"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("signup/inbox/", views.check_inbox, name="check_inbox"),
     path("confirm/new/", views.resend_confirmation, name="resend_confirmation"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("filters/", saved_filters.save_filter, name="save_filter"),
+    path("filters/<int:pk>/delete/", saved_filters.delete_filter, name="delete_filter"),
 ]

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dashboards",
     "partners",
     "public",
+    "calendars",
     "demo",
 ]
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("finance/", include("grants.urls")),
     path("partners/", include("partners.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("", include("calendars.urls")),
     path("", include("public.urls")),
     path("", include("conversations.urls")),
     path("", include("applications.urls")),

@@ -100,6 +100,9 @@ def demo_data(cast, draft):
         "revoked": demo.drive(cast, "approved", "revoked", steps=steps),
     }
     declare_conflict(data["submitted"], by=cast.reviewer2, note="Mitglied im Verein")
+    from workflows.saved_filters import save_filter
+
+    save_filter(cast.manager, path="/review/decisions/", query="country=DE", name="Deutschland")
     from applications.documents import issue_document
 
     issue_document(data["submitted"], kind="summary")

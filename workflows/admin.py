@@ -34,6 +34,7 @@ from workflows.models import (
     IdempotentRequest,
     OutboxMessage,
     OutboxStatus,
+    SavedFilter,
     SideEffect,
     TransitionLog,
 )
@@ -549,6 +550,20 @@ class IdempotentRequestAdmin(ReadOnlyAdmin):
     @admin.display(description=_("expired"), boolean=True)
     def expired(self, obj: IdempotentRequest) -> bool:
         return obj.created_at <= clock.now() - idempotency.KEY_LIFETIME
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ReadOnlyAdmin):
+    """People's saved filters of the staff lists (their owners save and delete them on the
+    lists): administrators look, and may delete one."""
+
+    view_roles = (Role.ADMINISTRATOR,)
+    delete_roles = (Role.ADMINISTRATOR,)
+    list_display = ("name", "user", "view_name", "query", "created_at")
+    list_filter = ("view_name",)
+    list_select_related = ("user",)
+    search_fields = ("name", "user__username")
+    ordering = ("-id",)
 
 
 # --- the background job pages (django-rq, django-tasks-db): administrators only ----------------

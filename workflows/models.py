@@ -337,3 +337,35 @@ class SideEffect(models.Model):
     def __str__(self) -> str:
         cause = f"log {self.log_id}" if self.log_id else self.event
         return f"{self.handler} ({cause}): {self.status}"
+
+
+class SavedFilter(models.Model):
+    """A person's named filter of a staff list: the list's address and its query string, so the
+    link to apply it (or to share it) is that address. Which lists take saved filters, and
+    which fields each knows, is in `workflows.saved_filters`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    view_name = models.CharField(max_length=100)
+    path = models.CharField(max_length=200)
+    name = CleanCharField(_("name"), max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "path", "name"], name="one_filter_per_name")
+        ]
+        indexes = [models.Index(fields=["user", "path"], name="saved_filters_of_a_list")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url(self) -> str:
+        """The list with this filter: what it applies and what one shares."""
+        return f"{self.path}?{self.query}"

@@ -574,6 +574,84 @@ PAGES: dict[str, Row] = {
 }
 
 
+# --- calendars (a feed per person at a secret address) and saved filters of staff lists --------
+
+
+def _feed_targets(world: World) -> list[Target]:
+    live = world.feed_secret
+    tampered = live[:-1] + ("A" if live[-1] != "A" else "B")
+    return [
+        # The address is the key: whoever holds it reads A's applicant's deadlines (no session
+        # needed); only A's applicant tries it here, since for anyone else the matrix would
+        # count A's dates in it as a leak.
+        Target("A's live address", {"token": live}, roles=("applicant_a",)),
+        Target("A's address tampered with", {"token": tampered}),
+        Target("B's revoked address", {"token": world.revoked_feed_secret}),
+        Target("no address at all", {"token": "mgc_00000000_" + "x" * 43}),
+    ]
+
+
+def _feed_rule(role: str, target: Target, world: World) -> frozenset[str]:
+    return E(OK) if target.label == "A's live address" else E(HIDDEN)
+
+
+def _calendar_page_post(role: str, target: Target, world: World) -> frozenset[str]:
+    if role == "anonymous":
+        return E(LOGIN)
+    # A new address is shown on the answer itself (200); revoking goes back to the page.
+    return E(OK) if target.label == "make an address" else E(REDIRECT)
+
+
+def _save_filter_rule(role: str, target: Target, world: World) -> frozenset[str]:
+    if role == "anonymous":
+        return E(LOGIN)
+    if role not in ("manager", "admin"):
+        return E(FORBIDDEN)  # the decisions list is theirs alone (reviews.decisions.may_decide)
+    # An unknown field: a message, nothing saved.
+    return E(REFUSED) if target.label == "an unknown field" else E(REDIRECT)
+
+
+def _delete_filter_rule(role: str, target: Target, world: World) -> frozenset[str]:
+    if role == "anonymous":
+        return E(LOGIN)
+    return E(REDIRECT) if role == "manager" else E(HIDDEN)
+
+
+PAGES.update(
+    {
+        "calendars:page": Row(
+            lambda w: [
+                Target("make an address", data={"action": "create", "language": "en"}),
+                Target("revoke the address", data={"action": "revoke"}),
+            ],
+            signed_in(E(OK)),
+            _calendar_page_post,
+        ),
+        "calendars:feed": Row(_feed_targets, _feed_rule, wrong_method(_feed_rule)),
+        "accounts:save_filter": Row(
+            lambda w: [
+                Target(
+                    "the decisions of German applicants",
+                    data={"path": "/review/decisions/", "query": "country=DE", "name": "DE"},
+                ),
+                Target(
+                    "an unknown field",
+                    data={"path": "/review/decisions/", "query": "colour=blue", "name": "Bunt"},
+                ),
+            ],
+            wrong_method(_save_filter_rule),
+            _save_filter_rule,
+        ),
+        "accounts:delete_filter": Row(
+            lambda w: [Target("the manager's filter", {"pk": w.saved_filter.pk})],
+            wrong_method(_delete_filter_rule),
+            _delete_filter_rule,
+            post_writes=True,
+        ),
+    }
+)
+
+
 # --- the finance workspace (finance officers and administrators; everyone else 403), accounts ---
 
 PAGES.update(
@@ -1355,6 +1433,12 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         one(first_of("workflows.SideEffect")),
         lambda role, obj, world: spec.administrators_only(role),
         added_by=NOBODY,
+    ),
+    "workflows.savedfilter": AdminModel(
+        one(lambda w: w.saved_filter),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,  # saved on the lists by their owners
+        deleted_by=ADMINISTRATORS,
     ),
     "workflows.idempotentrequest": AdminModel(
         one(first_of("workflows.IdempotentRequest")),

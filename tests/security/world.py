@@ -155,6 +155,11 @@ class World:
     messages: dict[str, Any] = field(default_factory=dict)
     last_log_pk: int = 0
     token_secret: str = ""
+    # Calendar feeds: A's applicant's live address; B's applicant's, revoked (calendars).
+    feed_secret: str = ""
+    revoked_feed_secret: str = ""
+    # The manager's saved filter of the decisions list (workflows.saved_filters).
+    saved_filter: Any = None
     media_root: str = ""
 
     def grant(self, key: str) -> Grant:
@@ -242,6 +247,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _conversations(world)
     _showcase(world)
     _amendments(world)
+    _calendars_and_filters(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -249,6 +255,20 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
         TransitionLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     )
     return world
+
+
+def _calendars_and_filters(world: World) -> None:
+    """A's applicant subscribes to a calendar; B's applicant did and revoked it; the manager
+    saved a filter of the decisions list."""
+    from calendars.services import issue_feed, revoke_feed
+    from workflows.saved_filters import save_filter
+
+    _feed, world.feed_secret = issue_feed(world.users["applicant_a"], language="en")
+    _feed, world.revoked_feed_secret = issue_feed(world.users["applicant_b"], language="en")
+    revoke_feed(world.users["applicant_b"])
+    world.saved_filter = save_filter(
+        world.users["manager"], path="/review/decisions/", query="country=DE", name="Deutsche"
+    )
 
 
 def _showcase(world: World) -> None:

@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_UP, Decimal
 from typing import Any
@@ -37,6 +37,7 @@ from applications.models import ApplicationStatus
 from demo import builders as demo
 from demo import copies as demo_copies
 from demo.amendments import seed_amendments
+from demo.calendars import hold_a_claim, seed_feeds, seed_saved_filters
 from demo.cofunding import cofinance_budgets
 from demo.conversations import seed_conversations
 from demo.interim import seed_interim_report
@@ -269,6 +270,34 @@ def make_plan(
     return plan
 
 
+# Where a history ends with a date the applicant must keep (their calendar shows it).
+DEADLINE_STATES = (("changes_requested", None), ("approved", "offered"))
+
+
+def with_deadlines_for_the_demo_applicant(
+    plan: list[Planned], countries: list[str]
+) -> list[Planned]:
+    """The plan, with the demo login's organisation (applicant 0) holding one history of each
+    state in DEADLINE_STATES, where the plan has one replayed for an organisation of its country:
+    the two swap organisations, so the mix of states and the copies' countries stay as planned."""
+    plan = list(plan)
+    for wanted in DEADLINE_STATES:
+
+        def ends(item: Planned, state: tuple[str, str | None] = wanted) -> bool:
+            return (item.application_state, item.grant_state) == state
+
+        if any(item.applicant == 0 and ends(item) for item in plan):
+            continue
+        donor = next((i for i, item in enumerate(plan) if item.template is None and ends(item) and countries[item.applicant] == countries[0]), None)  # fmt: skip
+        ours = next((i for i, item in enumerate(plan) if item.template is None and item.applicant == 0 and (item.application_state, item.grant_state) not in DEADLINE_STATES), None)  # fmt: skip
+        if donor is None or ours is None:
+            continue
+        other = plan[donor].applicant
+        plan[donor] = replace(plan[donor], applicant=0)
+        plan[ours] = replace(plan[ours], applicant=other)
+    return plan
+
+
 def same_country(rng: random.Random, countries: list[str], weights: list[float], of: int) -> int:
     """Another applicant (if there is one) from the country of applicant `of`."""
     others = [i for i, c in enumerate(countries) if c == countries[of] and i != of] or [of]
@@ -433,6 +462,7 @@ class Command(BaseCommand):
             org_weights=org_weights,
             replayed=min(size, replayed),
         )
+        plan = with_deadlines_for_the_demo_applicant(plan, countries)
         needed = budget_needed(plan)
 
         first_year = (today - timedelta(days=HISTORY_DAYS)).year
@@ -487,8 +517,21 @@ class Command(BaseCommand):
                 f"The committee's ranking of the call “{ranked}”: /review/rankings/{ranked.pk}/ "
                 "(login manager)."
             )
+        seed_saved_filters(cast)
+        held = hold_a_claim(cast)
+        if held is not None:
+            self.stdout.write(
+                f"The reviewer holds the formal check of {held.application.reference}; their "
+                "calendar shows when the claim expires."
+            )
         self.stdout.write(self.summary(plan, seed, len(applicants), time.perf_counter() - started))
         self.stdout.write(self.logins_table(cast))
+        self.stdout.write(
+            "Calendar feeds (subscribe in a calendar app; shown only now, a new run makes new "
+            "ones; saved filters of the reviewer and the manager are on their lists):"
+        )
+        for username, address in seed_feeds(cast, SITE_URL):
+            self.stdout.write(f"  {username}: {address}")
 
     def ensure_budget(self, fund: Any, needed: dict[tuple[int, int], Decimal]) -> None:
         """Raise a yearly budget where this run's approvals would not fit in what is left.
