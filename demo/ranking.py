@@ -107,6 +107,8 @@ def _submitted(
             by=applicant,
             call=call,
             title=title,
+            # French organisations write in French, as in the rest of the demo.
+            language="fr" if organisation.country == "FR" else "de",
             summary="Ein deutsch-französisches Leuchtturmprojekt / Un projet phare franco-allemand.",
             description=(
                 "Zwei Jahre Zusammenarbeit mit Partnern aus beiden Ländern: Begegnungen, "

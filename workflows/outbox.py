@@ -26,6 +26,7 @@ Generic: this module knows no domain app; the messages themselves live with the 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -91,7 +92,9 @@ def _render(
         sender = senders.sender_for(about)
         context = {**sender.context, **context}
         line = render_to_string(f"emails/{name}.subject.txt", context, using=TEXT_TEMPLATES)
-        subject = " ".join(line.split())
+        # One line, its breaks and runs of spaces as one space; a non-breaking space (French
+        # typography before a colon) stays.
+        subject = re.sub(r"[ \t\r\n]+", " ", line).strip()
         text = render_to_string(f"emails/{name}.txt", context, using=TEXT_TEMPLATES)
         html = render_to_string(f"emails/{name}.html", context)
     if len(subject) > _SUBJECT_MAX:

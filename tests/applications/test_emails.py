@@ -90,8 +90,8 @@ def test_a_french_application_gets_its_mails_in_french(cast: Any, other_organisa
     [submitted] = mails("application_submitted")
     [changes] = mails("changes_requested")
     assert submitted.language == changes.language == "fr"
-    assert submitted.subject.startswith("Demande déposée: ")
-    assert changes.subject.startswith("Le fonds a demandé des compléments: ")
+    assert submitted.subject.startswith("Demande déposée\u00a0: ")
+    assert changes.subject.startswith("Le fonds a demandé des compléments\u00a0: ")
     assert "Merci de préciser le budget." in changes.body_text
     assert formatted(reply_by, "fr") in changes.body_text and 'lang="fr"' in changes.body_html
     assert [m.to for m in mailoutbox] == [["applicant-b@example.org"]] * 2
