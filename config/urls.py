@@ -51,6 +51,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     path("finance/", include("grants.urls")),
     path("partners/", include("partners.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("public.urls")),
     path("", include("conversations.urls")),
     path("", include("applications.urls")),
