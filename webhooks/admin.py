@@ -25,6 +25,12 @@ API_ROLES = [Role.FUNDER, Role.REVIEWER, Role.MANAGER, Role.FINANCE, Role.ADMINI
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("receiver URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https address reachable on the internet."),
+    )
     events = forms.MultipleChoiceField(
         label=_("events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
     )
