@@ -345,3 +345,31 @@ def test_an_administrator_creates_a_subscription_in_the_admin_and_sees_its_secre
     assert subscription.created_by == cast.admin and subscription.owner == cast.funder
     change = client.get(reverse("admin:webhooks_subscription_change", args=[subscription.pk]))
     assert subscription.secret not in change.content.decode()
+
+
+def test_the_webhooks_appear_in_the_openapi_schema_as_callbacks(client: Any, db: Any) -> None:
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/webhooks/{id}/"]["get"]
+    assert set(operation["callbacks"]) == {
+        "application.submitted", "application.decided", "grant.accepted", "payment.paid",
+        "grant.report_accepted", "grant.closed",
+    }  # fmt: skip
+    posted = operation["callbacks"]["payment.paid"]["{$response.body#/url}"]["post"]
+    for header in ("Microgrants-Signature", "Microgrants-Timestamp", "Microgrants-Delivery"):
+        assert header in posted["description"]
+    body = posted["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/WebhookPaymentEvent")
+
+
+def test_a_funder_reads_their_subscriptions_in_the_api_without_the_secret(
+    cast: Any, client: Any, subscription: tuple[Subscription, str]
+) -> None:
+    mine, secret = subscription
+    services.subscribe(
+        cast.manager, by=cast.admin, name="Andere", url=mine.url, events=["grant.closed"],
+        all_programmes=True,
+    )  # fmt: skip
+    answer = client.get("/api/v1/webhooks/", HTTP_AUTHORIZATION=f"Bearer {cast.funder_token}")
+    assert answer.status_code == 200
+    assert [row["name"] for row in answer.json()["results"]] == [mine.name]
+    assert secret not in answer.content.decode()
