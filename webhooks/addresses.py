@@ -48,9 +48,7 @@ def _parts(url: str) -> tuple[str, str, int, str]:
         split = urlsplit((url or "").strip())
         port = split.port
     except ValueError:
-        raise ValidationError(
-            _("This is not a valid web address."), code="invalid_url"
-        ) from None
+        raise ValidationError(_("This is not a valid web address."), code="invalid_url") from None
     scheme = split.scheme.lower()
     if scheme not in DEFAULT_PORTS or not split.hostname:
         raise ValidationError(
@@ -58,7 +56,9 @@ def _parts(url: str) -> tuple[str, str, int, str]:
         )
     if scheme != "https" and not allows_http():
         raise ValidationError(
-            _("The receiver must use https:// (an http:// address would send the events unencrypted)."),
+            _(
+                "The receiver must use https:// (an http:// address would send the events unencrypted)."
+            ),
             code="not_https",
         )
     if split.username or split.password:

@@ -29,10 +29,10 @@ from webhooks.models import EventType, Subscription
 
 
 class SubscriptionSerializer(serializers.ModelSerializer[Subscription]):
-    events = serializers.ListField(
-        child=serializers.ChoiceField(EventType.choices), read_only=True
+    events = serializers.ListField(child=serializers.ChoiceField(EventType.choices), read_only=True)
+    programmes: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
     )
-    programmes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
         model = Subscription

@@ -6,5 +6,5 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        import webhooks.deadlines  # noqa: F401  (registers the sweeper of the deliveries)
+        import webhooks.deadlines
         import webhooks.events  # noqa: F401  (registers the fan-out of the transitions' events)

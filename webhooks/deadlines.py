@@ -9,7 +9,9 @@ from workflows.deadlines import register
 
 
 def _due(now: datetime) -> list[str]:
-    return [f"send webhook delivery {pk}" for pk in services.due(now).values_list("pk", flat=True)[:500]]
+    return [
+        f"send webhook delivery {pk}" for pk in services.due(now).values_list("pk", flat=True)[:500]
+    ]
 
 
 @register("webhooks", order=86, preview=_due)

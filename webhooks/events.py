@@ -30,7 +30,9 @@ EVENTS: dict[tuple[str, str], EventType] = {
 
 def _programme_of(label: str, object_id: int) -> int | None:
     if label == "applications.application":
-        return Application.objects.filter(pk=object_id).values_list("programme_id", flat=True).first()
+        return (
+            Application.objects.filter(pk=object_id).values_list("programme_id", flat=True).first()
+        )
     if label == "grants.grant":
         return Grant.objects.filter(pk=object_id).values_list("programme_id", flat=True).first()
     return (

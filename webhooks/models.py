@@ -63,7 +63,9 @@ class Subscription(models.Model):
     )
     name = CleanCharField(_("name"), max_length=100, help_text=_("what receives the events"))
     url = models.URLField(
-        _("receiver URL"), max_length=500, help_text=_("An https address reachable on the internet.")
+        _("receiver URL"),
+        max_length=500,
+        help_text=_("An https address reachable on the internet."),
     )
     events = models.JSONField(_("events"), default=list, blank=True)
     programmes = models.ManyToManyField(
@@ -205,3 +207,6 @@ class Attempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="webhooks_attempt_number")
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.status_code or self.error[:40]}"

@@ -49,7 +49,9 @@ def _application(user: Any, pk: int) -> dict[str, Any] | None:
     if found is None:
         return None
     serializer = (
-        StaffApplicationSerializer if rules.sees_internal_api_fields(user) else ApplicationSerializer
+        StaffApplicationSerializer
+        if rules.sees_internal_api_fields(user)
+        else ApplicationSerializer
     )
     return dict(serializer(found).data)
 
@@ -83,7 +85,9 @@ def data_for(subscription: Subscription, event: Event, log: Any) -> dict[str, An
             # Funders read a grant's paid sum, not its transfers: the payment itself only for
             # those who read payments in the API (finance officers, administrators).
             grant_id = (
-                Payment.objects.filter(pk=event.object_id).values_list("grant_id", flat=True).first()
+                Payment.objects.filter(pk=event.object_id)
+                .values_list("grant_id", flat=True)
+                .first()
             )
             grant = _grant(user, grant_id or 0)
             if grant is None:

@@ -266,12 +266,13 @@ def deliver(delivery_id: int) -> str:
         status = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
         if status is None:
             return "missing"
-        return {
+        why_not: dict[str, str] = {
             DeliveryStatus.SENDING: "busy",
             DeliveryStatus.DELIVERED: "already_done",
             DeliveryStatus.CANCELLED: "already_done",
             DeliveryStatus.FAILED: "already_done",
-        }.get(status, "not_due")
+        }
+        return why_not.get(status, "not_due")
     delivery = Delivery.objects.select_related("subscription", "event").get(pk=delivery_id)
     subscription = delivery.subscription
     if not subscription.active or not _still_in_scope(delivery):
@@ -347,9 +348,7 @@ def _count_failure(subscription_id: int) -> bool:
         return True
     if subscription.consecutive_failures < disable_after():
         return False
-    reason = _("%(count)s failed attempts in a row.") % {
-        "count": subscription.consecutive_failures
-    }
+    reason = _("%(count)s failed attempts in a row.") % {"count": subscription.consecutive_failures}
     disable(subscription, by=None, reason=reason)
     subscription.refresh_from_db()
     _tell_owner(subscription)

@@ -17,7 +17,7 @@ TIMESTAMP_HEADER = "Microgrants-Timestamp"
 ID_HEADER = "Microgrants-Delivery"
 EVENT_HEADER = "Microgrants-Event"
 VERSION = "v1"
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, no secret
 # How old a timestamp a receiver should still accept (what `verify` uses by default).
 TOLERANCE_SECONDS = 300
 
@@ -33,7 +33,13 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def verify(
-    secret: str, *, timestamp: str, body: bytes, header: str, now: float, tolerance: int = TOLERANCE_SECONDS
+    secret: str,
+    *,
+    timestamp: str,
+    body: bytes,
+    header: str,
+    now: float,
+    tolerance: int = TOLERANCE_SECONDS,
 ) -> bool:
     """What a receiver does (the README's snippet, as the tests run it)."""
     try:

@@ -48,7 +48,7 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     receiver = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             # Recorded before answering: when the sender has its answer, the test sees it.

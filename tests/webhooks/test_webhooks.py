@@ -203,7 +203,10 @@ def test_a_delivery_is_sent_once_even_when_its_task_and_the_fan_out_run_again(
     with committed():
         assert services.deliver(delivery.pk) == "already_done"
         services.fan_out(
-            log, event_type="application.submitted", programme_id=None, object_id=delivery.event.object_id
+            log,
+            event_type="application.submitted",
+            programme_id=None,
+            object_id=delivery.event.object_id,
         )
         assert services.deliver(delivery.pk) == "already_done"
     assert Delivery.objects.count() == 1 and Event.objects.count() == 1
@@ -233,13 +236,20 @@ def test_a_receiver_on_a_private_loopback_or_reserved_address_is_refused(
     settings.DEBUG = False
     with pytest.raises(ValidationError) as refused:
         services.subscribe(
-            cast.funder, by=cast.admin, name="x", url=url, events=["grant.closed"], all_programmes=True
+            cast.funder,
+            by=cast.admin,
+            name="x",
+            url=url,
+            events=["grant.closed"],
+            all_programmes=True,
         )
     assert "url" in refused.value.message_dict
     assert Subscription.objects.count() == 0
 
 
-def test_a_receiver_that_is_not_https_is_refused_in_every_language(cast: Any, settings: Any) -> None:
+def test_a_receiver_that_is_not_https_is_refused_in_every_language(
+    cast: Any, settings: Any
+) -> None:
     settings.DEBUG = False
     messages = {}
     for language in ("en", "de", "fr"):
