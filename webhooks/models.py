@@ -47,7 +47,12 @@ class SubscriptionQuerySet(models.QuerySet["Subscription"]):
         scope = models.Q(all_programmes=True)
         if programme_id is not None:
             scope |= models.Q(programmes=programme_id)
-        found = self.filter(scope, active=True).distinct().select_related("owner")
+        found = (
+            self.filter(scope, active=True)
+            .distinct()
+            .select_related("owner")
+            .prefetch_related("programmes")
+        )
         return [subscription for subscription in found if subscription.hears(event_type)]
 
 

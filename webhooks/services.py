@@ -201,19 +201,35 @@ def fan_out(log: Any, *, event_type: str, programme_id: int | None, object_id: i
         )
         done = set(event.deliveries.values_list("subscription_id", flat=True))
         rows = []
+        # Subscriptions that read alike (owner, language, programmes) get the same body: it is
+        # made once for them.
+        bodies: dict[tuple[Any, ...], str | None] = {}
         for subscription in Subscription.objects.listening(event_type, programme_id):
             if subscription.pk in done:
                 continue
-            data = payloads.data_for(subscription, event, log)
-            if data is None:
-                continue
-            body = payloads.envelope(event, log, data)
-            rows.append(Delivery(event=event, subscription=subscription, body=body))
+            view = _view_of(subscription)
+            if view not in bodies:
+                data = payloads.data_for(subscription, event, log)
+                bodies[view] = None if data is None else payloads.envelope(event, log, data)
+            body = bodies[view]
+            if body is not None:
+                rows.append(Delivery(event=event, subscription=subscription, body=body))
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         waiting = event.deliveries.filter(status=DeliveryStatus.PENDING)
         for pk in waiting.values_list("pk", flat=True):
             enqueue_with_change(deliver_webhook, pk)
     return len(rows)
+
+
+def _view_of(subscription: Subscription) -> tuple[Any, ...]:
+    """What a payload depends on besides the event: who reads, in which language, which
+    programmes."""
+    programmes = (
+        ()
+        if subscription.all_programmes
+        else tuple(sorted(p.pk for p in subscription.programmes.all()))
+    )
+    return (subscription.owner_id, subscription.language, subscription.all_programmes, programmes)
 
 
 # --- delivery ------------------------------------------------------------------------------------
