@@ -395,3 +395,24 @@ def test_a_funder_reads_their_subscriptions_in_the_api_without_the_secret(
     assert answer.status_code == 200
     assert [row["name"] for row in answer.json()["results"]] == [mine.name]
     assert secret not in answer.content.decode()
+
+
+def test_the_fan_out_to_five_subscribers_costs_a_fixed_number_of_queries(
+    drive: Any, cast: Any, settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    settings.DEBUG = True  # local addresses allowed; nothing listens there
+    application = drive("submitted")
+    for number in range(5):
+        services.subscribe(
+            cast.funder, by=cast.admin, name=f"Empfänger {number}", url="http://127.0.0.1:9/",
+            events=["application.submitted"], all_programmes=True,
+        )  # fmt: skip
+    log = TransitionLog.objects.for_object(application).get(transition="submit")
+    Event.objects.filter(log=log).delete()
+    # The event, the subscriptions, one body (they read alike), the deliveries: not per subscriber.
+    with django_assert_max_num_queries(15):
+        written = services.fan_out(
+            log, event_type="application.submitted",
+            programme_id=application.programme_id, object_id=application.pk,
+        )  # fmt: skip
+    assert written == 5
