@@ -316,16 +316,15 @@ def record(delivery: Delivery, answer: transport.Answer, *, started_at: datetime
     now = clock.now()
     last = delivery.attempts >= MAX_ATTEMPTS
     with transaction.atomic():
-        Attempt.objects.get_or_create(
+        # The claim numbered the attempt: no other runner writes this one.
+        Attempt.objects.create(
             delivery=delivery,
             number=delivery.attempts,
-            defaults={
-                "started_at": started_at,
-                "duration_ms": answer.duration_ms,
-                "status_code": answer.status_code,
-                "ok": answer.ok,
-                "error": answer.error[:2000],
-            },
+            started_at=started_at,
+            duration_ms=answer.duration_ms,
+            status_code=answer.status_code,
+            ok=answer.ok,
+            error=answer.error[:2000],
         )
         mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
         if answer.ok:
