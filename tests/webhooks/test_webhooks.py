@@ -416,3 +416,24 @@ def test_the_fan_out_to_five_subscribers_costs_a_fixed_number_of_queries(
             programme_id=application.programme_id, object_id=application.pk,
         )  # fmt: skip
     assert written == 5
+
+
+def test_a_delivery_waiting_when_its_subscription_loses_the_programme_is_not_sent(
+    drive: Any, receiver: Receiver, subscription: tuple[Subscription, str], cast: Any,
+    committed: Any,
+) -> None:  # fmt: skip
+    sub, _secret = subscription
+    receiver.status = 503
+    application = drive("submitted")
+    assert receiver.next()
+    other = Programme.objects.exclude(pk=application.programme_id).first()
+    services.change_subscription(
+        sub, by=cast.admin, url=sub.url, events=sub.events, programmes=[other]
+    )
+    receiver.status = 200
+    delivery = Delivery.objects.get()
+    with at(delivery.next_attempt_at), committed():
+        services.sweep(clock.now())
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert receiver.drained() == []
