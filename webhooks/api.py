@@ -25,6 +25,7 @@ from applications.api.views import READ_AS as APPLICATION_AS_READ
 from grants.api.serializers import PaymentSerializer
 from grants.api.views import GRANT_AS_READ, ApiReadViewSet
 from webhooks import signing
+from webhooks.filters import SubscriptionFilter
 from webhooks.models import EventType, Subscription
 
 
@@ -159,6 +160,7 @@ CALLBACKS = [
 )
 class SubscriptionViewSet(ApiReadViewSet[Subscription]):
     serializer_class = SubscriptionSerializer
+    filterset_class = SubscriptionFilter
 
     def get_queryset(self) -> QuerySet[Subscription]:
         return (
