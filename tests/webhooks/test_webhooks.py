@@ -437,3 +437,21 @@ def test_a_delivery_waiting_when_its_subscription_loses_the_programme_is_not_sen
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.CANCELLED
     assert receiver.drained() == []
+
+
+def test_a_delivery_costs_a_fixed_number_of_queries(
+    drive: Any, receiver: Receiver, subscription: tuple[Subscription, str],
+    django_assert_max_num_queries: Any,
+) -> None:  # fmt: skip
+    sub, _secret = subscription
+    Subscription.objects.filter(pk=sub.pk).update(active=False)
+    application = drive("submitted")
+    Subscription.objects.filter(pk=sub.pk).update(active=True)
+    log = TransitionLog.objects.for_object(application).get(transition="submit")
+    event = Event.objects.get(log=log)
+    delivery = Delivery.objects.create(event=event, subscription=sub, body="{}")
+    # the claim, the row, the owner and their roles; then the attempt and the outcome in a
+    # transaction (here a savepoint: two of the nine)
+    with django_assert_max_num_queries(9):
+        assert services.deliver(delivery.pk) == "delivered"
+    assert len(receiver.drained()) == 1
