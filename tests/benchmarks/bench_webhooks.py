@@ -5,7 +5,7 @@ Prints figures only; asserts nothing (it exits non-zero if a delivery is lost).
         .venv/bin/python tests/benchmarks/bench_webhooks.py --events 1000 --subscribers 5
 
 PostgreSQL only (the database task backend and its `db_worker` processes share the database):
-it creates (and drops) the database named in DATABASE_URL. A local receiver (an HTTP server in
+it drops and creates the database named in DATABASE_URL. A local receiver (an HTTP server in
 this process, over http to 127.0.0.1: allowed here by MICROGRANTS_WEBHOOK_ALLOW_HTTP/_PRIVATE)
 answers 200 and counts each delivery id it receives.
 
