@@ -96,7 +96,7 @@ test-postgres: $(STAMP) ## run the whole test suite on PostgreSQL (POSTGRES_URL)
 lint: $(STAMP) ## ruff check, ruff format --check and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy workflows accounts organisations grants applications conversations interim amendments reviews dashboards partners public calendars demo config
+	$(VENV)/bin/mypy workflows accounts organisations grants applications conversations interim amendments reviews dashboards partners public calendars webhooks demo config
 
 fmt: $(STAMP) ## sort imports and format the code with ruff
 	$(VENV)/bin/ruff check --select I --fix .

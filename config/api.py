@@ -20,6 +20,7 @@ from grants.api.views import (
     PaymentViewSet,
     ProgrammeViewSet,
 )
+from webhooks.api import SubscriptionViewSet
 from workflows.api.problems import not_found
 
 app_name = "api"
@@ -33,6 +34,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("messages", MessageViewSet, basename="message")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("amendments", AmendmentViewSet, basename="amendment")
+router.register("webhooks", SubscriptionViewSet, basename="webhook-subscription")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "partners",
     "public",
     "calendars",
+    "webhooks",
     "demo",
 ]
 
@@ -296,6 +297,19 @@ RQ_QUEUES = {
 MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES = int(
     os.environ.get("MICROGRANTS_SIDE_EFFECT_TIMEOUT_MINUTES", "15")
 )
+
+# --- Webhooks (webhooks/) -----------------------------------------------------------------------
+# Receivers must be https and resolve to public addresses; development (DEBUG) allows http and
+# private addresses, these settings allow them outside it (tests, a receiver on purpose on the
+# same private network).
+MICROGRANTS_WEBHOOK_ALLOW_HTTP = env_bool("MICROGRANTS_WEBHOOK_ALLOW_HTTP", False)
+MICROGRANTS_WEBHOOK_ALLOW_PRIVATE = env_bool("MICROGRANTS_WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds per network operation of a delivery.
+MICROGRANTS_WEBHOOK_TIMEOUT = float(os.environ.get("MICROGRANTS_WEBHOOK_TIMEOUT", "10"))
+# Failed attempts in a row after which a subscription is disabled (and its owner told).
+MICROGRANTS_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MICROGRANTS_WEBHOOK_DISABLE_AFTER", "20"))
+# A delivery `sending` for longer lost its sender (killed): the sweeper sends it again.
+MICROGRANTS_WEBHOOK_CLAIM_SECONDS = int(os.environ.get("MICROGRANTS_WEBHOOK_CLAIM_SECONDS", "300"))
 
 # --- REST API -------------------------------------------------------------------------------
 # Read-only funder API under /api/v1/: API tokens (grants.ApiToken, sent as "Authorization:

@@ -58,6 +58,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("", include("calendars.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("", include("public.urls")),
     path("", include("conversations.urls")),
     path("", include("applications.urls")),

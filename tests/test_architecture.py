@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # From the top to the bottom: each app may import the ones after it.
 LAYERS = (
     "demo",
+    "webhooks",
     "calendars",
     "public",
     "partners",

@@ -23,6 +23,7 @@ APPS = (
     "dashboards",
     "partners",
     "public",
+    "webhooks",
     "workflows",
     "demo",
     "config",
@@ -32,6 +33,7 @@ WRITING_CALLS = {"update", "bulk_update", "create", "get_or_create", "update_or_
 NOT_MACHINES = {
     "workflows/outbox.py": "OutboxMessage: the delivery state of an e-mail",
     "workflows/effects.py": "SideEffect: the runner's bookkeeping of a side effect",
+    "webhooks/services.py": "Delivery: the sender's bookkeeping of a webhook",
 }
 
 

@@ -495,3 +495,9 @@ def may_step_showcase(role: str, model: Any, pk: int, transition: str, world: Wo
         return False
     row = model._default_manager.select_related("grant__application").get(pk=pk)
     return is_member(role, row.grant.application, world)
+
+
+def sees_webhook_subscription(role: str, subscription: Any, world: Any) -> bool:
+    """README: "webhook subscriptions and their delivery logs: administrators; a subscription's
+    owner (funder or staff) their own"."""
+    return role == "admin" or subscription.owner_id == world.users[role].pk

@@ -1103,6 +1103,37 @@ PAGES.update(
 )
 
 
+# --- webhooks: the owner's pages (funders and staff may own subscriptions; applicants not) ---
+
+WEBHOOK_OWNERS = (*spec.STAFF_ROLES, "funder")
+
+
+def webhook_subscriptions(world: World) -> list[Target]:
+    return [Target(f"of {owner}", {"pk": s.pk}, s) for owner, s in world.subscriptions.items()]
+
+
+def webhook_page(role: str) -> frozenset[str]:
+    return E(OK) if role in WEBHOOK_OWNERS else E(FORBIDDEN)
+
+
+def webhook_detail(role: str, target: Target, world: World) -> frozenset[str]:
+    if role == "anonymous":
+        return E(LOGIN)
+    if role not in WEBHOOK_OWNERS:
+        return E(FORBIDDEN)
+    return E(OK) if spec.sees_webhook_subscription(role, target.record, world) else E(HIDDEN)
+
+
+PAGES.update(
+    {
+        "webhooks:list": Row(
+            no_target, signed_in(webhook_page), wrong_method(signed_in(webhook_page))
+        ),
+        "webhooks:detail": Row(webhook_subscriptions, webhook_detail, wrong_method(webhook_detail)),
+    }
+)
+
+
 # --- the API: anonymous 401; applicants' and funders' sessions refused; staff and tokens read ---
 
 API: dict[str, Row] = {
@@ -1223,6 +1254,13 @@ API: dict[str, Row] = {
         ],
         api(budget_reader),
         read_only(api(budget_reader)),
+    ),
+    # Webhook subscriptions: each owner their own (no secret), administrators all.
+    "api:webhook-subscription-list": Row(no_target, api(api_read), read_only(api(api_read))),
+    "api:webhook-subscription-detail": Row(
+        webhook_subscriptions,
+        api_see(spec.sees_webhook_subscription),
+        read_only(api_see(spec.sees_webhook_subscription)),
     ),
     # Published grants are public: their titles and references are the export's content.
     "api:360giving-json": Row(
@@ -1403,6 +1441,19 @@ ADMIN_MODELS: dict[str, AdminModel] = {
         lambda role, obj, world: spec.administrators_only(role),
         added_by=ADMINISTRATORS,  # "An administrator creates a token in the admin"
         deleted_by=NOBODY,  # "Tokens are revoked ... the last use is recorded"
+    ),
+    # Webhooks: administrators create subscriptions for funders and read every delivery log.
+    "webhooks.subscription": AdminModel(
+        one(first_of("webhooks.Subscription")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=ADMINISTRATORS,
+        deleted_by=NOBODY,  # disabled, not deleted: their delivery log stays
+    ),
+    "webhooks.delivery": AdminModel(
+        one(first_of("webhooks.Delivery")),
+        lambda role, obj, world: spec.administrators_only(role),
+        added_by=NOBODY,
+        deleted_by=NOBODY,
     ),
     "reviews.reviewtask": AdminModel(
         of_a_and_b("a_formal_check", "b_formal_check", lambda w, k: w.tasks[k]),

@@ -56,6 +56,7 @@ from public.models import Page, PageKind, ShowcasePolicy
 from public.services import add_photo, give_consent, save_text, withdraw_consent
 from reviews import services as review_services
 from reviews.models import Conflict, Recommendation, Review, ReviewerProfile, ReviewTask, TaskKind
+from webhooks.models import Subscription
 from workflows import clock
 from workflows.models import TransitionLog
 from workflows.roles import Role
@@ -153,6 +154,9 @@ class World:
     # application), "<org>_note" (a manager's internal note with a file), "a_offered" (a
     # message on A's offered grant); each text holds a word nobody else uses.
     messages: dict[str, Any] = field(default_factory=dict)
+    # Webhook subscriptions by owner: "funder" (the signed-in funder's), "funder_token"
+    # (the token holder's, programme X). Disabled: the world sends nothing.
+    subscriptions: dict[str, Any] = field(default_factory=dict)
     last_log_pk: int = 0
     token_secret: str = ""
     # Calendar feeds: A's applicant's live address; B's applicant's, revoked (calendars).
@@ -248,6 +252,7 @@ def build_world(cast: demo.Cast, other_applicant: Any, other_organisation: Organ
     _showcase(world)
     _amendments(world)
     _calendars_and_filters(world)
+    _webhooks(world)
     world.allocation = BudgetAllocation.objects.get(programme=programme_x, year=clock.today().year)
     world.call = Call.objects.filter(programme=lighthouse).order_by("pk").first()
     world.grant_statuses = dict(Grant.objects.values_list("application_id", "status"))
@@ -269,6 +274,23 @@ def _calendars_and_filters(world: World) -> None:
     world.saved_filter = save_filter(
         world.users["manager"], path="/review/decisions/", query="country=DE", name="Deutsche"
     )
+
+
+def _webhooks(world: World) -> None:
+    """A webhook subscription for each funder account, written as rows: the service resolves
+    the receiver's host name, and the world has no network; disabled, so nothing is sent."""
+    for role, programmes in (("funder", []), ("funder_token", [world.programme_x])):
+        subscription = Subscription.objects.create(
+            owner=world.users[role],
+            name=f"Webhook {role}",
+            url=f"https://hooks.example.org/{role}",
+            events=["application.submitted", "grant.closed"],
+            all_programmes=not programmes,
+            secret=f"whsec_world_{role}",
+            active=False,
+        )
+        subscription.programmes.set(programmes)
+        world.subscriptions[role] = subscription
 
 
 def _showcase(world: World) -> None:

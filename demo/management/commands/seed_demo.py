@@ -46,6 +46,7 @@ from demo.partners import ensure_partner_posts
 from demo.ranking import seed_ranking
 from demo.reviews import ReviewSteps, ensure_reviewer_profiles
 from demo.showcase import seed_showcase
+from demo.webhooks import seed_webhook
 from grants.models import BudgetAllocation, GrantStatus
 from organisations.choices import LegalForm
 from organisations.models import Organisation
@@ -488,6 +489,11 @@ class Command(BaseCommand):
         showcased = seed_showcase(cast, {org.pk: user for org, user in applicants})
         if showcased:
             self.stdout.write(f"Published {showcased} projects in the showcase (/projects/).")
+        if seed_webhook(cast) is not None:
+            self.stdout.write(
+                "The funder has a webhook subscription, disabled (/webhooks/; the admin "
+                "enables it for a real receiver)."
+            )
         talked = seed_conversations(cast, {org.pk: user for org, user in applicants})
         if talked:
             self.stdout.write(

@@ -1,0 +1,1 @@
+"""Webhooks for funders and integrations: signed, scoped, retried, logged (see services.py)."""
