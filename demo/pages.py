@@ -79,16 +79,28 @@ DEMO_PAGES: dict[str, tuple[tuple[str, str], tuple[str, str], tuple[str, str]]] 
     ),
     PageKind.ACCESSIBILITY: (
         (
-            "Barrierefreiheit",
-            "Alle Seiten funktionieren ohne JavaScript, mit der Tastatur und mit Bildschirmlesern. Melden Sie uns Hindernisse über die Kontaktseite.",
+            "Erklärung zur Barrierefreiheit",
+            "Der Fonds bemüht sich, dieses Portal im Einklang mit der Barrierefreie-Informationstechnik-Verordnung (BITV 2.0) barrierefrei zugänglich zu machen; sie verweist auf die Norm EN 301 549 und damit auf die WCAG 2.1, Stufe AA.\n\n"
+            "Stand der Vereinbarkeit: Das Portal ist teilweise vereinbar. Alle Seiten passen sich Bildschirmen ab 320 Pixel Breite an, funktionieren mit der Tastatur und mit Bildschirmlesern und ohne JavaScript. Nicht vollständig barrierefrei sind: hochgeladene Dokumente der Antragstellenden (PDF-Dateien Dritter) und Teile der Verwaltungsoberfläche für die Mitarbeitenden des Fonds.\n\n"
+            "Diese Erklärung wurde auf Grundlage einer Selbstbewertung erstellt. (Demonstration: Datum und Prüfverfahren trägt der Betreiber ein.)\n\n"
+            "Feedback und Kontakt: Melden Sie uns Barrieren über die Kontaktseite; wir antworten innerhalb von zwei Wochen.\n\n"
+            "Schlichtungsverfahren: Bleibt Ihre Meldung unbeantwortet oder unbefriedigend, können Sie die Schlichtungsstelle nach § 16 des Behindertengleichstellungsgesetzes (BGG) anrufen.",
         ),
         (
-            "Accessibilité",
-            "Toutes les pages fonctionnent sans JavaScript, au clavier et avec un lecteur d’écran. Signalez-nous les obstacles via la page de contact.",
+            "Déclaration d’accessibilité",
+            "Le fonds s’engage à rendre ce portail accessible conformément au référentiel général d’amélioration de l’accessibilité (RGAA 4), qui reprend les critères des WCAG 2.1, niveau AA.\n\n"
+            "État de conformité\u00a0: le portail est partiellement conforme. Toutes les pages s’adaptent aux écrans à partir de 320 pixels de large, fonctionnent au clavier, avec un lecteur d’écran et sans JavaScript. Ne sont pas entièrement accessibles\u00a0: les documents déposés par les porteurs de projet (fichiers PDF de tiers) et une partie de l’interface d’administration réservée au personnel du fonds.\n\n"
+            "Cette déclaration repose sur une auto-évaluation. (Démonstration\u00a0: l’exploitant indique la date et la méthode d’évaluation.)\n\n"
+            "Retour d’information et contact\u00a0: signalez-nous tout obstacle via la page de contact\u00a0; nous répondons sous deux semaines.\n\n"
+            "Voies de recours\u00a0: si vous n’obtenez pas de réponse satisfaisante, vous pouvez saisir le Défenseur des droits.",
         ),
         (
-            "Accessibility",
-            "Every page works without JavaScript, with the keyboard and with screen readers. Tell us about barriers through the contact page.",
+            "Accessibility statement",
+            "The fund strives to make this portal accessible in line with Germany's BITV 2.0 and France's RGAA 4, which both follow WCAG 2.1 at level AA.\n\n"
+            "Compliance status: the portal is partially compliant. Every page adapts to screens from 320 pixels wide and works with the keyboard, with screen readers and without JavaScript. Not fully accessible: documents uploaded by applicants (third-party PDF files) and parts of the administration used by the fund's staff.\n\n"
+            "This statement is based on a self-assessment. (Demonstration: the operator adds the date and the method of assessment.)\n\n"
+            "Feedback and contact: tell us about barriers through the contact page; we answer within two weeks.\n\n"
+            "Enforcement: if you receive no satisfactory answer, you may turn to the conciliation body under section 16 of Germany's Disability Equality Act (BGG) or, in France, to the Défenseur des droits.",
         ),
     ),
 }
