@@ -218,6 +218,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
             # its other orderings in 0009: an Index here cannot say NULLS LAST on PostgreSQL
             # and plain DESC on SQLite.
             models.Index(fields=["updated_at"], name="application_updated"),
+            # Whether an organisation submitted before a given time (the dashboard's first-time
+            # applicants): one probe of this index per application, not a scan per application.
+            models.Index(fields=["organisation", "submitted_at"], name="application_org_submitted"),
         ]
         constraints = [
             models.CheckConstraint(
