@@ -6,14 +6,11 @@ Managers and administrators may read the page; only reviewers act on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from applications.attachments import attachments_of
@@ -21,9 +18,21 @@ from applications.models import AttachmentPurpose
 from interim.forms import AcceptInterimForm, InterimChangesForm
 from reviews import interim_checks, rules
 from reviews.models import ReviewTask, TaskKind, TaskStatus
+from reviews.views.check_actions import CheckActions
 from reviews.views.queues import staff_only
-from workflows.errors import WorkflowError
 from workflows.roles import Role, has_role
+
+ACTIONS = CheckActions(
+    page="reviews:interim_check",
+    queue=TaskKind.INTERIM_CHECK,
+    accept_form=AcceptInterimForm,
+    changes_form=InterimChangesForm,
+    accept=interim_checks.accept_interim_report,
+    request_changes=interim_checks.request_interim_changes,
+    accepted=gettext_lazy("The interim report has been accepted."),
+    sent_back=gettext_lazy("The interim report has gone back to the grantee with your request."),
+    no_choice=gettext_lazy("Please choose what to do with the interim report."),
+)
 
 
 @staff_only()
@@ -32,61 +41,19 @@ def interim_check(request: HttpRequest, pk: int) -> HttpResponse:
     task = interim_checks.interim_check_task(pk, request.user)
     if task is None:
         raise Http404  # not there, or in conflict, or outside the reviewer's programmes
-    accept_form = AcceptInterimForm(prefix="accept")
-    changes_form = InterimChangesForm(prefix="changes")
-    if request.method == "POST":
-        if not has_role(request.user, Role.REVIEWER):
-            raise PermissionDenied
-        action = request.POST.get("action")
-        if action == "accept":
-            accept_form = AcceptInterimForm(request.POST, prefix="accept")
-            if accept_form.is_valid():
-                return _act(
-                    request,
-                    task,
-                    lambda: interim_checks.accept_interim_report(
-                        task, by=request.user, note=accept_form.cleaned_data["note"]
-                    ),
-                    _("The interim report has been accepted."),
-                )
-        elif action == "request_changes":
-            changes_form = InterimChangesForm(request.POST, prefix="changes")
-            if changes_form.is_valid():
-                return _act(
-                    request,
-                    task,
-                    lambda: interim_checks.request_interim_changes(
-                        task,
-                        by=request.user,
-                        message=changes_form.cleaned_data["message"],
-                        reply_by=changes_form.cleaned_data["reply_by"],
-                    ),
-                    _("The interim report has gone back to the grantee with your request."),
-                )
-        else:
-            messages.error(request, _("Please choose what to do with the interim report."))
-            return redirect("reviews:interim_check", pk=task.pk)
-    return _page(request, task, accept_form, changes_form)
-
-
-def _act(
-    request: HttpRequest, task: ReviewTask, work: Callable[[], object], done: str
-) -> HttpResponse:
-    """Run the service; its refusal becomes a message on the page, success the queue."""
-    try:
-        work()
-    except WorkflowError as error:
-        messages.error(request, str(error.message))
-        return redirect("reviews:interim_check", pk=task.pk)
-    messages.success(request, done)
-    return redirect("reviews:queue", kind=TaskKind.INTERIM_CHECK)
+    if request.method != "POST":
+        return _page(request, task, *ACTIONS.pair())
+    done = ACTIONS.handle(request, task)
+    if isinstance(done, HttpResponse):
+        return done
+    return _page(request, task, *done)
 
 
 def _page(
     request: HttpRequest,
     task: ReviewTask,
-    accept_form: AcceptInterimForm,
-    changes_form: InterimChangesForm,
+    accept_form: forms.Form,
+    changes_form: forms.Form,
 ) -> HttpResponse:
     details = interim_checks.interim_check_details(task)
     user = request.user

@@ -6,17 +6,13 @@ Managers and administrators may read the page; only reviewers act on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -24,9 +20,9 @@ from applications.forms.fields import ReplyDayField
 from grants.models import REPORT_MESSAGE_MISSING, GrantStatus
 from reviews import report_checks, rules
 from reviews.models import ReviewTask, TaskKind, TaskStatus
+from reviews.views.check_actions import CheckActions
 from reviews.views.queues import staff_only
 from workflows import clock
-from workflows.errors import WorkflowError
 from workflows.fields import StepTextField
 from workflows.roles import Role, has_role
 from workflows.text import LONG_TEXT
@@ -66,67 +62,40 @@ class ReportChangesForm(forms.Form):
         self.fields["reply_by"].initial = clock.today() + timedelta(days=REPLY_DAYS)
 
 
+ACTIONS = CheckActions(
+    page="reviews:report_check",
+    queue=TaskKind.REPORT_CHECK,
+    accept_form=AcceptReportForm,
+    changes_form=ReportChangesForm,
+    accept=report_checks.accept_report,
+    request_changes=report_checks.request_report_changes,
+    accepted=gettext_lazy("The report has been accepted and the grant settled."),
+    sent_back=gettext_lazy(
+        "The report has gone back to the grantee with your request for changes."
+    ),
+    no_choice=gettext_lazy("Please choose what to do with the report."),
+)
+
+
 @staff_only()
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_check(request: HttpRequest, pk: int) -> HttpResponse:
     task = report_checks.report_check_task(pk, request.user)
     if task is None:
         raise Http404  # not there, or in conflict, or outside the reviewer's programmes
-    accept_form = AcceptReportForm(prefix="accept")
-    changes_form = ReportChangesForm(prefix="changes")
-    if request.method == "POST":
-        if not has_role(request.user, Role.REVIEWER):
-            raise PermissionDenied
-        action = request.POST.get("action")
-        if action == "accept":
-            accept_form = AcceptReportForm(request.POST, prefix="accept")
-            if accept_form.is_valid():
-                return _act(
-                    request,
-                    task,
-                    lambda: report_checks.accept_report(
-                        task, by=request.user, note=accept_form.cleaned_data["note"]
-                    ),
-                    _("The report has been accepted and the grant settled."),
-                )
-        elif action == "request_changes":
-            changes_form = ReportChangesForm(request.POST, prefix="changes")
-            if changes_form.is_valid():
-                return _act(
-                    request,
-                    task,
-                    lambda: report_checks.request_report_changes(
-                        task,
-                        by=request.user,
-                        message=changes_form.cleaned_data["message"],
-                        reply_by=changes_form.cleaned_data["reply_by"],
-                    ),
-                    _("The report has gone back to the grantee with your request for changes."),
-                )
-        else:
-            messages.error(request, _("Please choose what to do with the report."))
-            return redirect("reviews:report_check", pk=task.pk)
-    return _page(request, task, accept_form, changes_form)
-
-
-def _act(
-    request: HttpRequest, task: ReviewTask, work: Callable[[], object], done: str
-) -> HttpResponse:
-    """Run the service; its refusal becomes a message on the page, success the queue."""
-    try:
-        work()
-    except WorkflowError as error:
-        messages.error(request, str(error.message))
-        return redirect("reviews:report_check", pk=task.pk)
-    messages.success(request, done)
-    return redirect("reviews:queue", kind=TaskKind.REPORT_CHECK)
+    if request.method != "POST":
+        return _page(request, task, *ACTIONS.pair())
+    done = ACTIONS.handle(request, task)
+    if isinstance(done, HttpResponse):
+        return done
+    return _page(request, task, *done)
 
 
 def _page(
     request: HttpRequest,
     task: ReviewTask,
-    accept_form: AcceptReportForm,
-    changes_form: ReportChangesForm,
+    accept_form: forms.Form,
+    changes_form: forms.Form,
 ) -> HttpResponse:
     details = report_checks.report_check_details(task)
     user = request.user
